@@ -1,0 +1,33 @@
+//! Errors that stop a run before it can check anything. Problems with single inputs are never
+//! errors: they are findings.
+
+use std::path::PathBuf;
+
+/// A setup problem that keeps a scan from running.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ScanError {
+    /// No inputs were given.
+    #[error("no inputs: name at least one file or folder")]
+    NoInputs,
+    /// The inputs exist but hold no prompt files.
+    #[error("no prompt files found in {}", list(.0))]
+    NothingFound(Vec<PathBuf>),
+    /// The worker threads could not be started.
+    #[error("cannot start {jobs} worker threads: {source}")]
+    ThreadPool {
+        /// How many threads were asked for.
+        jobs: usize,
+        /// Why they could not be started.
+        #[source]
+        source: rayon::ThreadPoolBuildError,
+    },
+}
+
+fn list(paths: &[PathBuf]) -> String {
+    paths
+        .iter()
+        .map(|p| crate::display::path_to_string(p))
+        .collect::<Vec<_>>()
+        .join(", ")
+}

@@ -1,0 +1,200 @@
+//! Checking one input's bytes: name the content, walk a WAV, apply every format rule.
+
+use std::io::{Read, Seek};
+use std::path::Path;
+
+use crate::options::CheckOptions;
+use crate::probe;
+use crate::report::{AudioInfo, Finding};
+use crate::riff;
+use crate::rules::Rule;
+use crate::sniff::{self, family_of_extension, Container};
+use crate::source::{Window, MAX_READ};
+use crate::wav;
+
+/// Where the input came from, for advice and extension checks.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Origin<'a> {
+    /// The file's path, when it is a local file (used to write exact commands).
+    pub path: Option<&'a Path>,
+    /// The name's extension, lowercase, without the dot.
+    pub extension: Option<&'a str>,
+}
+
+/// The verdict on one input's content.
+pub(crate) struct Inspection {
+    pub audio: Option<AudioInfo>,
+    pub findings: Vec<Finding>,
+}
+
+/// Checks the content behind `window`.
+pub(crate) fn inspect<R: Read + Seek>(
+    window: &mut Window<R>,
+    origin: Origin<'_>,
+    options: &CheckOptions,
+) -> Inspection {
+    let container = identify(window);
+    let mut issues: Vec<(Rule, String)> = Vec::new();
+    let size = window.len();
+
+    let audio = match container {
+        Container::Wav => {
+            let layout = riff::walk(window);
+            issues.extend(layout.issues.iter().cloned());
+            if let Some(fmt) = &layout.fmt {
+                issues.extend(wav::check_format(fmt, layout.data.as_ref()));
+            }
+            Some(wav::audio_info(
+                layout.fmt.as_ref(),
+                layout.data.as_ref(),
+                size,
+            ))
+        }
+        Container::Mp3 { id3v2: true } if options.allow_mp3 => {
+            Some(other_audio(window, container, origin))
+        }
+        Container::Mp3 { id3v2: false } if options.allow_mp3 => {
+            issues.push((
+                Rule::NotWav,
+                "this is MP3 without an ID3v2 tag; ACS accepts MP3 only when it begins with an ID3v2 tag"
+                    .to_owned(),
+            ));
+            Some(other_audio(window, container, origin))
+        }
+        _ => {
+            let hint = if matches!(container, Container::Mp3 { id3v2: true }) {
+                " (or pass --allow-mp3: ACS's newer docs accept MP3 with an ID3v2 tag)"
+            } else {
+                ""
+            };
+            issues.push((
+                Rule::NotWav,
+                format!(
+                    "this is {container}, not WAV; ACS plays WAV with 16-bit PCM, mono, 16 kHz{hint}"
+                ),
+            ));
+            Some(if container.is_audio() || container == Container::Unknown {
+                other_audio(window, container, origin)
+            } else {
+                AudioInfo {
+                    container: container.short_name().to_owned(),
+                    size_bytes: size,
+                    ..AudioInfo::default()
+                }
+            })
+        }
+    };
+
+    if let Some(mismatch) = extension_mismatch(container, origin) {
+        issues.push((Rule::ExtensionMismatch, mismatch));
+    }
+
+    let findings = issues
+        .into_iter()
+        .map(|(rule, message)| {
+            let finding = Finding::new(rule, options.action, message);
+            match advice(rule, container, origin) {
+                Some(advice) => finding.with_advice(advice),
+                None => finding,
+            }
+        })
+        .collect();
+    Inspection { audio, findings }
+}
+
+/// Names the content, reading past an ID3v2 tag when the head does not reach its end.
+fn identify<R: Read + Seek>(window: &mut Window<R>) -> Container {
+    let head = window.head();
+    let after_tag = match sniff::id3v2_len(head) {
+        Some(tag_len) if tag_len + 4 > head.len() as u64 => window.read_up_to(tag_len, 4096).ok(),
+        _ => None,
+    };
+    sniff::identify(window.head(), after_tag.as_deref())
+}
+
+/// Details of a non-WAV file, filled in by symphonia where it can.
+fn other_audio<R: Read + Seek>(
+    window: &mut Window<R>,
+    container: Container,
+    origin: Origin<'_>,
+) -> AudioInfo {
+    let mut info = AudioInfo {
+        container: container.short_name().to_owned(),
+        size_bytes: window.len(),
+        ..AudioInfo::default()
+    };
+    // For MP3 behind a large tag, start at the first frame; otherwise at the start.
+    let start = match sniff::id3v2_len(window.head()) {
+        Some(n) if n > window.head().len() as u64 => n,
+        _ => 0,
+    };
+    let Ok(bytes) = window.read_up_to(start, MAX_READ) else {
+        return info;
+    };
+    if let Some(p) = probe::probe(bytes, origin.extension) {
+        if container == Container::Unknown {
+            info.container = format!("unknown (symphonia reads it as {})", p.format);
+        }
+        info.codec = Some(p.format);
+        info.sample_rate = p.sample_rate;
+        info.channels = p.channels;
+        info.bits_per_sample = p.bits_per_sample;
+    }
+    info
+}
+
+fn extension_mismatch(container: Container, origin: Origin<'_>) -> Option<String> {
+    let ext = origin.extension?;
+    let named = family_of_extension(ext)?;
+    let content = container.family()?;
+    (named != content).then(|| format!("the name ends in .{ext} but the content is {container}"))
+}
+
+/// The exact command that converts the file, for a local path.
+fn ffmpeg_command(path: &Path) -> String {
+    let out = path.with_file_name(format!(
+        "{}-acs.wav",
+        path.file_stem().unwrap_or_default().to_string_lossy()
+    ));
+    format!(
+        "convert it: ffmpeg -i {} -map_metadata -1 -ac 1 -ar 16000 -c:a pcm_s16le {}",
+        quote(path),
+        quote(&out)
+    )
+}
+
+fn quote(path: &Path) -> String {
+    let s = path.to_string_lossy();
+    shlex::try_quote(&s)
+        .map(|q| q.into_owned())
+        .unwrap_or_else(|_| format!("'{s}'"))
+}
+
+/// Advice specific to this file, where the rule's generic advice can be made exact.
+fn advice(rule: Rule, container: Container, origin: Origin<'_>) -> Option<String> {
+    match rule {
+        Rule::NotWav if !container.is_audio() => Some(match container {
+            Container::Html | Container::Xml | Container::Json | Container::Text => format!(
+                "the file holds {container}, not audio (an error page saved in place of the prompt?): fetch or export the real prompt"
+            ),
+            Container::Empty => "the file is empty: export the prompt again".to_owned(),
+            _ => "this does not look like audio: export the prompt again as WAV, 16-bit PCM, mono, 16 kHz".to_owned(),
+        }),
+        Rule::NotWav
+        | Rule::NotPcm
+        | Rule::BitDepth
+        | Rule::SampleRate
+        | Rule::Channels
+        | Rule::ExtensibleHeader
+        | Rule::HeaderInconsistent => origin.path.map(ffmpeg_command),
+        Rule::ExtensionMismatch => {
+            let path = origin.path?;
+            let ext = container.family()?.canonical_extension();
+            Some(format!(
+                "rename it to {} after its content, or convert it to WAV",
+                quote(&path.with_extension(ext))
+            ))
+        }
+        _ => None,
+    }
+}

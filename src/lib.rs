@@ -1,0 +1,50 @@
+//! Catch broken audio prompts before Azure Communication Services (ACS) Call Automation plays
+//! them.
+//!
+//! ACS plays prompts that are WAV files of 16-bit PCM, mono, 16 kHz. Anything else fails at call
+//! time with `PlayFailed` (400, subcode 8535) or `RecognizeFailed` (500, subcode 8511). This
+//! library reads the header of each prompt (never more than 64 KiB of it), checks it strictly and
+//! returns [`Finding`]s, each with a stable [`Rule`], a [`Severity`], the [`AcsPrediction`] of the
+//! failure ACS would raise, and advice.
+//!
+//! ```
+//! use acs_preflight::{check_paths, CheckOptions, Rule};
+//!
+//! let report = check_paths(&["fixtures"], &CheckOptions::default())?;
+//! let stereo = report.result("fixtures/prompt-16khz-stereo-16bit.wav").unwrap();
+//! assert_eq!(stereo.rules(), vec![Rule::Channels]);
+//! let acs = stereo.findings[0].acs.unwrap();
+//! assert_eq!((acs.code, acs.subcode), (400, 8535));
+//! # Ok::<(), acs_preflight::ScanError>(())
+//! ```
+//!
+//! The library never prints; the `acs-preflight` binary renders reports.
+
+mod display;
+mod error;
+mod inspect;
+mod options;
+mod probe;
+mod report;
+mod riff;
+pub mod rules;
+mod scan;
+mod sniff;
+mod source;
+mod walk;
+mod wav;
+
+pub use display::path_to_string;
+pub use error::ScanError;
+pub use options::CheckOptions;
+pub use report::{AudioInfo, CheckResult, Finding, Report, Status, Summary};
+pub use rules::{AcsEffect, AcsPrediction, Action, Rule, RuleInfo, Severity};
+pub use scan::{check_bytes, check_file, check_paths, Scan};
+pub use sniff::{identify, Container, OggCodec};
+pub use source::MAX_READ;
+pub use walk::{has_audio_extension, AUDIO_EXTENSIONS};
+pub use wav::{REQUIRED_BITS, REQUIRED_CHANNELS, REQUIRED_SAMPLE_RATE};
+
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;

@@ -1,0 +1,196 @@
+//! The data every check returns: findings, per-input results and the run's report.
+//!
+//! These types are the JSON schema (`--format json`): field names and meanings are stable within
+//! a `version`.
+
+use serde::Serialize;
+
+use crate::rules::{AcsPrediction, Action, Rule, Severity};
+
+/// One problem with one input.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Finding {
+    /// The rule that fired.
+    pub rule: Rule,
+    /// How serious it is.
+    pub severity: Severity,
+    /// One line with the actual values, e.g. `44100 Hz; ACS plays 16000 Hz only`.
+    pub message: String,
+    /// The failure ACS is expected to raise, or `None` when ACS is not expected to fail.
+    pub acs: Option<AcsPrediction>,
+    /// What to do about it, in our words (often an exact command).
+    pub advice: String,
+}
+
+impl Finding {
+    /// A finding of `rule` at its default severity, with the rule's generic advice.
+    pub fn new(rule: Rule, action: Action, message: impl Into<String>) -> Self {
+        Finding {
+            rule,
+            severity: rule.default_severity(),
+            message: message.into(),
+            acs: rule.prediction(action),
+            advice: rule.info().advice.to_owned(),
+        }
+    }
+
+    /// Replaces the advice with a more specific one.
+    pub fn with_advice(mut self, advice: impl Into<String>) -> Self {
+        self.advice = advice.into();
+        self
+    }
+}
+
+/// The verdict on one input.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    /// No findings.
+    Pass,
+    /// Only warnings.
+    Warn,
+    /// At least one error.
+    Fail,
+}
+
+impl Status {
+    /// The status a list of findings earns.
+    pub fn of(findings: &[Finding]) -> Status {
+        match findings.iter().map(|f| f.severity).max() {
+            None => Status::Pass,
+            Some(Severity::Warning) => Status::Warn,
+            Some(Severity::Error) => Status::Fail,
+        }
+    }
+}
+
+/// What the header says about the audio, as far as it could be read.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
+pub struct AudioInfo {
+    /// The container, e.g. `wav`, `mp3`, `flac`, `html`.
+    pub container: String,
+    /// The codec, e.g. `pcm_s16le`, `pcm_f32le`, `mp3`; `None` when unknown.
+    pub codec: Option<String>,
+    /// Samples per second.
+    pub sample_rate: Option<u32>,
+    /// Channel count.
+    pub channels: Option<u16>,
+    /// Bits per sample as the header states them.
+    pub bits_per_sample: Option<u16>,
+    /// Duration in whole milliseconds, from the data length.
+    pub duration_ms: Option<u64>,
+    /// The size of the file in bytes.
+    pub size_bytes: u64,
+}
+
+/// The result of checking one input.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CheckResult {
+    /// The input as given or found (a path; non-UTF-8 bytes escaped as `\xNN`).
+    pub input: String,
+    /// Pass, warn or fail.
+    pub status: Status,
+    /// What the header says, when the input could be read and identified.
+    pub audio: Option<AudioInfo>,
+    /// Every problem found, in the order the checks ran.
+    pub findings: Vec<Finding>,
+}
+
+impl CheckResult {
+    /// A result whose status is derived from its findings.
+    pub fn new(input: String, audio: Option<AudioInfo>, findings: Vec<Finding>) -> Self {
+        CheckResult {
+            input,
+            status: Status::of(&findings),
+            audio,
+            findings,
+        }
+    }
+
+    /// Whether any finding has this rule.
+    pub fn has(&self, rule: Rule) -> bool {
+        self.findings.iter().any(|f| f.rule == rule)
+    }
+
+    /// The rule ids of the findings, in order.
+    pub fn rules(&self) -> Vec<Rule> {
+        self.findings.iter().map(|f| f.rule).collect()
+    }
+}
+
+/// Counts over a whole run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+pub struct Summary {
+    /// Inputs checked.
+    pub checked: usize,
+    /// Inputs with no findings.
+    pub passed: usize,
+    /// Inputs with warnings only.
+    pub warned: usize,
+    /// Inputs with at least one error.
+    pub failed: usize,
+    /// Error findings over all inputs.
+    pub errors: usize,
+    /// Warning findings over all inputs.
+    pub warnings: usize,
+}
+
+impl Summary {
+    /// Counts the results.
+    pub fn of(results: &[CheckResult]) -> Summary {
+        let mut s = Summary {
+            checked: results.len(),
+            ..Summary::default()
+        };
+        for r in results {
+            match r.status {
+                Status::Pass => s.passed += 1,
+                Status::Warn => s.warned += 1,
+                Status::Fail => s.failed += 1,
+            }
+            for f in &r.findings {
+                match f.severity {
+                    Severity::Error => s.errors += 1,
+                    Severity::Warning => s.warnings += 1,
+                }
+            }
+        }
+        s
+    }
+}
+
+/// Everything a run found, in input order.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Report {
+    /// The schema version of this document; bumped only on incompatible changes.
+    pub version: u32,
+    /// One result per input, sorted by input.
+    pub results: Vec<CheckResult>,
+    /// Counts over `results`.
+    pub summary: Summary,
+}
+
+impl Report {
+    /// The current schema version.
+    pub const VERSION: u32 = 1;
+
+    /// A report over `results`, kept in the given order.
+    pub fn new(results: Vec<CheckResult>) -> Self {
+        let summary = Summary::of(&results);
+        Report {
+            version: Self::VERSION,
+            results,
+            summary,
+        }
+    }
+
+    /// True when no input failed (warnings allowed).
+    pub fn is_ok(&self) -> bool {
+        self.summary.failed == 0
+    }
+
+    /// The result for an input, by its displayed name.
+    pub fn result(&self, input: &str) -> Option<&CheckResult> {
+        self.results.iter().find(|r| r.input == input)
+    }
+}
