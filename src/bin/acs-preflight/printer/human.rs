@@ -1,0 +1,77 @@
+//! `--format human`: one line per finding, advice under each file, a summary line.
+
+use std::io::{self, Write};
+use std::time::Duration;
+
+use acs_preflight::{Report, Severity, Status};
+use anstyle::{AnsiColor, Style};
+
+const PATH: Style = Style::new().bold();
+const ERROR: Style = AnsiColor::Red.on_default().bold();
+const WARNING: Style = AnsiColor::Yellow.on_default().bold();
+const HELP: Style = AnsiColor::Cyan.on_default();
+const PASS: Style = AnsiColor::Green.on_default().bold();
+
+/// Writes every failing or warned input and a summary. `out` strips the styles when colour is
+/// off (an `anstream` stream).
+pub fn print(report: &Report, elapsed: Duration, out: &mut dyn Write) -> io::Result<()> {
+    for result in &report.results {
+        if result.status == Status::Pass {
+            continue;
+        }
+        let mut advice: Vec<&str> = Vec::new();
+        for f in &result.findings {
+            let style = match f.severity {
+                Severity::Error => ERROR,
+                Severity::Warning => WARNING,
+            };
+            write!(
+                out,
+                "{PATH}{}{PATH:#}: {style}{}[{}]{style:#} {}",
+                result.input, f.severity, f.rule, f.message
+            )?;
+            match (&f.acs, f.severity) {
+                (Some(acs), Severity::Error) => write!(out, " ({acs})")?,
+                (Some(acs), Severity::Warning) => write!(out, " (may cause {acs})")?,
+                (None, _) => {}
+            }
+            writeln!(out)?;
+            if !advice.contains(&f.advice.as_str()) {
+                advice.push(&f.advice);
+            }
+        }
+        for a in advice {
+            writeln!(out, "  {HELP}help:{HELP:#} {a}")?;
+        }
+    }
+    let s = &report.summary;
+    let verdict = if s.failed > 0 {
+        format!("{ERROR}FAIL{ERROR:#}")
+    } else if s.warned > 0 {
+        format!("{WARNING}WARN{WARNING:#}")
+    } else {
+        format!("{PASS}PASS{PASS:#}")
+    };
+    writeln!(
+        out,
+        "{verdict} checked {} file{}: {} passed, {} warned, {} failed ({} error{}, {} warning{}) in {:.2}s",
+        s.checked,
+        plural(s.checked),
+        s.passed,
+        s.warned,
+        s.failed,
+        s.errors,
+        plural(s.errors),
+        s.warnings,
+        plural(s.warnings),
+        elapsed.as_secs_f64()
+    )
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 {
+        ""
+    } else {
+        "s"
+    }
+}

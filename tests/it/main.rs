@@ -1,0 +1,4 @@
+//! Integration tests: one test binary, one module per area.
+
+mod fixtures;
+mod support;
