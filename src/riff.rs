@@ -15,6 +15,9 @@ use crate::source::{ReadError, Window};
 /// The most chunks walked before the data chunk; more than any real prompt has.
 const MAX_CHUNKS: usize = 1024;
 
+/// RIFF header (12) + `fmt ` chunk (8 + 16) + `data` chunk header (8).
+const MIN_WAV_LEN: u64 = 44;
+
 /// The bytes of `fmt ` we read: WAVEFORMATEXTENSIBLE is 40, anything past that is codec-specific.
 const FMT_READ: usize = 40;
 
@@ -88,7 +91,7 @@ fn le32(b: &[u8]) -> u32 {
 pub(crate) fn walk<R: Read + Seek>(window: &mut Window<R>) -> Layout {
     let mut layout = Layout::default();
     let len = window.len();
-    if len < 12 || window.head().len() < 12 {
+    if len < MIN_WAV_LEN || (window.head().len() as u64) < MIN_WAV_LEN {
         layout.issue(
             Rule::Malformed,
             format!("the file is only {len} bytes; a WAV header needs at least 44"),
@@ -403,11 +406,18 @@ mod tests {
 
     #[test]
     fn missing_chunks_and_huge_sizes() {
-        let l = walk_bytes(&wav(&[chunk(b"fmt ", &fmt_body(1, 1, 16000, 16))]));
+        let l = walk_bytes(&wav(&[
+            chunk(b"fmt ", &fmt_body(1, 1, 16000, 16)),
+            chunk(b"JUNK", &[0; 8]),
+        ]));
         assert_eq!(rules(&l), vec![Rule::Malformed]);
         assert!(l.issues[0].1.contains("no data chunk"));
 
-        let mut bytes = wav(&[chunk(b"LIST", &[0; 4])]);
+        let l = walk_bytes(&wav(&[chunk(b"fmt ", &fmt_body(1, 1, 16000, 16))]));
+        assert_eq!(rules(&l), vec![Rule::Malformed]);
+        assert!(l.issues[0].1.contains("only 36 bytes"));
+
+        let mut bytes = wav(&[chunk(b"LIST", &[0; 40])]);
         bytes[16..20].copy_from_slice(&0x7FFF_FFFFu32.to_le_bytes());
         let l = walk_bytes(&bytes);
         assert_eq!(rules(&l), vec![Rule::Malformed]);
@@ -433,7 +443,11 @@ mod tests {
 
     #[test]
     fn short_fmt_and_duplicate_chunks() {
-        let l = walk_bytes(&wav(&[chunk(b"fmt ", &[1, 0, 1, 0]), chunk(b"data", &[0; 2])]));
+        let l = walk_bytes(&wav(&[
+            chunk(b"fmt ", &[1, 0, 1, 0]),
+            chunk(b"JUNK", &[0; 16]),
+            chunk(b"data", &[0; 2]),
+        ]));
         assert_eq!(rules(&l), vec![Rule::Malformed]);
         assert!(l.issues[0].1.contains("needs at least 16"));
 

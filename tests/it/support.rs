@@ -5,11 +5,11 @@
 use std::io::Cursor;
 
 /// A deterministic test tone (integer triangle wave, so the bytes are the same on every machine).
-fn tone(i: usize, period: usize, amplitude: i32) -> i32 {
-    let phase = (i % period) as i32;
-    let half = period as i32 / 2;
-    let tri = if phase < half { phase } else { period as i32 - phase };
-    (tri * 4 * amplitude) / period as i32 - amplitude
+fn tone(i: usize, period: usize, amplitude: i64) -> i32 {
+    let phase = (i % period) as i64;
+    let half = period as i64 / 2;
+    let tri = if phase < half { phase } else { period as i64 - phase };
+    ((tri * 4 * amplitude) / period as i64 - amplitude) as i32
 }
 
 /// A WAV written by hound: `frames` frames of a tone in the given integer format.
@@ -23,7 +23,7 @@ pub fn wav_int(rate: u32, channels: u16, bits: u16, frames: usize) -> Vec<u8> {
     let mut buf = Cursor::new(Vec::new());
     {
         let mut w = hound::WavWriter::new(&mut buf, spec).unwrap();
-        let amplitude = (1i32 << (bits - 1)) / 3;
+        let amplitude = (1i64 << (bits - 1)) / 3;
         for i in 0..frames {
             for _ in 0..channels {
                 w.write_sample(tone(i, 40, amplitude)).unwrap();
