@@ -9,6 +9,9 @@ pub fn path_to_string(path: &Path) -> String {
     {
         use std::os::unix::ffi::OsStrExt;
         let bytes = path.as_os_str().as_bytes();
+        if let Ok(s) = std::str::from_utf8(bytes) {
+            return s.to_owned();
+        }
         let mut out = String::with_capacity(bytes.len());
         for chunk in bytes.utf8_chunks() {
             out.push_str(chunk.valid());

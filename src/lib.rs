@@ -39,7 +39,7 @@ pub use error::ScanError;
 pub use options::CheckOptions;
 pub use report::{AudioInfo, CheckResult, Finding, Report, Status, Summary};
 pub use rules::{AcsEffect, AcsPrediction, Action, Rule, RuleInfo, Severity};
-pub use scan::{check_bytes, check_file, check_paths, Scan};
+pub use scan::{check_bytes, check_file, check_paths, Scan, ScanEvent};
 pub use sniff::{identify, Container, OggCodec};
 pub use source::MAX_READ;
 pub use walk::{has_audio_extension, AUDIO_EXTENSIONS};

@@ -3,6 +3,7 @@
 use std::fs::{File, OpenOptions};
 use std::io::{Cursor, Read, Seek};
 use std::path::{Path, PathBuf};
+use std::sync::mpsc;
 
 use rayon::prelude::*;
 
@@ -123,71 +124,104 @@ fn check_target(target: &Target, options: &CheckOptions) -> CheckResult {
     }
 }
 
-/// A scan of files and folders: the walk is done, the checks are ready to run.
+/// What a running scan reports as it goes, for a progress display.
+#[derive(Debug, Clone, Copy)]
+pub enum ScanEvent<'a> {
+    /// The walk found one more input to check.
+    Found,
+    /// One input has been checked (inputs finish in any order).
+    Checked(&'a CheckResult),
+}
+
+/// A scan of files and folders.
+///
+/// The walk and the checks run at the same time: one thread walks the folders while
+/// `options.jobs` threads check what it finds. Results are put back in input order (folders in
+/// name order) at the end, so the report is the same whatever the thread count.
 ///
 /// ```
-/// use acs_preflight::{CheckOptions, Scan};
+/// use acs_preflight::{CheckOptions, Scan, ScanEvent};
+/// use std::sync::atomic::{AtomicUsize, Ordering};
 ///
-/// let scan = Scan::new(&["fixtures"], CheckOptions::default().jobs(2))?;
-/// assert!(scan.len() > 5);
-/// let report = scan.run(|_result| { /* advance a progress bar */ })?;
-/// assert_eq!(report.summary.checked, report.results.len());
+/// let checked = AtomicUsize::new(0);
+/// let report = Scan::new(&["fixtures"], CheckOptions::default().jobs(2))?.run(|event| {
+///     if let ScanEvent::Checked(_) = event {
+///         checked.fetch_add(1, Ordering::Relaxed); // advance a progress bar
+///     }
+/// })?;
+/// assert_eq!(report.summary.checked, checked.into_inner());
 /// # Ok::<(), acs_preflight::ScanError>(())
 /// ```
 #[derive(Debug)]
 pub struct Scan {
-    targets: Vec<Target>,
+    inputs: Vec<PathBuf>,
     options: CheckOptions,
 }
 
 impl Scan {
-    /// Walks `inputs` (files and folders). Fails when there are no inputs or they hold no prompt
-    /// files; a missing or unreadable input is a finding, not an error.
+    /// A scan of `inputs` (files and folders); fails only when there are none.
     pub fn new<P: AsRef<Path>>(inputs: &[P], options: CheckOptions) -> Result<Scan, ScanError> {
         if inputs.is_empty() {
             return Err(ScanError::NoInputs);
         }
-        let inputs: Vec<PathBuf> = inputs.iter().map(|p| p.as_ref().to_path_buf()).collect();
-        let targets = walk::collect(&inputs);
-        if targets.is_empty() {
-            return Err(ScanError::NothingFound(inputs));
-        }
-        Ok(Scan { targets, options })
+        let inputs = inputs.iter().map(|p| p.as_ref().to_path_buf()).collect();
+        Ok(Scan { inputs, options })
     }
 
-    /// How many inputs will be reported on.
-    pub fn len(&self) -> usize {
-        self.targets.len()
-    }
-
-    /// Whether there is nothing to check (never true for a scan made by [`Scan::new`]).
-    pub fn is_empty(&self) -> bool {
-        self.targets.is_empty()
-    }
-
-    /// Checks every input on `options.jobs` threads, calling `on_result` as each one finishes
-    /// (in any order); the report lists them in input order whatever the thread count.
-    pub fn run(self, on_result: impl Fn(&CheckResult) + Sync) -> Result<Report, ScanError> {
+    /// Walks and checks every input, calling `on_event` as inputs are found and checked. Fails
+    /// when the inputs hold no prompt files or the worker threads cannot start; a missing or
+    /// unreadable input is a finding, not an error.
+    pub fn run(self, on_event: impl Fn(ScanEvent<'_>) + Sync) -> Result<Report, ScanError> {
         let options = &self.options;
+        let on_event = &on_event;
         let check = |t: &Target| {
             let r = check_target(t, options);
-            on_result(&r);
+            on_event(ScanEvent::Checked(&r));
             r
         };
         let jobs = options
             .jobs
             .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from))
             .max(1);
-        let results = if jobs == 1 {
-            self.targets.iter().map(check).collect()
+        let results: Vec<CheckResult> = if jobs == 1 {
+            let mut results = Vec::new();
+            walk::walk(&self.inputs, |t| {
+                on_event(ScanEvent::Found);
+                results.push(check(&t));
+            });
+            results
         } else {
             let pool = rayon::ThreadPoolBuilder::new()
                 .num_threads(jobs)
                 .thread_name(|i| format!("acs-preflight-{i}"))
                 .build()
                 .map_err(|source| ScanError::ThreadPool { jobs, source })?;
-            pool.install(|| self.targets.par_iter().map(check).collect())
+            // Bounded, so a huge tree is not listed far ahead of the checks.
+            let (tx, rx) = mpsc::sync_channel::<(usize, Target)>(4096);
+            let inputs = &self.inputs;
+            let mut indexed: Vec<(usize, CheckResult)> = std::thread::scope(|s| {
+                s.spawn(move || {
+                    let mut seq = 0;
+                    walk::walk(inputs, |t| {
+                        on_event(ScanEvent::Found);
+                        // The receiver lives until the walk ends; a send cannot fail before.
+                        let _ = tx.send((seq, t));
+                        seq += 1;
+                    });
+                });
+                pool.install(|| {
+                    rx.into_iter()
+                        .par_bridge()
+                        .map(|(seq, t)| (seq, check(&t)))
+                        .collect()
+                })
+            });
+            indexed.sort_unstable_by_key(|(seq, _)| *seq);
+            indexed.into_iter().map(|(_, r)| r).collect()
         };
+        if results.is_empty() {
+            return Err(ScanError::NothingFound(self.inputs));
+        }
         Ok(Report::new(results))
     }
 }

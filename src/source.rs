@@ -43,9 +43,10 @@ impl<R: Read + Seek> Window<R> {
     pub(crate) fn open(mut inner: R, len: u64, available: u64) -> io::Result<Self> {
         let available = available.min(len);
         let want = HEAD_LEN.min(usize::try_from(available).unwrap_or(HEAD_LEN));
-        let mut head = vec![0; want];
-        let got = read_full(&mut inner, &mut head)?;
-        head.truncate(got);
+        // Read into spare capacity: no zeroing, one read call for a file longer than the head.
+        let mut head = Vec::with_capacity(want);
+        (&mut inner).take(want as u64).read_to_end(&mut head)?;
+        let got = head.len();
         // A short first read means the input ended early (a file shrinking under us).
         let available = if got < want { got as u64 } else { available };
         Ok(Window {

@@ -1,11 +1,12 @@
 //! Turning the paths a user gives into the list of files to check.
 //!
-//! Folders are walked recursively in name order, following symlinks (walkdir stops at loops);
+//! Folders are walked recursively in name order, following symlinks (and stopping at loops);
 //! inside them only files with an audio extension count. A file named directly is always checked.
 //! FIFOs, sockets and devices are never opened: inside a folder they are skipped, named directly
 //! they are reported.
 
 use std::collections::HashSet;
+use std::ffi::OsString;
 use std::fs::{self, FileType};
 use std::io;
 use std::path::{Path, PathBuf};
@@ -40,16 +41,33 @@ impl Target {
     }
 }
 
-/// The lowercase extension of a path, if it is valid UTF-8.
+/// The extension of a path's file name, lowercase, if it is valid UTF-8.
 pub(crate) fn extension_of(path: &Path) -> Option<String> {
-    path.extension()
-        .and_then(|e| e.to_str())
+    raw_extension(path)
+        .and_then(|e| std::str::from_utf8(e).ok())
         .map(str::to_ascii_lowercase)
+}
+
+/// The bytes after the last dot of the file name (not for dot-files), found without parsing
+/// every component of the path: this runs once per file in a walk.
+fn raw_extension(path: &Path) -> Option<&[u8]> {
+    let bytes = path.as_os_str().as_encoded_bytes();
+    let name_start = bytes
+        .iter()
+        .rposition(|&b| b == b'/' || (cfg!(windows) && b == b'\\'))
+        .map_or(0, |i| i + 1);
+    let name = &bytes[name_start..];
+    let dot = name.iter().rposition(|&b| b == b'.')?;
+    (dot > 0).then(|| &name[dot + 1..])
 }
 
 /// Whether a file inside a folder should be checked.
 pub fn has_audio_extension(path: &Path) -> bool {
-    extension_of(path).is_some_and(|e| AUDIO_EXTENSIONS.contains(&e.as_str()))
+    raw_extension(path).is_some_and(|e| {
+        AUDIO_EXTENSIONS
+            .iter()
+            .any(|a| a.as_bytes().eq_ignore_ascii_case(e))
+    })
 }
 
 /// What a non-regular, non-directory file is, for messages.
@@ -71,13 +89,15 @@ pub(crate) fn special_kind(ft: &FileType) -> &'static str {
     "not a regular file"
 }
 
-/// Every target under `inputs`, in input order, each path once.
-pub(crate) fn collect(inputs: &[PathBuf]) -> Vec<Target> {
-    let mut seen = HashSet::new();
-    let mut out = Vec::new();
+/// Calls `emit` with every target under `inputs`, in input order (folders in name order), each
+/// path once.
+pub(crate) fn walk(inputs: &[PathBuf], mut emit: impl FnMut(Target)) {
+    // Within one input every path is new; only several inputs can reach a file twice.
+    let dedupe = inputs.len() > 1;
+    let mut seen: HashSet<OsString> = HashSet::new();
     let mut push = |t: Target| {
-        if seen.insert(t.path().to_path_buf()) {
-            out.push(t);
+        if !dedupe || seen.insert(t.path().as_os_str().to_owned()) {
+            emit(t);
         }
     };
     for input in inputs {
@@ -86,31 +106,48 @@ pub(crate) fn collect(inputs: &[PathBuf]) -> Vec<Target> {
                 path: input.clone(),
                 reason: io_reason(&e),
             }),
-            Ok(m) if m.is_dir() => walk_dir(input, &mut push),
+            Ok(m) if m.is_dir() => {
+                let mut active = Vec::new();
+                walk_dir(input, &mut active, &mut push);
+            }
             Ok(m) if m.is_file() => push(Target::File(input.clone())),
             Ok(m) => push(Target::Problem {
                 path: input.clone(),
-                reason: format!("it is {}; only regular files are read", special_kind(&m.file_type())),
+                reason: format!(
+                    "it is {}; only regular files are read",
+                    special_kind(&m.file_type())
+                ),
             }),
         }
     }
-    out
 }
 
-fn walk_dir(root: &Path, push: &mut impl FnMut(Target)) {
-    let walker = WalkDir::new(root).follow_links(true).sort_by_file_name();
+/// Walks one folder without following links (file types come from the directory listing, so
+/// regular files cost no extra `stat`); a symlink is resolved on its own: a linked file is
+/// checked, a linked folder is walked unless it leads back into a folder being walked.
+///
+/// `active` holds the canonical roots of the walks under way, to break symlink loops.
+fn walk_dir(root: &Path, active: &mut Vec<PathBuf>, push: &mut impl FnMut(Target)) {
+    let canonical = fs::canonicalize(root).unwrap_or_else(|_| root.to_path_buf());
+    active.push(canonical);
+    // Siblings share their parent's path, so comparing whole paths as bytes orders them by name
+    // (and costs a memcmp, not a parse of every component).
+    let walker = WalkDir::new(root)
+        .follow_links(false)
+        .sort_by(|a, b| a.path().as_os_str().cmp(b.path().as_os_str()));
     for entry in walker {
         match entry {
             Ok(e) => {
-                if e.file_type().is_file() && has_audio_extension(e.path()) {
-                    push(Target::File(e.into_path()));
+                let ft = e.file_type();
+                if ft.is_file() {
+                    if has_audio_extension(e.path()) {
+                        push(Target::File(e.into_path()));
+                    }
+                } else if ft.is_symlink() && e.depth() > 0 {
+                    follow_link(e.path(), active, push);
                 }
             }
             Err(err) => {
-                // A symlink loop is a folder already walked: nothing is lost by skipping it.
-                if err.loop_ancestor().is_some() {
-                    continue;
-                }
                 let Some(path) = err.path().map(Path::to_path_buf) else {
                     continue;
                 };
@@ -118,14 +155,47 @@ fn walk_dir(root: &Path, push: &mut impl FnMut(Target)) {
                 let denied = io.is_some_and(|e| e.kind() == io::ErrorKind::PermissionDenied);
                 if has_audio_extension(&path) || denied {
                     let reason = match io {
-                        Some(e) if e.kind() == io::ErrorKind::NotFound => {
-                            "it is a broken symlink or vanished during the scan".to_owned()
-                        }
                         Some(e) => io_reason(e),
                         None => err.to_string(),
                     };
                     push(Target::Problem { path, reason });
                 }
+            }
+        }
+    }
+    active.pop();
+}
+
+fn follow_link(link: &Path, active: &mut Vec<PathBuf>, push: &mut impl FnMut(Target)) {
+    match fs::metadata(link) {
+        Ok(m) if m.is_file() => {
+            if has_audio_extension(link) {
+                push(Target::File(link.to_path_buf()));
+            }
+        }
+        Ok(m) if m.is_dir() => {
+            let Ok(target) = fs::canonicalize(link) else {
+                return;
+            };
+            // A link to a folder that is being walked (or holds one) is a loop: skip it.
+            if active.iter().any(|a| a.starts_with(&target)) {
+                return;
+            }
+            walk_dir(link, active, push);
+        }
+        // FIFOs, sockets and devices are skipped inside folders.
+        Ok(_) => {}
+        Err(e) => {
+            if has_audio_extension(link) {
+                let reason = if e.kind() == io::ErrorKind::NotFound {
+                    "it is a broken symlink".to_owned()
+                } else {
+                    io_reason(&e)
+                };
+                push(Target::Problem {
+                    path: link.to_path_buf(),
+                    reason,
+                });
             }
         }
     }
@@ -137,5 +207,21 @@ pub(crate) fn io_reason(e: &io::Error) -> String {
         io::ErrorKind::NotFound => "no such file or folder".to_owned(),
         io::ErrorKind::PermissionDenied => "permission denied".to_owned(),
         _ => e.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn extensions_come_from_the_file_name_only() {
+        assert_eq!(extension_of(Path::new("a/b.WAV")).as_deref(), Some("wav"));
+        assert_eq!(extension_of(Path::new("a.d/b")), None);
+        assert_eq!(extension_of(Path::new("dir/.wav")), None);
+        assert_eq!(extension_of(Path::new("x.tar.gz")).as_deref(), Some("gz"));
+        assert!(has_audio_extension(Path::new("p/Prompt.Mp3")));
+        assert!(!has_audio_extension(Path::new("p.wav/readme")));
+        assert!(!has_audio_extension(Path::new("p/readme.txt")));
     }
 }

@@ -4,11 +4,11 @@ mod args;
 mod printer;
 mod progress;
 
-use std::io::{self, Write};
+use std::io::{self, BufWriter, Write};
 use std::process::ExitCode;
 use std::time::Instant;
 
-use acs_preflight::{CheckOptions, Scan};
+use acs_preflight::{CheckOptions, Scan, ScanEvent};
 use anyhow::Context;
 use clap::Parser;
 
@@ -59,18 +59,26 @@ fn check(args: CheckArgs) -> anyhow::Result<u8> {
     }
 
     let started = Instant::now();
-    let scan = Scan::new(&args.paths, options)?;
-    let progress = Progress::new(scan.len());
-    let report = scan.run(|_| progress.tick())?;
+    let progress = Progress::new();
+    let report = Scan::new(&args.paths, options)?.run(|event| match event {
+        ScanEvent::Found => progress.found(),
+        ScanEvent::Checked(_) => progress.tick(),
+    });
     progress.finish();
+    let report = report?;
     let elapsed = started.elapsed();
 
-    let mut out = anstream::stdout().lock();
+    // Buffered: the report is written in many small pieces.
     match args.format {
-        Format::Human => printer::human::print(&report, elapsed, &mut out),
-        Format::Json => printer::json::print(&report, &mut out),
+        Format::Human => {
+            let mut out = BufWriter::new(anstream::stdout().lock());
+            printer::human::print(&report, elapsed, &mut out).and_then(|()| out.flush())
+        }
+        Format::Json => {
+            let mut out = BufWriter::new(io::stdout().lock());
+            printer::json::print(&report, &mut out).and_then(|()| out.flush())
+        }
     }
-    .and_then(|()| out.flush())
     .context("cannot write the report")?;
     Ok(if report.is_ok() {
         EXIT_CLEAN
@@ -80,7 +88,7 @@ fn check(args: CheckArgs) -> anyhow::Result<u8> {
 }
 
 fn rules(args: RulesArgs) -> anyhow::Result<()> {
-    let mut out = io::stdout().lock();
+    let mut out = BufWriter::new(io::stdout().lock());
     match args.format {
         RulesFormat::Human => printer::rules::human(&mut out),
         RulesFormat::Json => printer::rules::json(&mut out),

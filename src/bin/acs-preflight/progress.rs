@@ -18,9 +18,9 @@ pub struct Progress {
 }
 
 impl Progress {
-    /// A bar for `len` inputs; inert when stderr is not a terminal.
-    pub fn new(len: usize) -> Self {
-        let bar = ProgressBar::with_draw_target(Some(len as u64), ProgressDrawTarget::hidden());
+    /// A bar whose length grows as the walk finds inputs; inert when stderr is not a terminal.
+    pub fn new() -> Self {
+        let bar = ProgressBar::with_draw_target(Some(0), ProgressDrawTarget::hidden());
         if let Ok(style) =
             ProgressStyle::with_template("{spinner} checking {pos}/{len} {wide_bar} {eta}")
         {
@@ -31,6 +31,13 @@ impl Progress {
             enabled: std::io::stderr().is_terminal(),
             shown: AtomicBool::new(false),
             started: Instant::now(),
+        }
+    }
+
+    /// One more input found.
+    pub fn found(&self) {
+        if self.enabled {
+            self.bar.inc_length(1);
         }
     }
 

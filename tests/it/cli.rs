@@ -1,0 +1,226 @@
+//! The binary as a user runs it: output formats, exit codes, colour, the rule catalog, and the
+//! README kept true.
+
+use std::path::Path;
+
+use assert_cmd::Command;
+use serde_json::Value;
+
+fn cmd() -> Command {
+    let mut c = Command::cargo_bin("acs-preflight").unwrap();
+    c.current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env_remove("NO_COLOR")
+        .env_remove("CLICOLOR_FORCE");
+    c
+}
+
+fn stdout(c: &mut Command) -> (i32, String, String) {
+    let out = c.output().unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8(out.stdout).unwrap(),
+        String::from_utf8(out.stderr).unwrap(),
+    )
+}
+
+#[test]
+fn human_report_on_the_fixtures() {
+    let (code, out, err) = stdout(cmd().args(["check", "fixtures"]));
+    assert_eq!(code, 1, "{err}");
+    assert_eq!(err, "", "nothing on stderr when it is not a terminal");
+    assert!(out.contains(
+        "fixtures/prompt-44k1hz-mono-16bit.wav: error[sample-rate] 44100 Hz; ACS plays 16000 Hz only (ACS 400 Play Failed, subcode 8535)\n"
+    ), "{out}");
+    assert!(out.contains(
+        "fixtures/prompt-16khz-mono-16bit-extensible.wav: warning[extensible-header] "
+    ));
+    assert!(out.contains("  help: convert it: ffmpeg -i fixtures/prompt-16khz-stereo-16bit.wav "));
+    assert!(!out.contains("fixtures/valid/"), "passing files are not listed");
+    let last = out.lines().last().unwrap();
+    assert!(
+        last.starts_with("FAIL checked 9 files: 2 passed, 1 warned, 6 failed (6 errors, 2 warnings) in "),
+        "{last}"
+    );
+    assert!(!out.contains('\x1b'), "no colour when stdout is not a terminal");
+}
+
+#[test]
+fn exit_codes() {
+    assert_eq!(stdout(cmd().args(["check", "fixtures/valid"])).0, 0);
+    // Warnings alone do not fail.
+    let (code, out, _) = stdout(cmd().args(["check", "fixtures/prompt-16khz-mono-16bit-extensible.wav"]));
+    assert_eq!(code, 0);
+    assert!(out.starts_with("fixtures/prompt-16khz-mono-16bit-extensible.wav: warning"));
+    assert!(out.lines().last().unwrap().starts_with("WARN checked 1 file: 0 passed, 1 warned"));
+    assert_eq!(stdout(cmd().args(["check", "fixtures/prompt-truncated.wav"])).0, 1);
+    // Could not run: no inputs, bad flags, nothing to check.
+    let (code, _, err) = stdout(cmd().arg("check"));
+    assert_eq!(code, 2);
+    assert!(err.contains("<PATH>"), "{err}");
+    assert_eq!(stdout(cmd().args(["check", "--format", "xml", "fixtures"])).0, 2);
+    assert_eq!(stdout(cmd().args(["check", "--jobs", "0", "fixtures"])).0, 2);
+    let empty = tempfile::tempdir().unwrap();
+    let (code, out, err) = stdout(cmd().arg("check").arg(empty.path()));
+    assert_eq!(code, 2);
+    assert_eq!(out, "");
+    assert!(err.starts_with("acs-preflight: error: no prompt files found in "), "{err}");
+    // A missing file is a finding, not a setup error.
+    let (code, out, _) = stdout(cmd().args(["check", "fixtures/valid", "no-such.wav"]));
+    assert_eq!(code, 1);
+    assert!(out.contains("no-such.wav: error[unreadable] no such file or folder"), "{out}");
+}
+
+#[test]
+fn json_report_is_stable_and_complete() {
+    let (code, out, _) = stdout(cmd().args(["check", "--format", "json", "fixtures"]));
+    assert_eq!(code, 1);
+    let v: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["version"], 1);
+    let results = v["results"].as_array().unwrap();
+    assert_eq!(results.len(), 9);
+    let stereo = results
+        .iter()
+        .find(|r| r["input"] == "fixtures/prompt-16khz-stereo-16bit.wav")
+        .unwrap();
+    assert_eq!(stereo["status"], "fail");
+    assert_eq!(
+        stereo["audio"],
+        serde_json::json!({
+            "container": "wav", "codec": "pcm_s16le", "sample_rate": 16000, "channels": 2,
+            "bits_per_sample": 16, "duration_ms": 200, "size_bytes": 12844
+        })
+    );
+    let f = &stereo["findings"][0];
+    assert_eq!(f["rule"], "channels");
+    assert_eq!(f["severity"], "error");
+    assert_eq!(f["message"], "2 channels (stereo); ACS plays mono only");
+    assert_eq!(
+        f["acs"],
+        serde_json::json!({"action": "play", "code": 400, "message": "Play Failed", "subcode": 8535})
+    );
+    assert!(f["advice"].as_str().unwrap().starts_with("convert it: ffmpeg -i "));
+    assert_eq!(
+        v["summary"],
+        serde_json::json!({"checked": 9, "passed": 2, "warned": 1, "failed": 6, "errors": 6, "warnings": 2})
+    );
+    let valid = results.iter().find(|r| r["status"] == "pass").unwrap();
+    assert_eq!(valid["findings"], serde_json::json!([]));
+    // Warnings that ACS is not expected to fail on carry a null prediction.
+    let mp3 = results
+        .iter()
+        .find(|r| r["input"] == "fixtures/prompt-mp3-renamed.wav")
+        .unwrap();
+    assert_eq!(mp3["findings"][1]["rule"], "extension-mismatch");
+    assert_eq!(mp3["findings"][1]["acs"], Value::Null);
+    // The same whatever the thread count.
+    let (_, one, _) = stdout(cmd().args(["check", "--format", "json", "-j", "1", "fixtures"]));
+    let (_, four, _) = stdout(cmd().args(["check", "--format", "json", "--jobs", "4", "fixtures"]));
+    assert_eq!(one, out);
+    assert_eq!(four, out);
+}
+
+#[test]
+fn action_recognize_predicts_8511() {
+    let (_, out, _) = stdout(cmd().args([
+        "check",
+        "--format",
+        "json",
+        "--action",
+        "recognize",
+        "fixtures/prompt-16khz-mono-8bit.wav",
+    ]));
+    let v: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(
+        v["results"][0]["findings"][0]["acs"],
+        serde_json::json!({"action": "recognize", "code": 500, "message": "Recognize Failed", "subcode": 8511})
+    );
+}
+
+#[test]
+fn allow_mp3_flag() {
+    let (code, out, _) = stdout(cmd().args(["check", "--allow-mp3", "fixtures/prompt-mp3-renamed.wav"]));
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("warning[extension-mismatch]"));
+}
+
+#[test]
+fn colour_only_when_asked_or_on_a_terminal() {
+    let (_, out, _) = stdout(cmd().args(["check", "--color", "always", "fixtures/prompt-truncated.wav"]));
+    assert!(out.contains("\x1b[1m"), "{out:?}");
+    assert!(out.contains("\x1b[1m\x1b[31merror[malformed]") || out.contains("\x1b[31m\x1b[1merror"), "{out:?}");
+    let (_, out, _) = stdout(cmd().args(["check", "--color", "never", "fixtures/prompt-truncated.wav"]));
+    assert!(!out.contains('\x1b'));
+    // NO_COLOR wins over a forced terminal check under auto.
+    let (_, out, _) = stdout(
+        cmd()
+            .env("NO_COLOR", "1")
+            .env("CLICOLOR_FORCE", "1")
+            .args(["check", "fixtures/prompt-truncated.wav"]),
+    );
+    assert!(!out.contains('\x1b'));
+}
+
+#[test]
+fn rules_catalog() {
+    let (code, out, _) = stdout(cmd().args(["rules", "--format", "json"]));
+    assert_eq!(code, 0);
+    let v: Value = serde_json::from_str(&out).unwrap();
+    let ids: Vec<&str> = v.as_array().unwrap().iter().map(|r| r["id"].as_str().unwrap()).collect();
+    let registry: Vec<&str> = acs_preflight::Rule::ALL.iter().map(|r| r.id()).collect();
+    assert_eq!(ids, registry);
+    assert_eq!(v[1]["id"], "not-wav");
+    assert_eq!(v[1]["severity"], "error");
+    assert_eq!(v[1]["acs"]["play"]["subcode"], 8535);
+    assert_eq!(v[1]["acs"]["recognize"]["subcode"], 8511);
+    assert!(v[1]["advice"].is_string());
+
+    let (code, out, _) = stdout(cmd().arg("rules"));
+    assert_eq!(code, 0);
+    assert!(out.starts_with("unreadable           error    play: 400 Play Failed / 8536; recognize: 500 Recognize Failed / 8511\n"), "{out}");
+    assert_eq!(out.lines().count(), 3 * registry.len());
+}
+
+fn readme() -> String {
+    std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md")).unwrap()
+}
+
+#[test]
+fn readme_rule_table_is_the_registry() {
+    let (_, table, _) = stdout(cmd().args(["rules", "--format", "markdown"]));
+    let readme = readme();
+    let start = readme.find("<!-- rules:start -->\n").expect("rules:start marker") + 21;
+    let end = readme.find("<!-- rules:end -->").expect("rules:end marker");
+    assert_eq!(
+        &readme[start..end],
+        table,
+        "README rule table is stale: paste `acs-preflight rules --format markdown` between the markers"
+    );
+}
+
+#[test]
+fn every_flag_the_readme_names_exists() {
+    let readme = readme();
+    let (_, check_help, _) = stdout(cmd().args(["check", "--help"]));
+    let (_, rules_help, _) = stdout(cmd().args(["rules", "--help"]));
+    let help = format!("{check_help}{rules_help}");
+    let mut named = 0;
+    for word in readme.split(|c: char| c.is_whitespace() || "`|()[],".contains(c)) {
+        let flag = word.split('=').next().unwrap();
+        if flag.starts_with("--") && flag.len() > 2 && flag[2..].chars().all(|c| c.is_ascii_lowercase() || c == '-') {
+            // cargo's own flags in the README's commands.
+            if ["--release", "--bench", "--test"].contains(&flag) {
+                continue;
+            }
+            named += 1;
+            assert!(help.contains(flag), "README names {flag}, which `--help` does not know");
+        }
+    }
+    assert!(named >= 6, "found only {named} flags in the README");
+    // Every output format and exit code the README names exists too.
+    for format in ["human", "json"] {
+        assert!(check_help.contains(format));
+    }
+    for code in ["| 0 |", "| 1 |", "| 2 |"] {
+        assert!(readme.contains(code), "README exit code table lacks {code}");
+    }
+}
