@@ -12,6 +12,8 @@
 //! Then peak memory (max RSS) of the binary on 100 prompts of 32 KiB and on 100 sparse prompts
 //! of 2 GiB each. `BENCH_FILES` changes the file count.
 
+#![allow(clippy::unwrap_used)]
+
 use std::fs::{self, File};
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
@@ -132,7 +134,10 @@ fn max_rss_of(cmd: &mut Command) -> i64 {
         )
         .output()
         .unwrap();
-    String::from_utf8_lossy(&out.stdout).trim().parse().unwrap_or(-1)
+    String::from_utf8_lossy(&out.stdout)
+        .trim()
+        .parse()
+        .unwrap_or(-1)
 }
 
 fn rss_child() {
@@ -149,8 +154,14 @@ fn main() {
         return rss_child();
     }
     // `cargo bench` passes `--bench`; ignore arguments.
-    let n: usize = std::env::var("BENCH_FILES").ok().and_then(|v| v.parse().ok()).unwrap_or(10_000);
-    let runs: usize = std::env::var("BENCH_RUNS").ok().and_then(|v| v.parse().ok()).unwrap_or(11);
+    let n: usize = std::env::var("BENCH_FILES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(10_000);
+    let runs: usize = std::env::var("BENCH_RUNS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(11);
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/bench-data");
     let dir = prompts(&root, n);
     let exe = env!("CARGO_BIN_EXE_acs-preflight");
@@ -184,7 +195,10 @@ fn main() {
         (
             format!("acs-preflight library scan, {cores} threads (walk included)"),
             Box::new(|| {
-                let report = Scan::new(&[&dir], CheckOptions::default()).unwrap().run(|_| {}).unwrap();
+                let report = Scan::new(&[&dir], CheckOptions::default())
+                    .unwrap()
+                    .run(|_| {})
+                    .unwrap();
                 assert_eq!(report.summary.passed, n);
             }),
         ),
@@ -204,7 +218,13 @@ fn main() {
         ),
         (
             format!("acs-preflight check --format json (binary, {cores} threads)"),
-            Box::new(|| assert!(run_quiet(Command::new(exe).args(["check", "--format", "json"]).arg(&dir)))),
+            Box::new(|| {
+                assert!(run_quiet(
+                    Command::new(exe)
+                        .args(["check", "--format", "json"])
+                        .arg(&dir)
+                ))
+            }),
         ),
     ];
     if has_soxi {
@@ -256,7 +276,15 @@ fn main() {
         }
     }
     let huge = huge_prompts(&root);
-    let rss_small = max_rss_of(Command::new(exe).args(["check", "--format", "json"]).arg(&small));
-    let rss_huge = max_rss_of(Command::new(exe).args(["check", "--format", "json"]).arg(&huge));
+    let rss_small = max_rss_of(
+        Command::new(exe)
+            .args(["check", "--format", "json"])
+            .arg(&small),
+    );
+    let rss_huge = max_rss_of(
+        Command::new(exe)
+            .args(["check", "--format", "json"])
+            .arg(&huge),
+    );
     writeln!(out, "peak memory (max RSS) of the binary: 100 x 32 KiB prompts {rss_small} KiB; 100 x 2 GiB prompts {rss_huge} KiB").unwrap();
 }

@@ -33,7 +33,10 @@ mod tests {
 
     #[test]
     fn utf8_paths_are_unchanged() {
-        assert_eq!(path_to_string(Path::new("prompts/ünïcode.wav")), "prompts/ünïcode.wav");
+        assert_eq!(
+            path_to_string(Path::new("prompts/ünïcode.wav")),
+            "prompts/ünïcode.wav"
+        );
     }
 
     #[cfg(unix)]

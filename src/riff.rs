@@ -375,7 +375,10 @@ mod tests {
         ]));
         assert_eq!(l.issues, vec![]);
         let fmt = l.fmt.unwrap();
-        assert_eq!((fmt.format_tag, fmt.channels, fmt.sample_rate), (1, 1, 16000));
+        assert_eq!(
+            (fmt.format_tag, fmt.channels, fmt.sample_rate),
+            (1, 1, 16000)
+        );
         assert_eq!(l.data.unwrap().len, 320);
     }
 

@@ -278,16 +278,16 @@ mod tests {
             assert_eq!(id.parse::<Rule>(), Ok(rule));
         }
         assert_eq!(seen.len(), 11);
-        assert_eq!(
-            "nope".parse::<Rule>(),
-            Err(UnknownRule("nope".to_owned()))
-        );
+        assert_eq!("nope".parse::<Rule>(), Err(UnknownRule("nope".to_owned())));
     }
 
     #[test]
     fn predictions_follow_the_acs_table() {
         let play = Rule::SampleRate.prediction(Action::Play).unwrap();
-        assert_eq!((play.code, play.message, play.subcode), (400, "Play Failed", 8535));
+        assert_eq!(
+            (play.code, play.message, play.subcode),
+            (400, "Play Failed", 8535)
+        );
         let rec = Rule::SampleRate.prediction(Action::Recognize).unwrap();
         assert_eq!(
             (rec.code, rec.message, rec.subcode),

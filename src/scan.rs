@@ -80,7 +80,11 @@ pub fn check_bytes(name: &str, bytes: &[u8], options: &CheckOptions) -> CheckRes
         CheckResult::new(
             name.to_owned(),
             None,
-            vec![Finding::new(Rule::Unreadable, options.action, e.to_string())],
+            vec![Finding::new(
+                Rule::Unreadable,
+                options.action,
+                e.to_string(),
+            )],
         )
     })
 }
@@ -119,7 +123,11 @@ fn check_target(target: &Target, options: &CheckOptions) -> CheckResult {
         Target::Problem { path, reason } => CheckResult::new(
             path_to_string(path),
             None,
-            vec![Finding::new(Rule::Unreadable, options.action, reason.clone())],
+            vec![Finding::new(
+                Rule::Unreadable,
+                options.action,
+                reason.clone(),
+            )],
         ),
     }
 }

@@ -271,9 +271,7 @@ pub(crate) fn id3v2_len(b: &[u8]) -> Option<u64> {
     if size.iter().any(|&x| x & 0x80 != 0) {
         return None;
     }
-    let body = size
-        .iter()
-        .fold(0u64, |acc, &x| (acc << 7) | u64::from(x));
+    let body = size.iter().fold(0u64, |acc, &x| (acc << 7) | u64::from(x));
     let footer = if b[5] & 0x10 != 0 { 10 } else { 0 };
     Some(10 + body + footer)
 }
@@ -437,13 +435,19 @@ mod tests {
     #[test]
     fn names_containers_by_magic() {
         assert_eq!(identify(&riff(b"WAVE"), None), Container::Wav);
-        assert_eq!(identify(&riff(b"AVI "), None), Container::RiffOther(*b"AVI "));
+        assert_eq!(
+            identify(&riff(b"AVI "), None),
+            Container::RiffOther(*b"AVI ")
+        );
         assert_eq!(identify(b"RF64\xFF\xFF\xFF\xFFWAVE", None), Container::Rf64);
         assert_eq!(identify(b"RIFX\0\0\0\x24WAVE", None), Container::Rifx);
         assert_eq!(identify(b"FORM\0\0\0\x24AIFF", None), Container::Aiff);
         assert_eq!(identify(b"fLaC\0\0\0\x22", None), Container::Flac);
         assert_eq!(identify(b".snd\0\0\0\x18", None), Container::Au);
-        assert_eq!(identify(b"\0\0\0\x20ftypM4A \0\0\0\0", None), Container::Mp4);
+        assert_eq!(
+            identify(b"\0\0\0\x20ftypM4A \0\0\0\0", None),
+            Container::Mp4
+        );
         assert_eq!(identify(&W64_RIFF_GUID, None), Container::W64);
         assert_eq!(identify(&ASF_HEADER_GUID, None), Container::Asf);
         assert_eq!(identify(b"#!AMR\n", None), Container::Amr);
@@ -471,7 +475,10 @@ mod tests {
         );
         assert_eq!(identify(big_tag, None), Container::Id3Other);
         // Layer II and ADTS are named apart from MP3.
-        assert_eq!(identify(&[0xFF, 0xFD, 0x90, 0x64], None), Container::MpegAudio);
+        assert_eq!(
+            identify(&[0xFF, 0xFD, 0x90, 0x64], None),
+            Container::MpegAudio
+        );
         assert_eq!(
             identify(&[0xFF, 0xF1, 0x50, 0x80, 0x02, 0x1F, 0xFC], None),
             Container::Aac
@@ -481,16 +488,25 @@ mod tests {
     #[test]
     fn names_text_pages() {
         assert_eq!(
-            identify(b"\n  <!DOCTYPE html><html><body>Sign in</body></html>", None),
+            identify(
+                b"\n  <!DOCTYPE html><html><body>Sign in</body></html>",
+                None
+            ),
             Container::Html
         );
         assert_eq!(
-            identify(b"<?xml version=\"1.0\"?><Error><Code>AuthenticationFailed</Code></Error>", None),
+            identify(
+                b"<?xml version=\"1.0\"?><Error><Code>AuthenticationFailed</Code></Error>",
+                None
+            ),
             Container::Xml
         );
         assert_eq!(identify(b"{\"error\": 1}", None), Container::Json);
         assert_eq!(identify(b"hello world\n", None), Container::Text);
-        assert_eq!(identify(&[0x00, 0x01, 0x02, 0x99], None), Container::Unknown);
+        assert_eq!(
+            identify(&[0x00, 0x01, 0x02, 0x99], None),
+            Container::Unknown
+        );
     }
 
     #[test]

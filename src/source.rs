@@ -90,7 +90,10 @@ impl<R: Read + Seek> Window<R> {
         if got < buf.len() {
             return Err(ReadError::Io(io::Error::new(
                 io::ErrorKind::UnexpectedEof,
-                format!("the input ended at byte {} while reading it", offset + got as u64),
+                format!(
+                    "the input ended at byte {} while reading it",
+                    offset + got as u64
+                ),
             )));
         }
         Ok(())

@@ -83,10 +83,7 @@ pub(crate) fn check_format(fmt: &Fmt, data: Option<&Data>) -> Vec<(Rule, String)
     } else if fmt.bits_per_sample != REQUIRED_BITS {
         out.push((
             Rule::BitDepth,
-            format!(
-                "{}-bit samples; ACS plays 16-bit only",
-                fmt.bits_per_sample
-            ),
+            format!("{}-bit samples; ACS plays 16-bit only", fmt.bits_per_sample),
         ));
     }
     if fmt.sample_rate != REQUIRED_SAMPLE_RATE {
@@ -140,7 +137,10 @@ pub(crate) fn check_format(fmt: &Fmt, data: Option<&Data>) -> Vec<(Rule, String)
                 if data.declared == 0 {
                     "the data chunk is empty: 0 samples".to_owned()
                 } else {
-                    format!("the data chunk holds {} bytes: not one whole sample frame", data.len)
+                    format!(
+                        "the data chunk holds {} bytes: not one whole sample frame",
+                        data.len
+                    )
                 },
             ));
         } else if byte_samples && data.len % align != 0 {
@@ -218,7 +218,10 @@ mod tests {
 
     #[test]
     fn the_acs_format_passes() {
-        assert_eq!(check_format(&fmt(1, 1, 16000, 16), Some(&data(32000))), vec![]);
+        assert_eq!(
+            check_format(&fmt(1, 1, 16000, 16), Some(&data(32000))),
+            vec![]
+        );
     }
 
     #[test]
@@ -245,7 +248,10 @@ mod tests {
     fn layout_problems() {
         let mut f = fmt(1, 1, 16000, 16);
         f.block_align = 4;
-        assert_eq!(rules(&check_format(&f, Some(&data(64)))), vec![Rule::Malformed]);
+        assert_eq!(
+            rules(&check_format(&f, Some(&data(64)))),
+            vec![Rule::Malformed]
+        );
 
         let mut f = fmt(1, 1, 16000, 16);
         f.byte_rate = 16000;
@@ -259,8 +265,14 @@ mod tests {
             rules(&check_format(&f, Some(&data(65)))),
             vec![Rule::HeaderInconsistent]
         );
-        assert_eq!(rules(&check_format(&f, Some(&data(0)))), vec![Rule::NoAudio]);
-        assert_eq!(rules(&check_format(&f, Some(&data(1)))), vec![Rule::NoAudio]);
+        assert_eq!(
+            rules(&check_format(&f, Some(&data(0)))),
+            vec![Rule::NoAudio]
+        );
+        assert_eq!(
+            rules(&check_format(&f, Some(&data(1)))),
+            vec![Rule::NoAudio]
+        );
     }
 
     #[test]
@@ -275,9 +287,15 @@ mod tests {
         f.bits_per_sample = 32;
         f.block_align = 4;
         f.byte_rate = 64000;
-        assert_eq!(rules(&check_format(&f, Some(&data(64)))), vec![Rule::NotPcm]);
+        assert_eq!(
+            rules(&check_format(&f, Some(&data(64)))),
+            vec![Rule::NotPcm]
+        );
         f.sub_format = Some(None);
-        assert_eq!(rules(&check_format(&f, Some(&data(64)))), vec![Rule::NotPcm]);
+        assert_eq!(
+            rules(&check_format(&f, Some(&data(64)))),
+            vec![Rule::NotPcm]
+        );
     }
 
     #[test]

@@ -25,13 +25,16 @@ fn generated() -> Vec<(&'static str, Vec<u8>)> {
             "prompt-16khz-mono-16bit-extensible.wav",
             to_extensible(&valid, 1),
         ),
+        ("prompt-44k1hz-mono-16bit.wav", wav_int(44_100, 1, 16, 8820)),
         (
-            "prompt-44k1hz-mono-16bit.wav",
-            wav_int(44_100, 1, 16, 8820),
+            "prompt-16khz-stereo-16bit.wav",
+            wav_int(16_000, 2, 16, FRAMES),
         ),
-        ("prompt-16khz-stereo-16bit.wav", wav_int(16_000, 2, 16, FRAMES)),
         ("prompt-16khz-mono-8bit.wav", wav_int(16_000, 1, 8, FRAMES)),
-        ("prompt-16khz-mono-float32.wav", wav_float(16_000, 1, FRAMES)),
+        (
+            "prompt-16khz-mono-float32.wav",
+            wav_float(16_000, 1, FRAMES),
+        ),
         ("prompt-truncated.wav", truncated(&valid, 44 + 3000)),
     ]
 }
@@ -60,17 +63,37 @@ fn each_fixture_gets_its_verdict() {
     let opts = CheckOptions::default();
     let cases: &[(&str, Status, &[Rule])] = &[
         ("valid/prompt-16khz-mono-16bit.wav", Status::Pass, &[]),
-        ("valid/prompt-16khz-mono-16bit-list-chunk.wav", Status::Pass, &[]),
+        (
+            "valid/prompt-16khz-mono-16bit-list-chunk.wav",
+            Status::Pass,
+            &[],
+        ),
         (
             "prompt-16khz-mono-16bit-extensible.wav",
             Status::Warn,
             &[Rule::ExtensibleHeader],
         ),
-        ("prompt-44k1hz-mono-16bit.wav", Status::Fail, &[Rule::SampleRate]),
-        ("prompt-16khz-stereo-16bit.wav", Status::Fail, &[Rule::Channels]),
-        ("prompt-16khz-mono-8bit.wav", Status::Fail, &[Rule::BitDepth]),
+        (
+            "prompt-44k1hz-mono-16bit.wav",
+            Status::Fail,
+            &[Rule::SampleRate],
+        ),
+        (
+            "prompt-16khz-stereo-16bit.wav",
+            Status::Fail,
+            &[Rule::Channels],
+        ),
+        (
+            "prompt-16khz-mono-8bit.wav",
+            Status::Fail,
+            &[Rule::BitDepth],
+        ),
         // hound writes 32-bit float as WAVE_FORMAT_EXTENSIBLE with the float sub-format.
-        ("prompt-16khz-mono-float32.wav", Status::Fail, &[Rule::NotPcm]),
+        (
+            "prompt-16khz-mono-float32.wav",
+            Status::Fail,
+            &[Rule::NotPcm],
+        ),
         (
             "prompt-mp3-renamed.wav",
             Status::Fail,
@@ -87,7 +110,11 @@ fn each_fixture_gets_its_verdict() {
     let report = check_paths(&[fixture("")], &opts).unwrap();
     assert_eq!(report.summary.checked, cases.len());
     assert_eq!(
-        (report.summary.passed, report.summary.warned, report.summary.failed),
+        (
+            report.summary.passed,
+            report.summary.warned,
+            report.summary.failed
+        ),
         (2, 1, 6)
     );
 }

@@ -1,5 +1,7 @@
 //! Integration tests: one test binary, one module per area.
 
+#![allow(clippy::unwrap_used)]
+
 mod cli;
 mod fixtures;
 mod rules;

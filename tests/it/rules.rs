@@ -1,6 +1,8 @@
 //! Every rule has a test that triggers it and one that must not.
 
-use acs_preflight::{check_bytes, check_file, Action, CheckOptions, CheckResult, Rule, Severity, Status};
+use acs_preflight::{
+    check_bytes, check_file, Action, CheckOptions, CheckResult, Rule, Severity, Status,
+};
 
 use crate::support::*;
 
@@ -37,7 +39,11 @@ fn unreadable() {
     let missing = dir.path().join("missing.wav");
     let r = check_file(&missing, &CheckOptions::default());
     assert_eq!(r.rules(), vec![Rule::Unreadable]);
-    assert!(r.findings[0].message.contains("no such file"), "{}", r.findings[0].message);
+    assert!(
+        r.findings[0].message.contains("no such file"),
+        "{}",
+        r.findings[0].message
+    );
     assert_eq!(r.findings[0].acs.unwrap().subcode, 8536);
     let r = check_file(dir.path(), &CheckOptions::default());
     assert_eq!(r.rules(), vec![Rule::Unreadable]);
@@ -52,8 +58,14 @@ fn unreadable() {
 fn not_wav_names_what_the_file_is() {
     let cases: &[(&[u8], &str)] = &[
         (b"fLaC\0\0\0\x22\x10\0\x10\0", "FLAC"),
-        (b"OggS\0\x02\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\x01vorbis", "Ogg Vorbis"),
-        (b"<!DOCTYPE html><html><body>Sign in to continue</body></html>", "an HTML page"),
+        (
+            b"OggS\0\x02\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\x01vorbis",
+            "Ogg Vorbis",
+        ),
+        (
+            b"<!DOCTYPE html><html><body>Sign in to continue</body></html>",
+            "an HTML page",
+        ),
         (b"RF64\xFF\xFF\xFF\xFFWAVEds64", "RF64"),
         (b"RIFX\0\0\0\x24WAVEfmt ", "RIFX"),
         (b"FORM\0\0\0\x24AIFFCOMM", "AIFF"),
@@ -114,7 +126,9 @@ fn bit_depth() {
     for bits in [8u16, 24, 32] {
         let r = check("x.wav", &wav_int(16_000, 1, bits, 100));
         assert!(r.has(Rule::BitDepth), "{bits}: {:?}", r.rules());
-        assert!(finding(&r, Rule::BitDepth).message.starts_with(&format!("{bits}-bit")));
+        assert!(finding(&r, Rule::BitDepth)
+            .message
+            .starts_with(&format!("{bits}-bit")));
     }
     assert!(!check("ok.wav", &valid(10)).has(Rule::BitDepth));
 }
@@ -157,14 +171,20 @@ fn malformed() {
     b[at..at + 4].copy_from_slice(b"LIST");
     let r = check("x.wav", &b);
     assert_eq!(r.rules(), vec![Rule::Malformed]);
-    assert!(r.findings[0].message.contains("no data chunk"), "{}", r.findings[0].message);
+    assert!(
+        r.findings[0].message.contains("no data chunk"),
+        "{}",
+        r.findings[0].message
+    );
     // Inconsistent block_align.
     let mut b = v.clone();
     let at = find_chunk(&b, b"fmt ") + 8 + 12;
     set_u16(&mut b, at, 4);
     let r = check("x.wav", &b);
     assert!(r.has(Rule::Malformed));
-    assert!(finding(&r, Rule::Malformed).message.contains("block_align is 4"));
+    assert!(finding(&r, Rule::Malformed)
+        .message
+        .contains("block_align is 4"));
     // A short fmt chunk.
     let mut b = v.clone();
     let at = find_chunk(&b, b"fmt ") + 4;
@@ -174,7 +194,11 @@ fn malformed() {
     // Too short to hold a header.
     let r = check("x.wav", b"RIFF\x04\0\0\0WAVE");
     assert_eq!(r.rules(), vec![Rule::Malformed]);
-    assert!(r.findings[0].message.contains("only 12 bytes"), "{:?}", r.findings);
+    assert!(
+        r.findings[0].message.contains("only 12 bytes"),
+        "{:?}",
+        r.findings
+    );
     assert!(!check("ok.wav", &v).has(Rule::Malformed));
 }
 
@@ -233,7 +257,9 @@ fn header_inconsistent() {
     fix_riff_size(&mut b);
     let r = check("x.wav", &b);
     assert_eq!(r.rules(), vec![Rule::HeaderInconsistent]);
-    assert!(r.findings[0].message.contains("not a multiple of block_align"));
+    assert!(r.findings[0]
+        .message
+        .contains("not a multiple of block_align"));
     assert!(!check("ok.wav", &v).has(Rule::HeaderInconsistent));
 }
 
@@ -257,7 +283,10 @@ fn extension_mismatch() {
 fn action_decides_the_predicted_failure() {
     let b = wav_int(44_100, 1, 16, 100);
     let play = check("x.wav", &b).findings[0].acs.unwrap();
-    assert_eq!((play.action, play.code, play.message, play.subcode), (Action::Play, 400, "Play Failed", 8535));
+    assert_eq!(
+        (play.action, play.code, play.message, play.subcode),
+        (Action::Play, 400, "Play Failed", 8535)
+    );
     let opts = CheckOptions::default().action(Action::Recognize);
     let rec = check_bytes("x.wav", &b, &opts).findings[0].acs.unwrap();
     assert_eq!(

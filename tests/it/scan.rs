@@ -54,13 +54,22 @@ fn folders_hold_audio_files_only_but_named_files_are_always_checked() {
     let names: Vec<String> = report
         .results
         .iter()
-        .map(|r| Path::new(&r.input).file_name().unwrap().to_string_lossy().into_owned())
+        .map(|r| {
+            Path::new(&r.input)
+                .file_name()
+                .unwrap()
+                .to_string_lossy()
+                .into_owned()
+        })
         .collect();
     assert_eq!(names, vec!["B.WAV", "a.wav"]);
 
     let named = dir.path().join("prompt.bin");
     let report = check_paths(&[&named, &named], &CheckOptions::default()).unwrap();
-    assert_eq!(report.summary.checked, 1, "a path given twice is checked once");
+    assert_eq!(
+        report.summary.checked, 1,
+        "a path given twice is checked once"
+    );
     assert_eq!(report.results[0].status, Status::Pass);
 }
 
@@ -104,7 +113,11 @@ fn fifos_sockets_and_symlink_loops_do_not_stop_the_scan() {
     let root = dir.path();
     fs::write(root.join("good.wav"), valid(10)).unwrap();
     let fifo = root.join("pipe.wav");
-    assert!(Command::new("mkfifo").arg(&fifo).status().unwrap().success());
+    assert!(Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap()
+        .success());
     let _sock = UnixListener::bind(root.join("sock.wav")).unwrap();
     fs::create_dir(root.join("sub")).unwrap();
     symlink(root, root.join("sub").join("loop")).unwrap();
@@ -114,7 +127,15 @@ fn fifos_sockets_and_symlink_loops_do_not_stop_the_scan() {
     let summary: Vec<(String, Vec<Rule>)> = report
         .results
         .iter()
-        .map(|r| (r.input.strip_prefix(&*root.to_string_lossy()).unwrap().to_owned(), r.rules()))
+        .map(|r| {
+            (
+                r.input
+                    .strip_prefix(&*root.to_string_lossy())
+                    .unwrap()
+                    .to_owned(),
+                r.rules(),
+            )
+        })
         .collect();
     assert_eq!(
         summary,
@@ -123,7 +144,9 @@ fn fifos_sockets_and_symlink_loops_do_not_stop_the_scan() {
             ("/good.wav".to_owned(), vec![]),
         ]
     );
-    assert!(report.results[0].findings[0].message.contains("broken symlink"));
+    assert!(report.results[0].findings[0]
+        .message
+        .contains("broken symlink"));
 
     // Named directly, a FIFO is reported without being opened (opening would block).
     let report = check_paths(&[&fifo], &CheckOptions::default()).unwrap();
@@ -140,7 +163,11 @@ fn non_utf8_names_are_escaped_losslessly() {
     let name = OsStr::from_bytes(b"caf\xE9.wav");
     fs::write(dir.path().join(name), valid(10)).unwrap();
     let report = check_paths(&[dir.path()], &CheckOptions::default()).unwrap();
-    assert!(report.results[0].input.ends_with("/caf\\xE9.wav"), "{}", report.results[0].input);
+    assert!(
+        report.results[0].input.ends_with("/caf\\xE9.wav"),
+        "{}",
+        report.results[0].input
+    );
 }
 
 #[test]
@@ -163,7 +190,10 @@ fn a_huge_prompt_costs_only_its_header() {
         .set_len(header.len() as u64 + data_len)
         .unwrap();
     let r = acs_preflight::check_file(&path, &CheckOptions::default());
-    assert_eq!(r.rules(), vec![Rule::HeaderInconsistent, Rule::HeaderInconsistent]);
+    assert_eq!(
+        r.rules(),
+        vec![Rule::HeaderInconsistent, Rule::HeaderInconsistent]
+    );
     let audio = r.audio.unwrap();
     assert_eq!(audio.duration_ms, Some(data_len * 1000 / 32_000));
     assert_eq!(audio.size_bytes, 44 + data_len);

@@ -8,7 +8,11 @@ use std::io::Cursor;
 fn tone(i: usize, period: usize, amplitude: i64) -> i32 {
     let phase = (i % period) as i64;
     let half = period as i64 / 2;
-    let tri = if phase < half { phase } else { period as i64 - phase };
+    let tri = if phase < half {
+        phase
+    } else {
+        period as i64 - phase
+    };
     ((tri * 4 * amplitude) / period as i64 - amplitude) as i32
 }
 

@@ -36,7 +36,11 @@ pub fn human(out: &mut dyn Write) -> io::Result<()> {
     for &rule in Rule::ALL {
         let info = rule.info();
         let acs = match predictions(rule) {
-            Some(p) => format!("play: {}; recognize: {}", short(&p.play), short(&p.recognize)),
+            Some(p) => format!(
+                "play: {}; recognize: {}",
+                short(&p.play),
+                short(&p.recognize)
+            ),
             None => "ACS is not expected to fail".to_owned(),
         };
         writeln!(out, "{:<20} {:<8} {acs}", info.id, info.default_severity)?;
