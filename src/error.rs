@@ -13,6 +13,12 @@ pub enum ScanError {
     /// The inputs exist but hold no prompt files.
     #[error("no prompt files found in {}", list(.0))]
     NothingFound(Vec<PathBuf>),
+    /// The HTTP client or its runtime could not be set up.
+    #[error(transparent)]
+    Http(#[from] crate::remote::HttpSetupError),
+    /// A file of URLs or of config to extract URLs from could not be read.
+    #[error(transparent)]
+    Extract(#[from] crate::remote::ExtractError),
     /// The worker threads could not be started.
     #[error("cannot start {jobs} worker threads: {source}")]
     ThreadPool {

@@ -35,7 +35,7 @@ pub(crate) fn inspect<R: Read + Seek>(
 ) -> Inspection {
     let container = identify(window);
     let mut issues: Vec<(Rule, String)> = Vec::new();
-    let size = window.len();
+    let size = window.size();
 
     let audio = match container {
         Container::Wav => {
@@ -120,7 +120,7 @@ fn other_audio<R: Read + Seek>(
 ) -> AudioInfo {
     let mut info = AudioInfo {
         container: container.short_name().to_owned(),
-        size_bytes: window.len(),
+        size_bytes: window.size(),
         ..AudioInfo::default()
     };
     // For MP3 behind a large tag, start at the first frame; otherwise at the start.

@@ -79,19 +79,57 @@ pub struct AudioInfo {
     pub bits_per_sample: Option<u16>,
     /// Duration in whole milliseconds, from the data length.
     pub duration_ms: Option<u64>,
-    /// The size of the file in bytes.
-    pub size_bytes: u64,
+    /// The size of the file in bytes; `None` for a URL whose server did not say.
+    pub size_bytes: Option<u64>,
+}
+
+/// Where an input was written: a config or source file and line (for URLs found by
+/// `--extract-from`, or listed in `--urls-from`).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub struct Source {
+    /// The file, as given (non-UTF-8 bytes escaped as `\xNN`).
+    pub file: String,
+    /// The 1-based line.
+    pub line: usize,
+}
+
+impl std::fmt::Display for Source {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}:{}", self.file, self.line)
+    }
+}
+
+/// What happened on the wire when a URL was checked.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
+pub struct HttpInfo {
+    /// The final HTTP status, when there was an answer.
+    pub status: Option<u16>,
+    /// The URL that answered last, after redirects (SAS signature redacted).
+    pub final_url: String,
+    /// Redirects followed.
+    pub redirects: u32,
+    /// Requests repeated after a 429, 5xx, 408 or a reset connection.
+    pub retries: u32,
+    /// Bytes of body read (never more than 64 KiB).
+    pub bytes_read: u64,
+    /// The answer's `Content-Type`, if any.
+    pub content_type: Option<String>,
 }
 
 /// The result of checking one input.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct CheckResult {
-    /// The input as given or found (a path; non-UTF-8 bytes escaped as `\xNN`).
+    /// The input as given or found: a path (non-UTF-8 bytes escaped as `\xNN`) or a URL (SAS
+    /// signature redacted).
     pub input: String,
+    /// Where the input was written, for URLs read from files; empty otherwise.
+    pub sources: Vec<Source>,
     /// Pass, warn or fail.
     pub status: Status,
     /// What the header says, when the input could be read and identified.
     pub audio: Option<AudioInfo>,
+    /// For a URL: the requests made and the final answer; `None` for files.
+    pub http: Option<HttpInfo>,
     /// Every problem found, in the order the checks ran.
     pub findings: Vec<Finding>,
 }
@@ -101,8 +139,10 @@ impl CheckResult {
     pub fn new(input: String, audio: Option<AudioInfo>, findings: Vec<Finding>) -> Self {
         CheckResult {
             input,
+            sources: Vec::new(),
             status: Status::of(&findings),
             audio,
+            http: None,
             findings,
         }
     }

@@ -165,6 +165,7 @@ macro_rules! rules {
 }
 
 const FORMAT: Option<AcsEffect> = Some(AcsEffect::InvalidFormat);
+const DOWNLOAD: Option<AcsEffect> = Some(AcsEffect::DownloadFailed);
 
 rules! {
     /// The file cannot be opened or read.
@@ -211,6 +212,50 @@ rules! {
     ExtensionMismatch = "extension-mismatch", Warning, None,
         "the file name's extension does not match its content",
         "rename the file after its content, or convert the content";
+    /// Not an absolute http(s) URL.
+    UrlInvalid = "url-invalid", Error, DOWNLOAD,
+        "the prompt URL is not an absolute http:// or https:// URL",
+        "give ACS an absolute https:// URL";
+    /// Plain http.
+    UrlInsecure = "url-insecure", Warning, None,
+        "the prompt URL uses plain http",
+        "serve the prompt over https";
+    /// The host resolves to an address ACS cannot reach.
+    UrlPrivate = "url-private", Error, DOWNLOAD,
+        "the host is or resolves to a loopback, private, link-local or otherwise non-public address",
+        "host the prompt where the public internet can reach it (for example a public Azure Blob container)";
+    /// The request failed before an HTTP answer.
+    UrlUnreachable = "url-unreachable", Error, DOWNLOAD,
+        "DNS failure, connection refused or reset, TLS failure or timeout",
+        "make sure the host name resolves publicly and the server answers over the internet";
+    /// The final answer was 4xx or 5xx.
+    UrlHttpStatus = "url-http-status", Error, DOWNLOAD,
+        "the server's final answer is an HTTP error (4xx or 5xx)",
+        "make the file readable without credentials (on Azure Blob: a public container or a valid SAS with read permission)";
+    /// Too many redirects, a loop, or a redirect ACS cannot follow.
+    UrlRedirect = "url-redirect", Error, DOWNLOAD,
+        "the redirects loop, go on for more than 10 hops, or lead to a non-http(s) location",
+        "give ACS the final URL of the file";
+    /// A successful answer that is a web page or text, not audio.
+    UrlNotAudio = "url-not-audio", Error, FORMAT,
+        "the server answers 2xx with an HTML page or text (often a sign-in or error page), not audio",
+        "point the URL at the audio file itself, readable without signing in";
+    /// The SAS token has expired.
+    SasExpired = "sas-expired", Error, DOWNLOAD,
+        "the URL's SAS token has expired (se is in the past)",
+        "issue a new SAS with a later expiry (se)";
+    /// The SAS token expires soon.
+    SasExpiring = "sas-expiring", Warning, None,
+        "the URL's SAS token expires within --sas-min-days days",
+        "issue a new SAS with a later expiry (se) before this one runs out";
+    /// The SAS token is not valid yet.
+    SasNotYetValid = "sas-not-yet-valid", Error, DOWNLOAD,
+        "the URL's SAS token starts in the future (st is after now)",
+        "issue a SAS whose start (st) is now or earlier, or drop st";
+    /// The SAS token does not allow reading.
+    SasNoRead = "sas-no-read", Error, DOWNLOAD,
+        "the URL's SAS token has no read permission (sp lacks r)",
+        "issue a SAS with read permission (sp=r)";
 }
 
 impl Rule {
@@ -277,7 +322,7 @@ mod tests {
             assert!(!id.starts_with('-') && !id.ends_with('-'), "{id}");
             assert_eq!(id.parse::<Rule>(), Ok(rule));
         }
-        assert_eq!(seen.len(), 11);
+        assert_eq!(seen.len(), 22);
         assert_eq!("nope".parse::<Rule>(), Err(UnknownRule("nope".to_owned())));
     }
 

@@ -2,6 +2,8 @@
 
 use std::fs::{File, OpenOptions};
 use std::io::{Cursor, Read, Seek};
+use std::collections::HashMap;
+use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::sync::mpsc;
 
@@ -11,6 +13,7 @@ use crate::display::path_to_string;
 use crate::error::ScanError;
 use crate::inspect::{inspect, Origin};
 use crate::options::CheckOptions;
+use crate::remote::UrlInput;
 use crate::report::{CheckResult, Finding, Report};
 use crate::rules::Rule;
 use crate::source::Window;
@@ -96,7 +99,7 @@ fn check_source<R: Read + Seek>(
     origin: Origin<'_>,
     options: &CheckOptions,
 ) -> std::io::Result<CheckResult> {
-    let mut window = Window::open(reader, len, len)?;
+    let mut window = Window::open(reader, Some(len), len)?;
     let inspection = inspect(&mut window, origin, options);
     Ok(CheckResult::new(
         input,
@@ -141,11 +144,31 @@ pub enum ScanEvent<'a> {
     Checked(&'a CheckResult),
 }
 
-/// A scan of files and folders.
+/// One thing a scan checks: a file or folder, or a URL.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Input {
+    /// A file, or a folder to search for audio files.
+    Path(PathBuf),
+    /// A prompt URL.
+    Url(UrlInput),
+}
+
+impl Input {
+    /// A command-line argument: a URL when it has a scheme (`https://...`), else a path.
+    pub fn from_arg(arg: impl Into<OsString>) -> Input {
+        let arg = arg.into();
+        match arg.to_str() {
+            Some(s) if s.contains("://") => Input::Url(UrlInput::new(s)),
+            _ => Input::Path(PathBuf::from(arg)),
+        }
+    }
+}
+
+/// A scan of files, folders and URLs.
 ///
-/// The walk and the checks run at the same time: one thread walks the folders while
-/// `options.jobs` threads check what it finds. Results are put back in input order (folders in
-/// name order) at the end, so the report is the same whatever the thread count.
+/// Files: one thread walks the folders while `options.jobs` threads check what it finds. URLs:
+/// checked on a tokio runtime, `options.jobs` requests in flight. Results are put back in input
+/// order (folders in name order) at the end, so the report is the same whatever the thread count.
 ///
 /// ```
 /// use acs_preflight::{CheckOptions, Scan, ScanEvent};
@@ -162,76 +185,152 @@ pub enum ScanEvent<'a> {
 /// ```
 #[derive(Debug)]
 pub struct Scan {
-    inputs: Vec<PathBuf>,
+    inputs: Vec<Input>,
     options: CheckOptions,
 }
 
 impl Scan {
-    /// A scan of `inputs` (files and folders); fails only when there are none.
+    /// A scan of files and folders; fails only when there are none.
     pub fn new<P: AsRef<Path>>(inputs: &[P], options: CheckOptions) -> Result<Scan, ScanError> {
+        let inputs = inputs
+            .iter()
+            .map(|p| Input::Path(p.as_ref().to_path_buf()))
+            .collect();
+        Scan::from_inputs(inputs, options)
+    }
+
+    /// A scan of files, folders and URLs; fails only when there are none. A URL given more than
+    /// once is checked once, and its result lists every place it came from.
+    pub fn from_inputs(inputs: Vec<Input>, options: CheckOptions) -> Result<Scan, ScanError> {
         if inputs.is_empty() {
             return Err(ScanError::NoInputs);
         }
-        let inputs = inputs.iter().map(|p| p.as_ref().to_path_buf()).collect();
-        Ok(Scan { inputs, options })
+        let mut merged: Vec<Input> = Vec::with_capacity(inputs.len());
+        let mut url_at: HashMap<String, usize> = HashMap::new();
+        for input in inputs {
+            match input {
+                Input::Url(u) => match url_at.get(&u.url) {
+                    Some(&i) => {
+                        if let Input::Url(first) = &mut merged[i] {
+                            first.sources.extend(u.sources);
+                        }
+                    }
+                    None => {
+                        url_at.insert(u.url.clone(), merged.len());
+                        merged.push(Input::Url(u));
+                    }
+                },
+                path => merged.push(path),
+            }
+        }
+        Ok(Scan {
+            inputs: merged,
+            options,
+        })
     }
 
     /// Walks and checks every input, calling `on_event` as inputs are found and checked. Fails
-    /// when the inputs hold no prompt files or the worker threads cannot start; a missing or
-    /// unreadable input is a finding, not an error.
+    /// when the inputs hold nothing to check, or worker threads or the HTTP client cannot start;
+    /// a missing or unreadable input is a finding, not an error.
     pub fn run(self, on_event: impl Fn(ScanEvent<'_>) + Sync) -> Result<Report, ScanError> {
-        let options = &self.options;
-        let on_event = &on_event;
-        let check = |t: &Target| {
-            let r = check_target(t, options);
-            on_event(ScanEvent::Checked(&r));
-            r
-        };
-        let jobs = options
-            .jobs
-            .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from))
-            .max(1);
-        let results: Vec<CheckResult> = if jobs == 1 {
-            let mut results = Vec::new();
-            walk::walk(&self.inputs, |t| {
-                on_event(ScanEvent::Found);
-                results.push(check(&t));
-            });
-            results
-        } else {
-            let pool = rayon::ThreadPoolBuilder::new()
-                .num_threads(jobs)
-                .thread_name(|i| format!("acs-preflight-{i}"))
-                .build()
-                .map_err(|source| ScanError::ThreadPool { jobs, source })?;
-            // Bounded, so a huge tree is not listed far ahead of the checks.
-            let (tx, rx) = mpsc::sync_channel::<(usize, Target)>(4096);
-            let inputs = &self.inputs;
-            let mut indexed: Vec<(usize, CheckResult)> = std::thread::scope(|s| {
-                s.spawn(move || {
-                    let mut seq = 0;
-                    walk::walk(inputs, |t| {
-                        on_event(ScanEvent::Found);
-                        // The receiver lives until the walk ends; a send cannot fail before.
-                        let _ = tx.send((seq, t));
-                        seq += 1;
-                    });
-                });
-                pool.install(|| {
-                    rx.into_iter()
-                        .par_bridge()
-                        .map(|(seq, t)| (seq, check(&t)))
-                        .collect()
-                })
-            });
-            indexed.sort_unstable_by_key(|(seq, _)| *seq);
-            indexed.into_iter().map(|(_, r)| r).collect()
-        };
-        if results.is_empty() {
-            return Err(ScanError::NothingFound(self.inputs));
+        let mut paths: Vec<PathBuf> = Vec::new();
+        let mut path_index: Vec<usize> = Vec::new();
+        let mut urls: Vec<UrlInput> = Vec::new();
+        let mut url_index: Vec<usize> = Vec::new();
+        for (i, input) in self.inputs.iter().enumerate() {
+            match input {
+                Input::Path(p) => {
+                    paths.push(p.clone());
+                    path_index.push(i);
+                }
+                Input::Url(u) => {
+                    urls.push(u.clone());
+                    url_index.push(i);
+                }
+            }
         }
-        Ok(Report::new(results))
+        // (input index, order within the input, result)
+        let mut all: Vec<(usize, usize, CheckResult)> = Vec::new();
+        if !paths.is_empty() {
+            for (seq, (i, r)) in check_local(&paths, &self.options, &on_event)?
+                .into_iter()
+                .enumerate()
+            {
+                all.push((path_index[i], seq, r));
+            }
+        }
+        if !urls.is_empty() {
+            for _ in &urls {
+                on_event(ScanEvent::Found);
+            }
+            let rt = crate::remote::runtime().map_err(ScanError::Http)?;
+            let results = rt
+                .block_on(crate::remote::check_all(&urls, &self.options, &|r| {
+                    on_event(ScanEvent::Checked(r))
+                }))
+                .map_err(ScanError::Http)?;
+            for (i, r) in results.into_iter().enumerate() {
+                all.push((url_index[i], 0, r));
+            }
+        }
+        if all.is_empty() {
+            return Err(ScanError::NothingFound(paths));
+        }
+        all.sort_by_key(|(i, seq, _)| (*i, *seq));
+        Ok(Report::new(all.into_iter().map(|(_, _, r)| r).collect()))
     }
+}
+
+/// Checks local files: the walk on its own thread, the checks on `jobs` threads. Returns each
+/// result with the index of the path it came from, in walk order.
+fn check_local(
+    paths: &[PathBuf],
+    options: &CheckOptions,
+    on_event: &(dyn Fn(ScanEvent<'_>) + Sync),
+) -> Result<Vec<(usize, CheckResult)>, ScanError> {
+    let check = |t: &Target| {
+        let r = check_target(t, options);
+        on_event(ScanEvent::Checked(&r));
+        r
+    };
+    let jobs = options
+        .jobs
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from))
+        .max(1);
+    if jobs == 1 {
+        let mut results = Vec::new();
+        walk::walk(paths, |i, t| {
+            on_event(ScanEvent::Found);
+            results.push((i, check(&t)));
+        });
+        return Ok(results);
+    }
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(jobs)
+        .thread_name(|i| format!("acs-preflight-{i}"))
+        .build()
+        .map_err(|source| ScanError::ThreadPool { jobs, source })?;
+    // Bounded, so a huge tree is not listed far ahead of the checks.
+    let (tx, rx) = mpsc::sync_channel::<(usize, usize, Target)>(4096);
+    let mut indexed: Vec<(usize, usize, CheckResult)> = std::thread::scope(|s| {
+        s.spawn(move || {
+            let mut seq = 0;
+            walk::walk(paths, |i, t| {
+                on_event(ScanEvent::Found);
+                // The receiver lives until the walk ends; a send cannot fail before.
+                let _ = tx.send((seq, i, t));
+                seq += 1;
+            });
+        });
+        pool.install(|| {
+            rx.into_iter()
+                .par_bridge()
+                .map(|(seq, i, t)| (seq, i, check(&t)))
+                .collect()
+        })
+    });
+    indexed.sort_unstable_by_key(|(seq, _, _)| *seq);
+    Ok(indexed.into_iter().map(|(_, i, r)| (i, r)).collect())
 }
 
 /// Checks files and folders and returns the report.

@@ -26,7 +26,9 @@ pub(crate) enum ReadError {
 /// The start of an input plus bounded reads elsewhere in it.
 pub(crate) struct Window<R> {
     inner: R,
+    /// The input's full length, `u64::MAX` when unknown (a URL whose server did not say).
     len: u64,
+    len_known: bool,
     /// Bytes `[0, head.len())` of the input.
     head: Vec<u8>,
     /// How far into the input bytes can be read at all (the length, or what was fetched).
@@ -36,11 +38,13 @@ pub(crate) struct Window<R> {
 }
 
 impl<R: Read + Seek> Window<R> {
-    /// Reads the first block of `inner`, whose full length is `len`.
+    /// Reads the first block of `inner`, whose full length is `len` (`None` when unknown).
     ///
     /// `available` is how much of the input `inner` can serve (for a file: `len`; for a URL:
     /// what the server sent).
-    pub(crate) fn open(mut inner: R, len: u64, available: u64) -> io::Result<Self> {
+    pub(crate) fn open(mut inner: R, len: Option<u64>, available: u64) -> io::Result<Self> {
+        let len_known = len.is_some();
+        let len = len.unwrap_or(u64::MAX);
         let available = available.min(len);
         let want = HEAD_LEN.min(usize::try_from(available).unwrap_or(HEAD_LEN));
         // Read into spare capacity: no zeroing, one read call for a file longer than the head.
@@ -52,15 +56,21 @@ impl<R: Read + Seek> Window<R> {
         Ok(Window {
             inner,
             len,
+            len_known,
             available,
             used: got,
             head,
         })
     }
 
-    /// The full length of the input.
+    /// The full length of the input (`u64::MAX` when unknown: see [`Window::size`]).
     pub(crate) fn len(&self) -> u64 {
         self.len
+    }
+
+    /// The full length of the input, if known.
+    pub(crate) fn size(&self) -> Option<u64> {
+        self.len_known.then_some(self.len)
     }
 
     /// The first bytes of the input (up to [`HEAD_LEN`], fewer when it is shorter).
@@ -156,7 +166,7 @@ mod tests {
     fn serves_head_and_far_reads_within_budget() {
         let data: Vec<u8> = (0..200_000u32).map(|i| (i % 251) as u8).collect();
         let len = data.len() as u64;
-        let mut w = Window::open(Cursor::new(data.clone()), len, len).unwrap();
+        let mut w = Window::open(Cursor::new(data.clone()), Some(len), len).unwrap();
         assert_eq!(w.head(), &data[..HEAD_LEN]);
         let mut b = [0u8; 8];
         w.read_exact_at(150_000, &mut b).unwrap();
@@ -182,7 +192,7 @@ mod tests {
             inner: Cursor::new(data),
             read: 0,
         };
-        let mut w = Window::open(counting, len, len).unwrap();
+        let mut w = Window::open(counting, Some(len), len).unwrap();
         let mut total = 0;
         for i in 0..100u64 {
             if let Ok(v) = w.read_up_to(i * 8192, 4096) {
@@ -195,7 +205,7 @@ mod tests {
 
     #[test]
     fn short_input_has_short_head() {
-        let w = Window::open(Cursor::new(vec![1u8, 2, 3]), 3, 3).unwrap();
+        let w = Window::open(Cursor::new(vec![1u8, 2, 3]), Some(3), 3).unwrap();
         assert_eq!(w.head(), &[1, 2, 3]);
         assert_eq!(w.len(), 3);
     }
@@ -203,7 +213,7 @@ mod tests {
     #[test]
     fn window_smaller_than_input_refuses_reads_past_it() {
         // A URL body: 10 bytes fetched of a 1000-byte resource.
-        let mut w = Window::open(Cursor::new(vec![0u8; 10]), 1000, 10).unwrap();
+        let mut w = Window::open(Cursor::new(vec![0u8; 10]), Some(1000), 10).unwrap();
         assert_eq!(w.head().len(), 10);
         let mut b = [0u8; 4];
         assert!(matches!(

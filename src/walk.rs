@@ -89,18 +89,18 @@ pub(crate) fn special_kind(ft: &FileType) -> &'static str {
     "not a regular file"
 }
 
-/// Calls `emit` with every target under `inputs`, in input order (folders in name order), each
-/// path once.
-pub(crate) fn walk(inputs: &[PathBuf], mut emit: impl FnMut(Target)) {
+/// Calls `emit` with every target under `inputs` and the index of the input it came from, in
+/// input order (folders in name order), each path once.
+pub(crate) fn walk(inputs: &[PathBuf], mut emit: impl FnMut(usize, Target)) {
     // Within one input every path is new; only several inputs can reach a file twice.
     let dedupe = inputs.len() > 1;
     let mut seen: HashSet<OsString> = HashSet::new();
-    let mut push = |t: Target| {
-        if !dedupe || seen.insert(t.path().as_os_str().to_owned()) {
-            emit(t);
-        }
-    };
-    for input in inputs {
+    for (index, input) in inputs.iter().enumerate() {
+        let mut push = |t: Target| {
+            if !dedupe || seen.insert(t.path().as_os_str().to_owned()) {
+                emit(index, t);
+            }
+        };
         match fs::metadata(input) {
             Err(e) => push(Target::Problem {
                 path: input.clone(),

@@ -41,7 +41,7 @@ fn human_report_on_the_fixtures() {
     let last = out.lines().last().unwrap();
     assert!(
         last.starts_with(
-            "FAIL checked 9 files: 2 passed, 1 warned, 6 failed (6 errors, 2 warnings) in "
+            "FAIL checked 9 inputs: 2 passed, 1 warned, 6 failed (6 errors, 2 warnings) in "
         ),
         "{last}"
     );
@@ -63,7 +63,7 @@ fn exit_codes() {
         .lines()
         .last()
         .unwrap()
-        .starts_with("WARN checked 1 file: 0 passed, 1 warned"));
+        .starts_with("WARN checked 1 input: 0 passed, 1 warned"));
     assert_eq!(
         stdout(cmd().args(["check", "fixtures/prompt-truncated.wav"])).0,
         1

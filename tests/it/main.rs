@@ -6,4 +6,6 @@ mod cli;
 mod fixtures;
 mod rules;
 mod scan;
+mod server;
+mod urls;
 mod support;

@@ -30,7 +30,7 @@ fn valid_prompt_passes_with_its_audio_details() {
         (Some(16_000), Some(1), Some(16))
     );
     assert_eq!(a.duration_ms, Some(1000));
-    assert_eq!(a.size_bytes, 44 + 32_000);
+    assert_eq!(a.size_bytes, Some(44 + 32_000));
 }
 
 #[test]

@@ -1,5 +1,6 @@
 //! Command-line arguments.
 
+use std::ffi::OsString;
 use std::path::PathBuf;
 
 use clap::{Parser, Subcommand, ValueEnum};
@@ -20,7 +21,7 @@ pub struct Cli {
 /// The subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Check prompt files and folders.
+    /// Check prompt files, folders and URLs.
     ///
     /// Exit status: 0 when no input failed, 1 when any did, 2 when the check could not run.
     Check(CheckArgs),
@@ -31,10 +32,28 @@ pub enum Command {
 /// Arguments of `check`.
 #[derive(Debug, clap::Args)]
 pub struct CheckArgs {
-    /// Files and folders to check. Folders are searched recursively for audio files
-    /// (wav, mp3, flac, ogg, m4a, ...); a file named here is always checked.
-    #[arg(value_name = "PATH", required = true)]
-    pub paths: Vec<PathBuf>,
+    /// Files, folders and URLs to check. Folders are searched recursively for audio files
+    /// (wav, mp3, flac, ogg, m4a, ...); a file named here is always checked; an argument with a
+    /// scheme (https://...) is a URL.
+    #[arg(
+        value_name = "INPUT",
+        required_unless_present_any = ["urls_from", "extract_from"]
+    )]
+    pub inputs: Vec<OsString>,
+
+    /// Read prompt URLs from FILE, one per line (`-` for stdin; blank lines and # comments
+    /// skipped).
+    #[arg(long, value_name = "FILE")]
+    pub urls_from: Option<PathBuf>,
+
+    /// Find prompt URLs in config and source files (JSON, YAML, .env, appsettings, code): http(s)
+    /// URLs whose path ends in an audio extension, or that match --url-pattern.
+    #[arg(long, value_name = "FILE", num_args = 1..)]
+    pub extract_from: Vec<PathBuf>,
+
+    /// With --extract-from: also take URLs that match this regular expression.
+    #[arg(long, value_name = "REGEX")]
+    pub url_pattern: Option<String>,
 
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Human)]
@@ -48,13 +67,42 @@ pub struct CheckArgs {
     #[arg(long)]
     pub allow_mp3: bool,
 
-    /// Number of files checked in parallel [default: one per CPU].
+    /// Files checked in parallel, and URL requests in flight [default: one per CPU for files,
+    /// 16 for URLs].
     #[arg(short, long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=1024))]
     pub jobs: Option<u16>,
+
+    /// URL requests in flight to one host.
+    #[arg(long, value_name = "N", default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=1024))]
+    pub host_jobs: u16,
+
+    /// Check URLs on loopback, private and other non-public addresses (staging hosts, tests).
+    /// By default such URLs are reported as url-private without any request.
+    #[arg(long)]
+    pub allow_private: bool,
+
+    /// Longest time for one URL request, body included, in seconds.
+    #[arg(long, value_name = "SECONDS", default_value_t = 20.0, value_parser = parse_timeout)]
+    pub timeout: f64,
+
+    /// Retries of a URL request after 429, 5xx, 408 or a reset connection.
+    #[arg(long, value_name = "N", default_value_t = 3, value_parser = clap::value_parser!(u32).range(0..=10))]
+    pub retries: u32,
+
+    /// Warn (sas-expiring) when a SAS token in a URL expires within this many days.
+    #[arg(long, value_name = "DAYS", default_value_t = 7)]
+    pub sas_min_days: u32,
 
     /// When to use colour in human output (NO_COLOR is honoured under `auto`).
     #[arg(long, value_enum, default_value_t = ColorArg::Auto)]
     pub color: ColorArg,
+}
+
+fn parse_timeout(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(v) if v > 0.0 && v <= 3600.0 => Ok(v),
+        _ => Err("expected a number of seconds above 0 and at most 3600".to_owned()),
+    }
 }
 
 /// Arguments of `rules`.

@@ -4,11 +4,13 @@ mod args;
 mod printer;
 mod progress;
 
-use std::io::{self, BufWriter, Write};
+use std::io::{self, BufWriter, Read, Write};
 use std::process::ExitCode;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
-use acs_preflight::{CheckOptions, Scan, ScanEvent};
+use acs_preflight::remote;
+use acs_preflight::{CheckOptions, Input, Scan, ScanEvent, UrlInput};
+use regex::Regex;
 use anyhow::Context;
 use clap::Parser;
 
@@ -53,14 +55,20 @@ fn check(args: CheckArgs) -> anyhow::Result<u8> {
     }
     let mut options = CheckOptions::default()
         .action(args.action.into())
-        .allow_mp3(args.allow_mp3);
+        .allow_mp3(args.allow_mp3)
+        .allow_private(args.allow_private)
+        .host_jobs(usize::from(args.host_jobs))
+        .timeout(Duration::from_secs_f64(args.timeout))
+        .retries(args.retries)
+        .sas_min_days(args.sas_min_days);
     if let Some(jobs) = args.jobs {
         options = options.jobs(usize::from(jobs));
     }
+    let inputs = inputs(&args)?;
 
     let started = Instant::now();
     let progress = Progress::new();
-    let report = Scan::new(&args.paths, options)?.run(|event| match event {
+    let report = Scan::from_inputs(inputs, options)?.run(|event| match event {
         ScanEvent::Found => progress.found(),
         ScanEvent::Checked(_) => progress.tick(),
     });
@@ -85,6 +93,51 @@ fn check(args: CheckArgs) -> anyhow::Result<u8> {
     } else {
         EXIT_FINDINGS
     })
+}
+
+/// Everything to check, in order: the arguments, then `--urls-from`, then `--extract-from`.
+fn inputs(args: &CheckArgs) -> anyhow::Result<Vec<Input>> {
+    let mut inputs: Vec<Input> = args.inputs.iter().cloned().map(Input::from_arg).collect();
+    let as_urls = |found: Vec<remote::Extracted>| {
+        found.into_iter().map(|e| {
+            Input::Url(UrlInput {
+                url: e.url,
+                sources: vec![e.source],
+            })
+        })
+    };
+    if let Some(file) = &args.urls_from {
+        let (text, name) = if file.as_os_str() == "-" {
+            let mut text = String::new();
+            io::stdin()
+                .read_to_string(&mut text)
+                .context("cannot read URLs from stdin")?;
+            (text, "<stdin>".to_owned())
+        } else {
+            let bytes = std::fs::read(file).map_err(|source| remote::ExtractError {
+                path: file.clone(),
+                source,
+            })?;
+            (
+                String::from_utf8_lossy(&bytes).into_owned(),
+                acs_preflight::path_to_string(file),
+            )
+        };
+        inputs.extend(as_urls(remote::url_list(&text, &name)));
+    }
+    let pattern = args
+        .url_pattern
+        .as_deref()
+        .map(Regex::new)
+        .transpose()
+        .context("--url-pattern is not a valid regular expression")?;
+    for file in &args.extract_from {
+        inputs.extend(as_urls(remote::extract_from_file(file, pattern.as_ref())?));
+    }
+    if inputs.is_empty() {
+        anyhow::bail!("no inputs: the files given to --urls-from and --extract-from hold no prompt URLs");
+    }
+    Ok(inputs)
 }
 
 fn rules(args: RulesArgs) -> anyhow::Result<()> {

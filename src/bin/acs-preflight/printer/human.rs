@@ -20,6 +20,12 @@ pub fn print(report: &Report, elapsed: Duration, out: &mut dyn Write) -> io::Res
             continue;
         }
         let mut advice: Vec<&str> = Vec::new();
+        let from = if result.sources.is_empty() {
+            String::new()
+        } else {
+            let places: Vec<String> = result.sources.iter().map(ToString::to_string).collect();
+            format!(" (from {})", places.join(", "))
+        };
         for f in &result.findings {
             let style = match f.severity {
                 Severity::Error => ERROR,
@@ -27,7 +33,7 @@ pub fn print(report: &Report, elapsed: Duration, out: &mut dyn Write) -> io::Res
             };
             write!(
                 out,
-                "{PATH}{}{PATH:#}: {style}{}[{}]{style:#} {}",
+                "{PATH}{}{PATH:#}{from}: {style}{}[{}]{style:#} {}",
                 result.input, f.severity, f.rule, f.message
             )?;
             match (&f.acs, f.severity) {
@@ -54,7 +60,7 @@ pub fn print(report: &Report, elapsed: Duration, out: &mut dyn Write) -> io::Res
     };
     writeln!(
         out,
-        "{verdict} checked {} file{}: {} passed, {} warned, {} failed ({} error{}, {} warning{}) in {:.2}s",
+        "{verdict} checked {} input{}: {} passed, {} warned, {} failed ({} error{}, {} warning{}) in {:.2}s",
         s.checked,
         plural(s.checked),
         s.passed,

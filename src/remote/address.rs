@@ -1,0 +1,140 @@
+//! Whether an IP address is on the public internet, where ACS fetches prompts from.
+//!
+//! A pure function, tested over many addresses: the tests never connect anywhere.
+
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+
+/// Why an address is not public, or `None` when it is a global unicast address.
+pub fn non_public_reason(ip: IpAddr) -> Option<&'static str> {
+    match ip {
+        IpAddr::V4(v4) => v4_reason(v4),
+        IpAddr::V6(v6) => v6_reason(v6),
+    }
+}
+
+fn v4_reason(ip: Ipv4Addr) -> Option<&'static str> {
+    let [a, b, c, _] = ip.octets();
+    Some(match (a, b, c) {
+        (0, _, _) => "unspecified or \"this network\" (0.0.0.0/8)",
+        (10, _, _) => "private (10.0.0.0/8)",
+        (100, 64..=127, _) => "carrier-grade NAT (100.64.0.0/10)",
+        (127, _, _) => "loopback (127.0.0.0/8)",
+        (169, 254, _) => "link-local (169.254.0.0/16)",
+        (172, 16..=31, _) => "private (172.16.0.0/12)",
+        (192, 0, 0) => "IETF protocol assignments (192.0.0.0/24)",
+        (192, 0, 2) => "documentation (192.0.2.0/24)",
+        (192, 88, 99) => "deprecated 6to4 relay (192.88.99.0/24)",
+        (192, 168, _) => "private (192.168.0.0/16)",
+        (198, 18..=19, _) => "benchmarking (198.18.0.0/15)",
+        (198, 51, 100) => "documentation (198.51.100.0/24)",
+        (203, 0, 113) => "documentation (203.0.113.0/24)",
+        (224..=239, _, _) => "multicast (224.0.0.0/4)",
+        (255, 255, 255) if ip == Ipv4Addr::BROADCAST => "broadcast (255.255.255.255)",
+        (240..=255, _, _) => "reserved (240.0.0.0/4)",
+        _ => return None,
+    })
+}
+
+fn v6_reason(ip: Ipv6Addr) -> Option<&'static str> {
+    if let Some(v4) = ip.to_ipv4_mapped() {
+        return v4_reason(v4).map(|_| "an IPv4-mapped address of a non-public IPv4 address");
+    }
+    let s = ip.segments();
+    Some(match s {
+        _ if ip.is_unspecified() => "unspecified (::)",
+        _ if ip.is_loopback() => "loopback (::1)",
+        [0, 0, 0, 0, 0, 0, _, _] => "IPv4-compatible (deprecated, ::/96)",
+        [0x64, 0xff9b, 1, ..] => "local-use NAT64 (64:ff9b:1::/48)",
+        [0x100, 0, 0, 0, ..] => "discard-only (100::/64)",
+        [0x2001, 0x0db8, ..] => "documentation (2001:db8::/32)",
+        [0x2001, b, ..] if b < 0x200 => "IETF protocol assignments (2001::/23)",
+        [0x2002, ..] => "6to4 (2002::/16)",
+        [0x3fff, b, ..] if b < 0x1000 => "documentation (3fff::/20)",
+        [a, ..] if a & 0xfe00 == 0xfc00 => "unique local (fc00::/7)",
+        [a, ..] if a & 0xffc0 == 0xfe80 => "link-local (fe80::/10)",
+        [a, ..] if a & 0xffc0 == 0xfec0 => "site-local (deprecated, fec0::/10)",
+        [a, ..] if a & 0xff00 == 0xff00 => "multicast (ff00::/8)",
+        [a, ..] if a & 0xe000 != 0x2000 => "not global unicast (outside 2000::/3)",
+        _ => return None,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn reason(s: &str) -> Option<&'static str> {
+        non_public_reason(s.parse().unwrap())
+    }
+
+    #[test]
+    fn public_addresses_pass() {
+        for a in [
+            "8.8.8.8",
+            "1.1.1.1",
+            "20.60.1.1",  // Azure Storage range
+            "52.239.1.1", // Azure Storage range
+            "100.63.255.255",
+            "100.128.0.0",
+            "172.15.255.255",
+            "172.32.0.0",
+            "192.167.1.1",
+            "198.17.255.255",
+            "223.255.255.255",
+            "2603:1030::1", // Azure
+            "2001:4860:4860::8888",
+            "2a00:1450::1",
+            "::ffff:8.8.8.8",
+        ] {
+            assert_eq!(reason(a), None, "{a}");
+        }
+    }
+
+    #[test]
+    fn non_public_addresses_are_named() {
+        let cases = [
+            ("0.0.0.0", "unspecified"),
+            ("10.1.2.3", "private"),
+            ("100.64.0.1", "carrier-grade NAT"),
+            ("100.127.255.255", "carrier-grade NAT"),
+            ("127.0.0.1", "loopback"),
+            ("127.255.255.254", "loopback"),
+            ("169.254.169.254", "link-local"),
+            ("172.16.0.1", "private"),
+            ("172.31.255.255", "private"),
+            ("192.0.0.8", "IETF"),
+            ("192.0.2.10", "documentation"),
+            ("192.168.1.1", "private"),
+            ("198.18.0.1", "benchmarking"),
+            ("198.51.100.7", "documentation"),
+            ("203.0.113.9", "documentation"),
+            ("224.0.0.251", "multicast"),
+            ("239.255.255.250", "multicast"),
+            ("240.0.0.1", "reserved"),
+            ("255.255.255.255", "broadcast"),
+            ("::", "unspecified"),
+            ("::1", "loopback"),
+            ("::ffff:127.0.0.1", "IPv4-mapped"),
+            ("::ffff:10.0.0.1", "IPv4-mapped"),
+            ("::ffff:169.254.169.254", "IPv4-mapped"),
+            ("::127.0.0.1", "IPv4-compatible"),
+            ("64:ff9b:1::1", "NAT64"),
+            ("100::1", "discard"),
+            ("2001:db8::1", "documentation"),
+            ("2001::1", "IETF"),
+            ("2002:c0a8:101::1", "6to4"),
+            ("3fff::1", "documentation"),
+            ("fc00::1", "unique local"),
+            ("fd12:3456::1", "unique local"),
+            ("fe80::1", "link-local"),
+            ("febf::1", "link-local"),
+            ("fec0::1", "site-local"),
+            ("ff02::1", "multicast"),
+            ("4000::1", "not global"),
+        ];
+        for (a, want) in cases {
+            let got = reason(a).unwrap_or_else(|| panic!("{a} passed as public"));
+            assert!(got.contains(want), "{a}: {got}");
+        }
+    }
+}

@@ -1,0 +1,275 @@
+//! Checking prompt URLs: publicly reachable, and serving a valid prompt.
+//!
+//! Each URL gets one GET for its first 64 KiB (`Range: bytes=0-65535`); the bytes go through the
+//! same checks as a local file's. Requests run on tokio with a bound on those in flight overall
+//! and per host; results come back in input order.
+
+pub mod address;
+mod extract;
+mod fetch;
+pub mod sas;
+
+use std::collections::HashMap;
+use std::io::Cursor;
+use std::path::Path;
+use std::sync::Arc;
+
+use futures_util::stream::{self, StreamExt};
+use reqwest::{Client, Url};
+use tokio::sync::Semaphore;
+
+pub use extract::{extract_from_file, extract_urls, url_list, ExtractError, Extracted};
+
+use crate::inspect::{inspect, Origin};
+use crate::options::CheckOptions;
+use crate::report::{CheckResult, Finding, Source};
+use crate::rules::Rule;
+use crate::sniff::Container;
+use crate::source::Window;
+use sas::{redact, redact_url};
+
+/// A URL to check and where it was written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UrlInput {
+    /// The URL as written (it is redacted before it is shown anywhere).
+    pub url: String,
+    /// The files and lines it came from; empty for a URL given on the command line.
+    pub sources: Vec<Source>,
+}
+
+impl UrlInput {
+    /// A URL given directly.
+    pub fn new(url: impl Into<String>) -> Self {
+        UrlInput {
+            url: url.into(),
+            sources: Vec::new(),
+        }
+    }
+}
+
+/// The HTTP client could not be set up (TLS roots, runtime): nothing can be checked.
+#[derive(Debug, thiserror::Error)]
+#[error("cannot set up HTTP: {0}")]
+pub struct HttpSetupError(String);
+
+/// Checks the URLs, `options.jobs` requests in flight (`options.host_jobs` per host), calling
+/// `on_done` as each finishes; results come back in input order.
+pub(crate) async fn check_all(
+    inputs: &[UrlInput],
+    options: &CheckOptions,
+    on_done: &(dyn Fn(&CheckResult) + Sync),
+) -> Result<Vec<CheckResult>, HttpSetupError> {
+    let client = fetch::client(options).map_err(|e| HttpSetupError(redact(&e.to_string())))?;
+    let jobs = options.effective_url_jobs();
+    let mut hosts: HashMap<String, Arc<Semaphore>> = HashMap::new();
+    let per_host: Vec<Option<Arc<Semaphore>>> = inputs
+        .iter()
+        .map(|i| {
+            let key = Url::parse(&i.url).ok().map(|u| {
+                format!("{}:{}", u.host_str().unwrap_or(""), u.port_or_known_default().unwrap_or(0))
+            })?;
+            Some(
+                hosts
+                    .entry(key)
+                    .or_insert_with(|| Arc::new(Semaphore::new(options.effective_host_jobs())))
+                    .clone(),
+            )
+        })
+        .collect();
+    let client = &client;
+    let mut indexed: Vec<(usize, CheckResult)> = stream::iter(inputs.iter().zip(per_host).enumerate())
+        .map(|(i, (input, sem))| async move {
+            let _permit = match &sem {
+                Some(s) => s.acquire().await.ok(),
+                None => None,
+            };
+            let result = check_with(client, input, options).await;
+            on_done(&result);
+            (i, result)
+        })
+        .buffer_unordered(jobs)
+        .collect()
+        .await;
+    indexed.sort_unstable_by_key(|(i, _)| *i);
+    Ok(indexed.into_iter().map(|(_, r)| r).collect())
+}
+
+/// Checks one URL from an async caller (already on a tokio runtime).
+///
+/// ```no_run
+/// # async fn demo() {
+/// use acs_preflight::{check_url, CheckOptions, Status};
+///
+/// let result = check_url("https://example.com/prompts/welcome.wav", &CheckOptions::default()).await;
+/// assert_eq!(result.status, Status::Pass, "{:#?}", result.findings);
+/// # }
+/// ```
+pub async fn check_url(url: &str, options: &CheckOptions) -> CheckResult {
+    let input = UrlInput::new(url);
+    match check_all(std::slice::from_ref(&input), options, &|_| {}).await {
+        Ok(mut v) if !v.is_empty() => v.remove(0),
+        Ok(_) => unreachable_result(&input, options, "no result".to_owned()),
+        Err(e) => unreachable_result(&input, options, e.to_string()),
+    }
+}
+
+/// Checks one URL from blocking code (a test, a build script): runs its own runtime.
+///
+/// ```no_run
+/// use acs_preflight::{check_url_blocking, CheckOptions, Rule};
+///
+/// let result = check_url_blocking("https://example.com/prompts/welcome.wav", &CheckOptions::default());
+/// assert!(!result.has(Rule::UrlHttpStatus));
+/// ```
+pub fn check_url_blocking(url: &str, options: &CheckOptions) -> CheckResult {
+    let input = UrlInput::new(url);
+    match runtime() {
+        Ok(rt) => rt.block_on(check_url(url, options)),
+        Err(e) => unreachable_result(&input, options, e.to_string()),
+    }
+}
+
+/// A runtime for blocking callers.
+pub(crate) fn runtime() -> Result<tokio::runtime::Runtime, HttpSetupError> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| HttpSetupError(e.to_string()))
+}
+
+fn unreachable_result(input: &UrlInput, options: &CheckOptions, why: String) -> CheckResult {
+    let mut r = CheckResult::new(
+        redact(&input.url),
+        None,
+        vec![Finding::new(Rule::UrlUnreachable, options.action, redact(&why))],
+    );
+    r.sources = input.sources.clone();
+    r
+}
+
+/// The extension of the URL's last path segment, lowercase.
+fn url_extension(url: &Url) -> Option<String> {
+    let last = url.path_segments()?.next_back()?;
+    let ext = Path::new(last).extension()?.to_str()?;
+    Some(ext.to_ascii_lowercase())
+}
+
+async fn check_with(client: &Client, input: &UrlInput, options: &CheckOptions) -> CheckResult {
+    let display = redact(&input.url);
+    let mut issues: Vec<(Rule, String)> = Vec::new();
+    let finish = |issues: Vec<(Rule, String)>, extra: Vec<Finding>, audio, http| {
+        let mut findings: Vec<Finding> = issues
+            .into_iter()
+            .map(|(rule, message)| Finding::new(rule, options.action, redact(&message)))
+            .collect();
+        findings.extend(extra);
+        let mut r = CheckResult::new(display.clone(), audio, findings);
+        r.sources = input.sources.clone();
+        r.http = http;
+        r
+    };
+
+    let url = match Url::parse(input.url.trim()) {
+        Ok(u) => u,
+        Err(e) => {
+            issues.push((Rule::UrlInvalid, format!("not an absolute URL: {e}")));
+            return finish(issues, Vec::new(), None, None);
+        }
+    };
+    match url.scheme() {
+        "https" => {}
+        "http" => issues.push((
+            Rule::UrlInsecure,
+            "plain http: the prompt travels unencrypted and can be altered on the way".to_owned(),
+        )),
+        other => {
+            issues.push((
+                Rule::UrlInvalid,
+                format!("the scheme is {other}:, and ACS fetches http(s) URLs only"),
+            ));
+            return finish(issues, Vec::new(), None, None);
+        }
+    }
+    if url.host_str().is_none_or(str::is_empty) {
+        issues.push((Rule::UrlInvalid, "the URL has no host".to_owned()));
+        return finish(issues, Vec::new(), None, None);
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        issues.push((
+            Rule::UrlInvalid,
+            "the URL carries a user name or password; ACS fetches without credentials".to_owned(),
+        ));
+    }
+    issues.extend(sas::check(&url, jiff::Timestamp::now(), options.sas_min_days));
+
+    let extension = url_extension(&url);
+    let fetched = fetch::fetch(client, url, options).await;
+    issues.extend(fetched.issues);
+    let http = Some(fetched.http);
+    let Some(body) = fetched.body else {
+        return finish(issues, Vec::new(), None, http);
+    };
+
+    let available = body.bytes.len() as u64;
+    let inspection = match Window::open(Cursor::new(body.bytes), body.total, available) {
+        Ok(mut window) => {
+            let origin = Origin {
+                path: None,
+                extension: extension.as_deref(),
+            };
+            inspect(&mut window, origin, options)
+        }
+        Err(e) => {
+            issues.push((Rule::UrlUnreachable, format!("cannot read the body: {e}")));
+            return finish(issues, Vec::new(), None, http);
+        }
+    };
+    let mut findings = inspection.findings;
+    // A web page or text where audio should be: say so in URL terms.
+    let container = inspection.audio.as_ref().map(|a| a.container.as_str());
+    let text_like = matches!(
+        container,
+        Some(c) if [Container::Html, Container::Xml, Container::Json, Container::Text]
+            .iter()
+            .any(|k| k.short_name() == c)
+    );
+    if text_like {
+        let content_type = http
+            .as_ref()
+            .and_then(|h| h.content_type.clone())
+            .unwrap_or_else(|| "no Content-Type".to_owned());
+        let status = http.as_ref().and_then(|h| h.status).unwrap_or(200);
+        let what = findings
+            .iter()
+            .find(|f| f.rule == Rule::NotWav)
+            .map(|f| f.message.clone())
+            .unwrap_or_default();
+        findings.retain(|f| f.rule != Rule::NotWav);
+        let kind = what
+            .strip_prefix("this is ")
+            .and_then(|s| s.split(", not WAV").next())
+            .unwrap_or("text")
+            .to_owned();
+        findings.insert(
+            0,
+            Finding::new(
+                Rule::UrlNotAudio,
+                options.action,
+                format!("the server answers {status} with {kind} ({content_type}), not audio: a sign-in or error page?"),
+            ),
+        );
+    }
+    for f in &mut findings {
+        f.message = redact(&f.message);
+        f.advice = redact(&f.advice);
+    }
+    finish(issues, findings, inspection.audio, http)
+}
+
+/// A redacted URL for display.
+pub fn display_url(url: &str) -> String {
+    match Url::parse(url) {
+        Ok(u) => redact_url(&u),
+        Err(_) => redact(url),
+    }
+}

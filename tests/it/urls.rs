@@ -1,0 +1,356 @@
+//! Prompt URLs against a real HTTP server on 127.0.0.1: each rule, each retry path, the byte
+//! cap, timeouts and redaction. Nothing here connects anywhere but loopback.
+
+use std::time::{Duration, Instant};
+
+use acs_preflight::{check_url_blocking, CheckOptions, CheckResult, Rule, Status};
+
+use crate::server::{Reply, Server};
+use crate::support::*;
+
+/// Options for loopback tests: private addresses allowed, short timeout.
+fn opts() -> CheckOptions {
+    CheckOptions::default()
+        .allow_private(true)
+        .timeout(Duration::from_secs(2))
+}
+
+/// The findings other than the plain-http warning every loopback URL gets.
+fn rules(r: &CheckResult) -> Vec<Rule> {
+    r.rules()
+        .into_iter()
+        .filter(|&x| x != Rule::UrlInsecure)
+        .collect()
+}
+
+fn message(r: &CheckResult, rule: Rule) -> String {
+    r.findings
+        .iter()
+        .find(|f| f.rule == rule)
+        .unwrap_or_else(|| panic!("no {rule}: {:#?}", r.findings))
+        .message
+        .clone()
+}
+
+#[test]
+fn a_valid_prompt_passes_reading_only_the_first_64_kib() {
+    let wav = valid(100_000); // 200 KB
+    let server = Server::start(vec![("/p/welcome.wav", vec![Reply::file(wav.clone())])]);
+    let r = check_url_blocking(&server.url("/p/welcome.wav"), &opts());
+    assert_eq!(rules(&r), vec![], "{:#?}", r.findings);
+    assert_eq!(r.rules(), vec![Rule::UrlInsecure]);
+    assert_eq!(r.status, Status::Warn);
+    let http = r.http.as_ref().unwrap();
+    assert_eq!(http.status, Some(206));
+    assert_eq!(http.bytes_read, 65_536);
+    assert_eq!(http.retries, 0);
+    let audio = r.audio.as_ref().unwrap();
+    assert_eq!(audio.size_bytes, Some(wav.len() as u64));
+    assert_eq!(audio.duration_ms, Some(100_000 * 1000 / 16_000));
+    let seen = &server.seen("/p/welcome.wav")[0];
+    assert_eq!(seen.headers["range"], "bytes=0-65535");
+    assert_eq!(seen.headers["accept-encoding"], "identity");
+    assert_eq!(server.written("/p/welcome.wav"), 65_536);
+}
+
+#[test]
+fn range_ignored_on_a_large_body_reads_64_kib_and_drops_the_connection() {
+    let len = 64 << 20;
+    let server = Server::start(vec![("/big.wav", vec![Reply::Endless { len }])]);
+    let r = check_url_blocking(&server.url("/big.wav"), &opts());
+    let http = r.http.as_ref().unwrap();
+    assert_eq!(http.status, Some(200));
+    assert_eq!(http.bytes_read, 65_536);
+    assert!(!r.has(Rule::UrlUnreachable), "{:#?}", r.findings);
+    // The server could push only what the socket buffers held before the client hung up.
+    std::thread::sleep(Duration::from_millis(200));
+    let written = server.written("/big.wav");
+    assert!(written < len / 4, "server wrote {written} of {len} bytes");
+}
+
+#[test]
+fn a_short_file_that_ignores_range_is_checked_whole() {
+    let server = Server::start(vec![
+        (
+            "/whole.wav",
+            vec![Reply::File {
+                body: wav_int(44_100, 1, 16, 1000),
+                honour_range: false,
+            }],
+        ),
+        ("/cut.wav", vec![Reply::file(truncated(&valid(1000), 1000))]),
+    ]);
+    let r = check_url_blocking(&server.url("/whole.wav"), &opts());
+    assert_eq!(rules(&r), vec![Rule::SampleRate]);
+    assert_eq!(r.http.as_ref().unwrap().status, Some(200));
+    // The file itself is truncated: the complete answer proves it.
+    let r = check_url_blocking(&server.url("/cut.wav"), &opts());
+    assert_eq!(rules(&r), vec![Rule::Malformed]);
+}
+
+#[test]
+fn http_errors_name_the_status_and_its_usual_meaning() {
+    let server = Server::start(vec![
+        ("/404.wav", vec![Reply::status(404)]),
+        ("/401.wav", vec![Reply::status(401)]),
+        (
+            "/403.wav",
+            vec![Reply::with_headers(
+                403,
+                &[("x-ms-error-code", "AuthenticationFailed")],
+                b"",
+            )],
+        ),
+        (
+            "/409.wav",
+            vec![Reply::with_headers(
+                409,
+                &[("x-ms-error-code", "PublicAccessNotPermitted")],
+                b"",
+            )],
+        ),
+    ]);
+    let cases = [
+        ("/404.wav", "404 Not Found: no file at this URL"),
+        ("/401.wav", "401 Unauthorized: the server wants credentials"),
+        ("/403.wav", "Azure error code AuthenticationFailed"),
+        ("/409.wav", "the container is not public; Azure error code PublicAccessNotPermitted"),
+    ];
+    for (path, want) in cases {
+        let r = check_url_blocking(&server.url(path), &opts());
+        assert_eq!(rules(&r), vec![Rule::UrlHttpStatus], "{path}");
+        let m = message(&r, Rule::UrlHttpStatus);
+        assert!(m.contains(want), "{path}: {m}");
+        let acs = r.findings.iter().find(|f| f.rule == Rule::UrlHttpStatus).unwrap().acs.unwrap();
+        assert_eq!((acs.code, acs.subcode), (400, 8536));
+        assert_eq!(server.hits(path), 1, "{path}: a 4xx is not retried");
+    }
+}
+
+#[test]
+fn server_errors_are_retried_with_backoff() {
+    let wav = valid(100);
+    let server = Server::start(vec![
+        ("/a.wav", vec![Reply::status(500), Reply::file(wav.clone())]),
+        (
+            "/b.wav",
+            vec![Reply::status(503), Reply::status(503), Reply::file(wav.clone())],
+        ),
+        ("/c.wav", vec![Reply::status(500)]),
+        ("/d.wav", vec![Reply::status(502), Reply::file(wav.clone())]),
+    ]);
+    let r = check_url_blocking(&server.url("/a.wav"), &opts());
+    assert_eq!(rules(&r), vec![]);
+    assert_eq!(r.http.as_ref().unwrap().retries, 1);
+    assert_eq!(server.hits("/a.wav"), 2);
+
+    let r = check_url_blocking(&server.url("/b.wav"), &opts());
+    assert_eq!(rules(&r), vec![]);
+    assert_eq!(r.http.as_ref().unwrap().retries, 2);
+    let seen = server.seen("/b.wav");
+    // Exponential backoff: 250 ms, then 500 ms.
+    assert!(seen[1].at - seen[0].at >= Duration::from_millis(250));
+    assert!(seen[2].at - seen[1].at >= Duration::from_millis(500));
+
+    let r = check_url_blocking(&server.url("/c.wav"), &opts().retries(2));
+    assert_eq!(rules(&r), vec![Rule::UrlHttpStatus]);
+    assert!(message(&r, Rule::UrlHttpStatus).ends_with("(after 2 retries)"));
+    assert_eq!(server.hits("/c.wav"), 3);
+
+    let r = check_url_blocking(&server.url("/d.wav"), &opts());
+    assert_eq!(rules(&r), vec![]);
+    assert_eq!(server.hits("/d.wav"), 2);
+}
+
+#[test]
+fn too_many_requests_waits_for_retry_after() {
+    let server = Server::start(vec![(
+        "/t.wav",
+        vec![
+            Reply::with_headers(429, &[("Retry-After", "1")], b""),
+            Reply::file(valid(100)),
+        ],
+    )]);
+    let r = check_url_blocking(&server.url("/t.wav"), &opts());
+    assert_eq!(rules(&r), vec![]);
+    assert_eq!(r.http.as_ref().unwrap().retries, 1);
+    let seen = server.seen("/t.wav");
+    assert!(
+        seen[1].at - seen[0].at >= Duration::from_secs(1),
+        "retried after {:?}",
+        seen[1].at - seen[0].at
+    );
+}
+
+#[test]
+fn redirects_are_followed_and_bounded() {
+    let mut routes = vec![
+        ("/old.wav", vec![Reply::redirect(301, "/new.wav")]),
+        ("/new.wav", vec![Reply::file(valid(100))]),
+        ("/loop-a.wav", vec![Reply::redirect(302, "/loop-b.wav")]),
+        ("/loop-b.wav", vec![Reply::redirect(302, "/loop-a.wav")]),
+        ("/ftp.wav", vec![Reply::redirect(302, "ftp://files.example/x.wav")]),
+    ];
+    let hops: Vec<String> = (0..12).map(|i| format!("/hop{i}.wav")).collect();
+    for i in 0..11 {
+        routes.push((hops[i].as_str(), vec![Reply::redirect(307, &hops[i + 1])]));
+    }
+    routes.push((hops[11].as_str(), vec![Reply::file(valid(100))]));
+    let server = Server::start(routes);
+
+    let r = check_url_blocking(&server.url("/old.wav"), &opts());
+    assert_eq!(rules(&r), vec![]);
+    let http = r.http.as_ref().unwrap();
+    assert_eq!(http.redirects, 1);
+    assert_eq!(http.final_url, server.url("/new.wav"));
+
+    let r = check_url_blocking(&server.url("/loop-a.wav"), &opts());
+    assert_eq!(rules(&r), vec![Rule::UrlRedirect]);
+    assert!(message(&r, Rule::UrlRedirect).starts_with("redirect loop"));
+
+    let r = check_url_blocking(&server.url("/hop0.wav"), &opts());
+    assert_eq!(rules(&r), vec![Rule::UrlRedirect]);
+    assert!(message(&r, Rule::UrlRedirect).starts_with("more than 10 redirects"));
+    assert_eq!(server.hits("/hop11.wav"), 0);
+
+    let r = check_url_blocking(&server.url("/ftp.wav"), &opts());
+    assert_eq!(rules(&r), vec![Rule::UrlRedirect]);
+    assert!(message(&r, Rule::UrlRedirect).contains("ftp:"));
+}
+
+#[test]
+fn a_web_page_is_not_audio() {
+    let server = Server::start(vec![(
+        "/login.wav",
+        vec![Reply::with_headers(
+            200,
+            &[("Content-Type", "text/html")],
+            b"<!DOCTYPE html><html><body>Sign in</body></html>",
+        )],
+    )]);
+    let r = check_url_blocking(&server.url("/login.wav"), &opts());
+    assert_eq!(rules(&r), vec![Rule::UrlNotAudio]);
+    assert_eq!(
+        message(&r, Rule::UrlNotAudio),
+        "the server answers 200 with an HTML page (text/html), not audio: a sign-in or error page?"
+    );
+    let acs = r.findings.iter().find(|f| f.rule == Rule::UrlNotAudio).unwrap().acs.unwrap();
+    assert_eq!(acs.subcode, 8535);
+}
+
+#[test]
+fn silent_and_dripping_servers_end_at_the_timeout() {
+    let server = Server::start(vec![
+        ("/silent.wav", vec![Reply::Silent { for_ms: 10_000 }]),
+        (
+            "/drip.wav",
+            vec![Reply::Drip {
+                every_ms: 200,
+                count: 50,
+            }],
+        ),
+    ]);
+    let o = opts().timeout(Duration::from_secs(1)).retries(0);
+    for path in ["/silent.wav", "/drip.wav"] {
+        let started = Instant::now();
+        let r = check_url_blocking(&server.url(path), &o);
+        let took = started.elapsed();
+        assert_eq!(rules(&r), vec![Rule::UrlUnreachable], "{path}");
+        assert_eq!(
+            message(&r, Rule::UrlUnreachable),
+            "no complete answer within 1 s (--timeout)"
+        );
+        // The server would have kept the request for 10 s.
+        assert!(took < Duration::from_secs(8), "{path} took {took:?}");
+    }
+}
+
+#[test]
+fn resets_and_short_bodies_are_unreachable_after_retries() {
+    let server = Server::start(vec![
+        ("/reset.wav", vec![Reply::Reset]),
+        (
+            "/short.wav",
+            vec![Reply::Short {
+                content_length: 1000,
+                body: valid(100)[..100].to_vec(),
+            }],
+        ),
+    ]);
+    let r = check_url_blocking(&server.url("/reset.wav"), &opts().retries(1));
+    assert_eq!(rules(&r), vec![Rule::UrlUnreachable]);
+    assert_eq!(server.hits("/reset.wav"), 2, "a reset is retried");
+    assert_eq!(r.http.as_ref().unwrap().retries, 1);
+
+    let r = check_url_blocking(&server.url("/short.wav"), &opts().retries(0));
+    assert_eq!(rules(&r), vec![Rule::UrlUnreachable]);
+    let m = message(&r, Rule::UrlUnreachable);
+    assert!(m.starts_with("the connection closed after 100 of 1000 bytes"), "{m}");
+}
+
+#[test]
+fn private_addresses_get_no_request_at_all() {
+    let server = Server::start(vec![("/a.wav", vec![Reply::file(valid(100))])]);
+    let strict = CheckOptions::default().timeout(Duration::from_secs(2));
+    let r = check_url_blocking(&server.url("/a.wav"), &strict);
+    assert_eq!(rules(&r), vec![Rule::UrlPrivate]);
+    assert!(message(&r, Rule::UrlPrivate).starts_with("127.0.0.1 is loopback"));
+    // By name: the resolver refuses before any connection.
+    let by_name = format!("http://localhost:{}/a.wav", server.addr.port());
+    let r = check_url_blocking(&by_name, &strict);
+    assert_eq!(rules(&r), vec![Rule::UrlPrivate], "{:#?}", r.findings);
+    assert!(message(&r, Rule::UrlPrivate).contains("localhost resolves to"));
+    // A redirect to a loopback address is refused the same way.
+    let bounce = Server::start(vec![("/r.wav", vec![Reply::redirect(302, &server.url("/a.wav"))])]);
+    let r = check_url_blocking(&bounce.url("/r.wav"), &strict);
+    assert_eq!(rules(&r), vec![Rule::UrlPrivate]);
+    assert_eq!(bounce.connections(), 0);
+    assert_eq!(server.connections(), 0);
+}
+
+#[test]
+fn invalid_urls_are_findings() {
+    for (url, want) in [
+        ("not a url", "not an absolute URL"),
+        ("ftp://files.example/a.wav", "the scheme is ftp:"),
+        ("https://user:pw@127.0.0.1:9/a.wav", "user name or password"),
+    ] {
+        let r = check_url_blocking(url, &CheckOptions::default());
+        assert!(r.has(Rule::UrlInvalid), "{url}: {:?}", r.rules());
+        assert!(message(&r, Rule::UrlInvalid).contains(want), "{url}");
+        let acs = r.findings[0].acs.unwrap();
+        assert_eq!((acs.code, acs.subcode), (400, 8536));
+    }
+}
+
+#[test]
+fn sas_tokens_are_checked_and_their_signature_never_shown() {
+    let server = Server::start(vec![("/s.wav", vec![Reply::file(valid(100))])]);
+    let base = server.url("/s.wav");
+    let valid_sas = format!("{base}?sv=2022-11-02&se=2099-01-01T00:00:00Z&sr=b&sp=r&sig=s3cr3tS1G");
+    let r = check_url_blocking(&valid_sas, &opts());
+    assert_eq!(rules(&r), vec![]);
+    assert_eq!(
+        r.input,
+        format!("{base}?sv=2022-11-02&se=2099-01-01T00:00:00Z&sr=b&sp=r&sig=REDACTED")
+    );
+    let expired = format!("{base}?se=2020-01-01&sp=r&sig=s3cr3tS1G");
+    assert_eq!(rules(&check_url_blocking(&expired, &opts())), vec![Rule::SasExpired]);
+    let no_read = format!("{base}?se=2099-01-01&sp=w&sig=s3cr3tS1G");
+    assert_eq!(rules(&check_url_blocking(&no_read, &opts())), vec![Rule::SasNoRead]);
+    let early = format!("{base}?st=2099-01-01&se=2099-02-01&sp=r&sig=s3cr3tS1G");
+    assert_eq!(
+        rules(&check_url_blocking(&early, &opts())),
+        vec![Rule::SasNotYetValid]
+    );
+    let soon = format!(
+        "{base}?se={}&sp=r&sig=s3cr3tS1G",
+        jiff::Timestamp::now() + jiff::SignedDuration::from_hours(48)
+    );
+    let r = check_url_blocking(&soon, &opts());
+    assert_eq!(rules(&r), vec![Rule::SasExpiring]);
+    assert_eq!(r.status, Status::Warn);
+    for r in [&r] {
+        assert!(!format!("{r:?}").contains("s3cr3t"));
+    }
+}
