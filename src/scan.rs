@@ -1,9 +1,9 @@
 //! Checking files and folders, in parallel, with results in input order.
 
-use std::fs::{File, OpenOptions};
-use std::io::{Cursor, Read, Seek};
 use std::collections::HashMap;
 use std::ffi::OsString;
+use std::fs::{File, OpenOptions};
+use std::io::{Cursor, Read, Seek};
 use std::path::{Path, PathBuf};
 use std::sync::mpsc;
 

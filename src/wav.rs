@@ -165,7 +165,11 @@ pub(crate) fn check_format(fmt: &Fmt, data: Option<&Data>) -> Vec<(Rule, String)
 }
 
 /// What the header says about the audio.
-pub(crate) fn audio_info(fmt: Option<&Fmt>, data: Option<&Data>, size_bytes: Option<u64>) -> AudioInfo {
+pub(crate) fn audio_info(
+    fmt: Option<&Fmt>,
+    data: Option<&Data>,
+    size_bytes: Option<u64>,
+) -> AudioInfo {
     let Some(fmt) = fmt else {
         return AudioInfo {
             container: "wav".to_owned(),

@@ -37,9 +37,9 @@ fn has_audio_path(url: &str) -> bool {
     let path = url.split(['?', '#']).next().unwrap_or(url);
     let last = path.rsplit('/').next().unwrap_or(path);
     match last.rsplit_once('.') {
-        Some((stem, ext)) if !stem.is_empty() => AUDIO_EXTENSIONS
-            .iter()
-            .any(|a| a.eq_ignore_ascii_case(ext)),
+        Some((stem, ext)) if !stem.is_empty() => {
+            AUDIO_EXTENSIONS.iter().any(|a| a.eq_ignore_ascii_case(ext))
+        }
         _ => false,
     }
 }
@@ -55,7 +55,9 @@ pub fn extract_urls(text: &str, file: &str, pattern: Option<&Regex>) -> Vec<Extr
         // JSON may escape slashes.
         let line = line.replace("\\/", "/");
         for m in re.find_iter(&line) {
-            let url = m.as_str().trim_end_matches(['.', ',', ';', ':', ')', ']', '}', '!', '?']);
+            let url = m
+                .as_str()
+                .trim_end_matches(['.', ',', ';', ':', ')', ']', '}', '!', '?']);
             if has_audio_path(url) || pattern.is_some_and(|p| p.is_match(url)) {
                 out.push(Extracted {
                     url: url.to_owned(),
@@ -71,7 +73,10 @@ pub fn extract_urls(text: &str, file: &str, pattern: Option<&Regex>) -> Vec<Extr
 }
 
 /// Reads `path` and extracts its prompt URLs.
-pub fn extract_from_file(path: &Path, pattern: Option<&Regex>) -> Result<Vec<Extracted>, ExtractError> {
+pub fn extract_from_file(
+    path: &Path,
+    pattern: Option<&Regex>,
+) -> Result<Vec<Extracted>, ExtractError> {
     let bytes = std::fs::read(path).map_err(|source| ExtractError {
         path: path.to_path_buf(),
         source,
@@ -122,16 +127,28 @@ mod tests {
         assert_eq!(
             urls(json, None),
             vec![
-                ("https://acct.blob.core.windows.net/prompts/welcome.wav?sv=2022&sig=abc".to_owned(), 3),
+                (
+                    "https://acct.blob.core.windows.net/prompts/welcome.wav?sv=2022&sig=abc"
+                        .to_owned(),
+                    3
+                ),
                 ("https://cdn.example.com/menu.WAV".to_owned(), 4),
                 ("https://cdn.example.com/hold.mp3".to_owned(), 6),
             ]
         );
         let env = "WELCOME_URL=http://x.example/a.wav\n# GOODBYE=https://x.example/b.wav\n";
-        assert_eq!(urls(env, None).len(), 2, "comments are config too: the URL is reported");
+        assert_eq!(
+            urls(env, None).len(),
+            2,
+            "comments are config too: the URL is reported"
+        );
         let yaml = "prompt: 'https://x.example/p/hello.ogg', other: https://x.example/page.";
-        assert_eq!(urls(yaml, None), vec![("https://x.example/p/hello.ogg".to_owned(), 1)]);
-        let code = r#"let u = "https://x.example/api/tts?voice=en" // (see https://x.example/doc)."#;
+        assert_eq!(
+            urls(yaml, None),
+            vec![("https://x.example/p/hello.ogg".to_owned(), 1)]
+        );
+        let code =
+            r#"let u = "https://x.example/api/tts?voice=en" // (see https://x.example/doc)."#;
         assert_eq!(urls(code, None), vec![]);
         assert_eq!(
             urls(code, Some("/api/tts")),
@@ -141,8 +158,14 @@ mod tests {
 
     #[test]
     fn url_lists_skip_blanks_and_comments() {
-        let got = url_list("# prompts\n\nhttps://a/x.wav\n  https://a/y.wav  \n", "list.txt");
-        let got: Vec<(&str, usize)> = got.iter().map(|e| (e.url.as_str(), e.source.line)).collect();
+        let got = url_list(
+            "# prompts\n\nhttps://a/x.wav\n  https://a/y.wav  \n",
+            "list.txt",
+        );
+        let got: Vec<(&str, usize)> = got
+            .iter()
+            .map(|e| (e.url.as_str(), e.source.line))
+            .collect();
         assert_eq!(got, vec![("https://a/x.wav", 3), ("https://a/y.wav", 4)]);
     }
 }

@@ -6,7 +6,9 @@ use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
 
 use reqwest::dns::{Addrs, Name, Resolve, Resolving};
-use reqwest::header::{HeaderMap, ACCEPT_ENCODING, CONTENT_RANGE, CONTENT_TYPE, LOCATION, RANGE, RETRY_AFTER};
+use reqwest::header::{
+    HeaderMap, ACCEPT_ENCODING, CONTENT_RANGE, CONTENT_TYPE, LOCATION, RANGE, RETRY_AFTER,
+};
 use reqwest::{Client, StatusCode, Url};
 
 use super::address::non_public_reason;
@@ -49,7 +51,8 @@ impl Resolve for GuardedResolver {
         let host = name.as_str().to_owned();
         let allow_private = self.allow_private;
         Box::pin(async move {
-            let addrs: Vec<SocketAddr> = tokio::net::lookup_host((host.as_str(), 0)).await?.collect();
+            let addrs: Vec<SocketAddr> =
+                tokio::net::lookup_host((host.as_str(), 0)).await?.collect();
             if !allow_private {
                 if let Some((ip, reason)) = addrs
                     .iter()
@@ -163,13 +166,19 @@ fn classify(err: reqwest::Error) -> Failure {
         return Failure::Other("the server refused the connection".to_owned());
     }
     if lower.contains("dns error") || lower.contains("failed to lookup address") {
-        return Failure::Other(format!("cannot resolve the host name ({})", last_cause(&err)));
+        return Failure::Other(format!(
+            "cannot resolve the host name ({})",
+            last_cause(&err)
+        ));
     }
     if lower.contains("certificate") || lower.contains("tls") || lower.contains("handshake") {
         return Failure::Other(format!("TLS failed: {}", last_cause(&err)));
     }
     // hyper reports a connection closed mid-message without an io::Error underneath.
-    if lower.contains("connection closed") || lower.contains("incomplete") || lower.contains("reset") {
+    if lower.contains("connection closed")
+        || lower.contains("incomplete")
+        || lower.contains("reset")
+    {
         Failure::Reset(message)
     } else {
         Failure::Other(message)
@@ -320,7 +329,11 @@ pub(crate) async fn fetch(shared: &Client, url: Url, options: &CheckOptions) -> 
                 Rule::UrlPrivate,
                 format!("{why}; ACS cannot reach it, and no request was sent"),
             ));
-            return Fetched { http, body: None, issues };
+            return Fetched {
+                http,
+                body: None,
+                issues,
+            };
         }
         let mut retries_here = 0;
         let outcome = loop {
@@ -342,7 +355,9 @@ pub(crate) async fn fetch(shared: &Client, url: Url, options: &CheckOptions) -> 
                         backoff(retries_here)
                     })
                 }
-                Err(Failure::Reset(_)) if retries_here < options.retries => Some(backoff(retries_here)),
+                Err(Failure::Reset(_)) if retries_here < options.retries => {
+                    Some(backoff(retries_here))
+                }
                 _ => None,
             };
             match wait {
@@ -380,7 +395,11 @@ pub(crate) async fn fetch(shared: &Client, url: Url, options: &CheckOptions) -> 
                     Failure::Other(m) => (Rule::UrlUnreachable, m),
                 };
                 issues.push((rule, message));
-                return Fetched { http, body: None, issues };
+                return Fetched {
+                    http,
+                    body: None,
+                    issues,
+                };
             }
         };
         http.status = Some(answer.status.as_u16());
@@ -395,38 +414,71 @@ pub(crate) async fn fetch(shared: &Client, url: Url, options: &CheckOptions) -> 
                     Rule::UrlHttpStatus,
                     format!("{} without a Location header", answer.status),
                 ));
-                return Fetched { http, body: None, issues };
+                return Fetched {
+                    http,
+                    body: None,
+                    issues,
+                };
             };
             let next = match url.join(location) {
                 Ok(n) if n.scheme() == "http" || n.scheme() == "https" => n,
                 Ok(n) => {
                     issues.push((
                         Rule::UrlRedirect,
-                        format!("redirect to a {}: location, which ACS cannot fetch", n.scheme()),
+                        format!(
+                            "redirect to a {}: location, which ACS cannot fetch",
+                            n.scheme()
+                        ),
                     ));
-                    return Fetched { http, body: None, issues };
+                    return Fetched {
+                        http,
+                        body: None,
+                        issues,
+                    };
                 }
                 Err(e) => {
                     issues.push((
                         Rule::UrlRedirect,
-                        format!("redirect to an invalid location {:?}: {e}", redact(location)),
+                        format!(
+                            "redirect to an invalid location {:?}: {e}",
+                            redact(location)
+                        ),
                     ));
-                    return Fetched { http, body: None, issues };
+                    return Fetched {
+                        http,
+                        body: None,
+                        issues,
+                    };
                 }
             };
             if visited.contains(&next) {
                 issues.push((
                     Rule::UrlRedirect,
-                    format!("redirect loop: {} leads back to {}", redact_url(&url), redact_url(&next)),
+                    format!(
+                        "redirect loop: {} leads back to {}",
+                        redact_url(&url),
+                        redact_url(&next)
+                    ),
                 ));
-                return Fetched { http, body: None, issues };
+                return Fetched {
+                    http,
+                    body: None,
+                    issues,
+                };
             }
             if http.redirects == MAX_REDIRECTS {
                 issues.push((
                     Rule::UrlRedirect,
-                    format!("more than {MAX_REDIRECTS} redirects (the last to {})", redact_url(&next)),
+                    format!(
+                        "more than {MAX_REDIRECTS} redirects (the last to {})",
+                        redact_url(&next)
+                    ),
                 ));
-                return Fetched { http, body: None, issues };
+                return Fetched {
+                    http,
+                    body: None,
+                    issues,
+                };
             }
             http.redirects += 1;
             visited.push(next.clone());
@@ -447,7 +499,11 @@ pub(crate) async fn fetch(shared: &Client, url: Url, options: &CheckOptions) -> 
                 message.push_str(&format!(" (after {retries_here} retries)"));
             }
             issues.push((Rule::UrlHttpStatus, message));
-            return Fetched { http, body: None, issues };
+            return Fetched {
+                http,
+                body: None,
+                issues,
+            };
         }
         if let Some(body) = &answer.body {
             http.bytes_read = body.bytes.len() as u64;
@@ -478,7 +534,10 @@ mod tests {
         let mut h = HeaderMap::new();
         h.insert(RETRY_AFTER, "2".parse().unwrap());
         assert_eq!(retry_after(&h), Some(Duration::from_secs(2)));
-        h.insert(RETRY_AFTER, "Wed, 21 Oct 2015 07:28:00 GMT".parse().unwrap());
+        h.insert(
+            RETRY_AFTER,
+            "Wed, 21 Oct 2015 07:28:00 GMT".parse().unwrap(),
+        );
         assert_eq!(retry_after(&h), Some(Duration::ZERO));
         h.insert(RETRY_AFTER, "soon".parse().unwrap());
         assert_eq!(retry_after(&h), None);
@@ -488,10 +547,19 @@ mod tests {
     fn total_size_from_headers() {
         let mut h = HeaderMap::new();
         h.insert(CONTENT_RANGE, "bytes 0-65535/1048576".parse().unwrap());
-        assert_eq!(total_size(StatusCode::PARTIAL_CONTENT, &h, Some(65536)), Some(1_048_576));
+        assert_eq!(
+            total_size(StatusCode::PARTIAL_CONTENT, &h, Some(65536)),
+            Some(1_048_576)
+        );
         h.insert(CONTENT_RANGE, "bytes 0-65535/*".parse().unwrap());
-        assert_eq!(total_size(StatusCode::PARTIAL_CONTENT, &h, Some(65536)), None);
-        assert_eq!(total_size(StatusCode::OK, &HeaderMap::new(), Some(10)), Some(10));
+        assert_eq!(
+            total_size(StatusCode::PARTIAL_CONTENT, &h, Some(65536)),
+            None
+        );
+        assert_eq!(
+            total_size(StatusCode::OK, &HeaderMap::new(), Some(10)),
+            Some(10)
+        );
     }
 
     #[test]

@@ -66,7 +66,11 @@ pub(crate) async fn check_all(
         .iter()
         .map(|i| {
             let key = Url::parse(&i.url).ok().map(|u| {
-                format!("{}:{}", u.host_str().unwrap_or(""), u.port_or_known_default().unwrap_or(0))
+                format!(
+                    "{}:{}",
+                    u.host_str().unwrap_or(""),
+                    u.port_or_known_default().unwrap_or(0)
+                )
             })?;
             Some(
                 hosts
@@ -77,19 +81,20 @@ pub(crate) async fn check_all(
         })
         .collect();
     let client = &client;
-    let mut indexed: Vec<(usize, CheckResult)> = stream::iter(inputs.iter().zip(per_host).enumerate())
-        .map(|(i, (input, sem))| async move {
-            let _permit = match &sem {
-                Some(s) => s.acquire().await.ok(),
-                None => None,
-            };
-            let result = check_with(client, input, options).await;
-            on_done(&result);
-            (i, result)
-        })
-        .buffer_unordered(jobs)
-        .collect()
-        .await;
+    let mut indexed: Vec<(usize, CheckResult)> =
+        stream::iter(inputs.iter().zip(per_host).enumerate())
+            .map(|(i, (input, sem))| async move {
+                let _permit = match &sem {
+                    Some(s) => s.acquire().await.ok(),
+                    None => None,
+                };
+                let result = check_with(client, input, options).await;
+                on_done(&result);
+                (i, result)
+            })
+            .buffer_unordered(jobs)
+            .collect()
+            .await;
     indexed.sort_unstable_by_key(|(i, _)| *i);
     Ok(indexed.into_iter().map(|(_, r)| r).collect())
 }
@@ -141,7 +146,11 @@ fn unreachable_result(input: &UrlInput, options: &CheckOptions, why: String) -> 
     let mut r = CheckResult::new(
         redact(&input.url),
         None,
-        vec![Finding::new(Rule::UrlUnreachable, options.action, redact(&why))],
+        vec![Finding::new(
+            Rule::UrlUnreachable,
+            options.action,
+            redact(&why),
+        )],
     );
     r.sources = input.sources.clone();
     r
@@ -200,7 +209,11 @@ async fn check_with(client: &Client, input: &UrlInput, options: &CheckOptions) -
             "the URL carries a user name or password; ACS fetches without credentials".to_owned(),
         ));
     }
-    issues.extend(sas::check(&url, jiff::Timestamp::now(), options.sas_min_days));
+    issues.extend(sas::check(
+        &url,
+        jiff::Timestamp::now(),
+        options.sas_min_days,
+    ));
 
     let extension = url_extension(&url);
     let fetched = fetch::fetch(client, url, options).await;

@@ -22,10 +22,9 @@ static SIG_IN_TEXT: LazyLock<Option<Regex>> =
 /// before it leaves the library.
 pub fn redact(text: &str) -> String {
     match SIG_IN_TEXT.as_ref() {
-        Some(re) if text.to_ascii_lowercase().contains("sig=") => {
-            re.replace_all(text, format!("${{1}}{REDACTED}").as_str())
-                .into_owned()
-        }
+        Some(re) if text.to_ascii_lowercase().contains("sig=") => re
+            .replace_all(text, format!("${{1}}{REDACTED}").as_str())
+            .into_owned(),
         _ => text.to_owned(),
     }
 }
@@ -42,7 +41,10 @@ fn parse_time(value: &str) -> Option<Timestamp> {
         return Some(t);
     }
     if let Ok(dt) = value.parse::<jiff::civil::DateTime>() {
-        return dt.to_zoned(jiff::tz::TimeZone::UTC).ok().map(|z| z.timestamp());
+        return dt
+            .to_zoned(jiff::tz::TimeZone::UTC)
+            .ok()
+            .map(|z| z.timestamp());
     }
     value
         .parse::<jiff::civil::Date>()
@@ -126,7 +128,10 @@ mod tests {
     use super::*;
 
     fn url(q: &str) -> Url {
-        Url::parse(&format!("https://acct.blob.core.windows.net/prompts/a.wav?{q}")).unwrap()
+        Url::parse(&format!(
+            "https://acct.blob.core.windows.net/prompts/a.wav?{q}"
+        ))
+        .unwrap()
     }
 
     fn now() -> Timestamp {
@@ -134,7 +139,10 @@ mod tests {
     }
 
     fn rules(q: &str) -> Vec<Rule> {
-        check(&url(q), now(), 7).into_iter().map(|(r, _)| r).collect()
+        check(&url(q), now(), 7)
+            .into_iter()
+            .map(|(r, _)| r)
+            .collect()
     }
 
     #[test]
@@ -148,23 +156,38 @@ mod tests {
             redact("error for url (https://h/a.wav?sig=s3cret): refused; again https://h/b?x=1&sig=s3cret#f"),
             "error for url (https://h/a.wav?sig=REDACTED): refused; again https://h/b?x=1&sig=REDACTED#f"
         );
-        assert_eq!(redact("no signature here: design=1"), "no signature here: design=1");
+        assert_eq!(
+            redact("no signature here: design=1"),
+            "no signature here: design=1"
+        );
         // Only the sig field: a field that merely ends in "sig" is left alone.
         assert_eq!(redact("https://h/a?xsig=1"), "https://h/a?xsig=1");
     }
 
     #[test]
     fn valid_token_passes() {
-        assert_eq!(rules("sv=2022-11-02&st=2026-05-01&se=2026-12-31T00:00:00Z&sr=b&sp=r&sig=x"), vec![]);
+        assert_eq!(
+            rules("sv=2022-11-02&st=2026-05-01&se=2026-12-31T00:00:00Z&sr=b&sp=r&sig=x"),
+            vec![]
+        );
         // Not a SAS URL at all.
         assert_eq!(rules("se=2000-01-01&sp=w"), vec![]);
     }
 
     #[test]
     fn each_problem_is_found() {
-        assert_eq!(rules("se=2026-05-31T00:00:00Z&sp=r&sig=x"), vec![Rule::SasExpired]);
-        assert_eq!(rules("se=2026-06-03T00:00Z&sp=r&sig=x"), vec![Rule::SasExpiring]);
-        assert_eq!(rules("st=2026-06-02&se=2027-01-01&sp=r&sig=x"), vec![Rule::SasNotYetValid]);
+        assert_eq!(
+            rules("se=2026-05-31T00:00:00Z&sp=r&sig=x"),
+            vec![Rule::SasExpired]
+        );
+        assert_eq!(
+            rules("se=2026-06-03T00:00Z&sp=r&sig=x"),
+            vec![Rule::SasExpiring]
+        );
+        assert_eq!(
+            rules("st=2026-06-02&se=2027-01-01&sp=r&sig=x"),
+            vec![Rule::SasNotYetValid]
+        );
         assert_eq!(rules("se=2027-01-01&sp=wl&sig=x"), vec![Rule::SasNoRead]);
         assert_eq!(rules("se=never&sp=r&sig=x"), vec![Rule::SasExpired]);
         let msg = &check(&url("se=2026-05-30T12:00:00Z&sp=r&sig=x"), now(), 7)[0].1;

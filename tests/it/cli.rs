@@ -71,7 +71,7 @@ fn exit_codes() {
     // Could not run: no inputs, bad flags, nothing to check.
     let (code, _, err) = stdout(cmd().arg("check"));
     assert_eq!(code, 2);
-    assert!(err.contains("<PATH>"), "{err}");
+    assert!(err.contains("<INPUT>"), "{err}");
     assert_eq!(
         stdout(cmd().args(["check", "--format", "xml", "fixtures"])).0,
         2
@@ -288,5 +288,195 @@ fn every_flag_the_readme_names_exists() {
     }
     for code in ["| 0 |", "| 1 |", "| 2 |"] {
         assert!(readme.contains(code), "README exit code table lacks {code}");
+    }
+}
+
+mod urls {
+    use super::*;
+    use crate::server::{Reply, Server};
+    use crate::support::valid;
+
+    #[test]
+    fn extract_from_config_reports_each_url_once_with_every_source() {
+        let server = Server::start(vec![
+            ("/a.wav", vec![Reply::file(valid(100))]),
+            ("/b.wav", vec![Reply::status(404)]),
+        ]);
+        let dir = tempfile::tempdir().unwrap();
+        let config = dir.path().join("appsettings.json");
+        std::fs::write(
+            &config,
+            format!(
+                "{{\n  \"Welcome\": \"{a}\",\n  \"Missing\": \"{b}\",\n  \"Again\": \"{a}\",\n  \"Docs\": \"https://example.invalid/docs\"\n}}\n",
+                a = server.url("/a.wav"),
+                b = server.url("/b.wav")
+            ),
+        )
+        .unwrap();
+        let (code, out, err) = stdout(
+            cmd()
+                .args([
+                    "check",
+                    "--allow-private",
+                    "--format",
+                    "json",
+                    "--extract-from",
+                ])
+                .arg(&config),
+        );
+        assert_eq!(code, 1, "{err}");
+        let v: Value = serde_json::from_str(&out).unwrap();
+        let results = v["results"].as_array().unwrap();
+        assert_eq!(results.len(), 2);
+        let file = config.to_string_lossy().into_owned();
+        assert_eq!(results[0]["input"], server.url("/a.wav"));
+        assert_eq!(
+            results[0]["sources"],
+            serde_json::json!([{"file": file, "line": 2}, {"file": file, "line": 4}])
+        );
+        assert_eq!(results[0]["status"], "warn");
+        assert_eq!(results[0]["http"]["status"], 206);
+        assert_eq!(results[1]["findings"][1]["rule"], "url-http-status");
+        assert_eq!(server.hits("/a.wav"), 1, "a duplicate is fetched once");
+
+        let (_, out, _) = stdout(
+            cmd()
+                .args(["check", "--allow-private", "--extract-from"])
+                .arg(&config),
+        );
+        assert!(
+            out.contains(&format!(
+                "{}{}: error[url-http-status] the server answers 404 Not Found",
+                server.url("/b.wav"),
+                format_args!(" (from {file}:3)")
+            )),
+            "{out}"
+        );
+    }
+
+    #[test]
+    fn urls_from_stdin_and_mixed_inputs_keep_their_order() {
+        let server = Server::start(vec![("/x.wav", vec![Reply::file(valid(100))])]);
+        let (code, out, err) = stdout(
+            cmd()
+                .args([
+                    "check",
+                    "--allow-private",
+                    "--format",
+                    "json",
+                    "--urls-from",
+                    "-",
+                    "fixtures/valid",
+                ])
+                .arg(server.url("/x.wav?direct"))
+                .write_stdin(format!("# prompts\n\n{}\n", server.url("/x.wav"))),
+        );
+        assert_eq!(code, 0, "{err}");
+        let v: Value = serde_json::from_str(&out).unwrap();
+        let inputs: Vec<&str> = v["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["input"].as_str().unwrap())
+            .collect();
+        assert_eq!(
+            inputs,
+            vec![
+                "fixtures/valid/prompt-16khz-mono-16bit-list-chunk.wav",
+                "fixtures/valid/prompt-16khz-mono-16bit.wav",
+                &server.url("/x.wav?direct"),
+                &server.url("/x.wav"),
+            ]
+        );
+        assert_eq!(
+            v["results"][3]["sources"],
+            serde_json::json!([{"file": "<stdin>", "line": 3}])
+        );
+        assert_eq!(v["results"][0]["http"], Value::Null);
+    }
+
+    #[test]
+    fn loopback_urls_need_allow_private() {
+        let server = Server::start(vec![("/x.wav", vec![Reply::file(valid(100))])]);
+        let (code, out, _) = stdout(cmd().arg("check").arg(server.url("/x.wav")));
+        assert_eq!(code, 1);
+        assert!(out.contains("error[url-private] 127.0.0.1 is loopback (127.0.0.0/8); ACS cannot reach it, and no request was sent"), "{out}");
+        assert_eq!(server.connections(), 0);
+    }
+
+    #[test]
+    fn setup_problems_with_url_sources_exit_2() {
+        let (code, _, err) = stdout(cmd().args(["check", "--extract-from", "no-such-config.json"]));
+        assert_eq!(code, 2);
+        assert!(err.contains("cannot read no-such-config.json"), "{err}");
+        let (code, _, err) =
+            stdout(cmd().args(["check", "--url-pattern", "(", "--extract-from", "README.md"]));
+        assert_eq!(code, 2);
+        assert!(
+            err.contains("--url-pattern is not a valid regular expression"),
+            "{err}"
+        );
+        let (code, _, err) = stdout(cmd().args(["check", "--timeout", "0", "fixtures"]));
+        assert_eq!(code, 2, "{err}");
+    }
+
+    #[test]
+    fn sas_signatures_never_reach_stdout_or_stderr() {
+        let server = Server::start(vec![
+            ("/ok.wav", vec![Reply::file(valid(100))]),
+            (
+                "/hop.wav",
+                vec![Reply::redirect(
+                    302,
+                    "/forbidden.wav?sv=1&sp=r&se=2099-01-01&sig=s3cr3tHOP",
+                )],
+            ),
+            (
+                "/forbidden.wav",
+                vec![Reply::with_headers(
+                    403,
+                    &[("x-ms-error-code", "AuthenticationFailed")],
+                    b"",
+                )],
+            ),
+            ("/silent.wav", vec![Reply::Silent { for_ms: 5_000 }]),
+            ("/reset.wav", vec![Reply::Reset]),
+        ]);
+        let sig = "sv=2022-11-02&sr=b&sp=r&se=2099-01-01T00:00:00Z&sig=s3cr3t%2BSIG%3D";
+        let urls = [
+            format!("{}?{sig}", server.url("/ok.wav")),
+            format!("{}?{sig}", server.url("/hop.wav")),
+            format!("{}?{sig}", server.url("/silent.wav")),
+            format!("{}?{sig}", server.url("/reset.wav")),
+            format!("http://127.0.0.1:1/refused.wav?{sig}"),
+            format!("{}?se=2001-01-01&sp=w&sig=s3cr3tOLD", server.url("/ok.wav")),
+            "https://[::1/broken.wav?sig=s3cr3tBAD".to_owned(),
+        ];
+        for format in ["human", "json"] {
+            for allow in [true, false] {
+                let mut c = cmd();
+                c.args([
+                    "check",
+                    "--timeout",
+                    "1",
+                    "--retries",
+                    "1",
+                    "--format",
+                    format,
+                ]);
+                if allow {
+                    c.arg("--allow-private");
+                }
+                let (code, out, err) = stdout(c.args(&urls));
+                assert_eq!(code, 1);
+                assert!(out.contains("sig=REDACTED"), "{out}");
+                for text in [&out, &err] {
+                    assert!(
+                        !text.contains("s3cr3t"),
+                        "signature leaked ({format}):\n{text}"
+                    );
+                }
+            }
+        }
     }
 }

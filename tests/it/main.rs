@@ -7,5 +7,5 @@ mod fixtures;
 mod rules;
 mod scan;
 mod server;
-mod urls;
 mod support;
+mod urls;

@@ -33,7 +33,10 @@ pub enum Reply {
     /// Closes the connection with a reset (RST) after reading the request.
     Reset,
     /// Declares `content_length` but sends only `body`, then closes.
-    Short { content_length: usize, body: Vec<u8> },
+    Short {
+        content_length: usize,
+        body: Vec<u8>,
+    },
 }
 
 impl Reply {
@@ -194,7 +197,10 @@ fn serve(stream: TcpStream, state: Arc<Mutex<State>>) {
     };
     let mut out = stream;
     let head = |status: u16, extra: &[(String, String)], len: Option<usize>| {
-        let mut h = format!("HTTP/1.1 {status} {}\r\nConnection: close\r\n", status_text(status));
+        let mut h = format!(
+            "HTTP/1.1 {status} {}\r\nConnection: close\r\n",
+            status_text(status)
+        );
         for (k, v) in extra {
             h.push_str(&format!("{k}: {v}\r\n"));
         }

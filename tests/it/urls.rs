@@ -114,14 +114,23 @@ fn http_errors_name_the_status_and_its_usual_meaning() {
         ("/404.wav", "404 Not Found: no file at this URL"),
         ("/401.wav", "401 Unauthorized: the server wants credentials"),
         ("/403.wav", "Azure error code AuthenticationFailed"),
-        ("/409.wav", "the container is not public; Azure error code PublicAccessNotPermitted"),
+        (
+            "/409.wav",
+            "the container is not public; Azure error code PublicAccessNotPermitted",
+        ),
     ];
     for (path, want) in cases {
         let r = check_url_blocking(&server.url(path), &opts());
         assert_eq!(rules(&r), vec![Rule::UrlHttpStatus], "{path}");
         let m = message(&r, Rule::UrlHttpStatus);
         assert!(m.contains(want), "{path}: {m}");
-        let acs = r.findings.iter().find(|f| f.rule == Rule::UrlHttpStatus).unwrap().acs.unwrap();
+        let acs = r
+            .findings
+            .iter()
+            .find(|f| f.rule == Rule::UrlHttpStatus)
+            .unwrap()
+            .acs
+            .unwrap();
         assert_eq!((acs.code, acs.subcode), (400, 8536));
         assert_eq!(server.hits(path), 1, "{path}: a 4xx is not retried");
     }
@@ -134,7 +143,11 @@ fn server_errors_are_retried_with_backoff() {
         ("/a.wav", vec![Reply::status(500), Reply::file(wav.clone())]),
         (
             "/b.wav",
-            vec![Reply::status(503), Reply::status(503), Reply::file(wav.clone())],
+            vec![
+                Reply::status(503),
+                Reply::status(503),
+                Reply::file(wav.clone()),
+            ],
         ),
         ("/c.wav", vec![Reply::status(500)]),
         ("/d.wav", vec![Reply::status(502), Reply::file(wav.clone())]),
@@ -189,7 +202,10 @@ fn redirects_are_followed_and_bounded() {
         ("/new.wav", vec![Reply::file(valid(100))]),
         ("/loop-a.wav", vec![Reply::redirect(302, "/loop-b.wav")]),
         ("/loop-b.wav", vec![Reply::redirect(302, "/loop-a.wav")]),
-        ("/ftp.wav", vec![Reply::redirect(302, "ftp://files.example/x.wav")]),
+        (
+            "/ftp.wav",
+            vec![Reply::redirect(302, "ftp://files.example/x.wav")],
+        ),
     ];
     let hops: Vec<String> = (0..12).map(|i| format!("/hop{i}.wav")).collect();
     for i in 0..11 {
@@ -234,7 +250,13 @@ fn a_web_page_is_not_audio() {
         message(&r, Rule::UrlNotAudio),
         "the server answers 200 with an HTML page (text/html), not audio: a sign-in or error page?"
     );
-    let acs = r.findings.iter().find(|f| f.rule == Rule::UrlNotAudio).unwrap().acs.unwrap();
+    let acs = r
+        .findings
+        .iter()
+        .find(|f| f.rule == Rule::UrlNotAudio)
+        .unwrap()
+        .acs
+        .unwrap();
     assert_eq!(acs.subcode, 8535);
 }
 
@@ -285,7 +307,10 @@ fn resets_and_short_bodies_are_unreachable_after_retries() {
     let r = check_url_blocking(&server.url("/short.wav"), &opts().retries(0));
     assert_eq!(rules(&r), vec![Rule::UrlUnreachable]);
     let m = message(&r, Rule::UrlUnreachable);
-    assert!(m.starts_with("the connection closed after 100 of 1000 bytes"), "{m}");
+    assert!(
+        m.starts_with("the connection closed after 100 of 1000 bytes"),
+        "{m}"
+    );
 }
 
 #[test]
@@ -301,7 +326,10 @@ fn private_addresses_get_no_request_at_all() {
     assert_eq!(rules(&r), vec![Rule::UrlPrivate], "{:#?}", r.findings);
     assert!(message(&r, Rule::UrlPrivate).contains("localhost resolves to"));
     // A redirect to a loopback address is refused the same way.
-    let bounce = Server::start(vec![("/r.wav", vec![Reply::redirect(302, &server.url("/a.wav"))])]);
+    let bounce = Server::start(vec![(
+        "/r.wav",
+        vec![Reply::redirect(302, &server.url("/a.wav"))],
+    )]);
     let r = check_url_blocking(&bounce.url("/r.wav"), &strict);
     assert_eq!(rules(&r), vec![Rule::UrlPrivate]);
     assert_eq!(bounce.connections(), 0);
@@ -335,9 +363,15 @@ fn sas_tokens_are_checked_and_their_signature_never_shown() {
         format!("{base}?sv=2022-11-02&se=2099-01-01T00:00:00Z&sr=b&sp=r&sig=REDACTED")
     );
     let expired = format!("{base}?se=2020-01-01&sp=r&sig=s3cr3tS1G");
-    assert_eq!(rules(&check_url_blocking(&expired, &opts())), vec![Rule::SasExpired]);
+    assert_eq!(
+        rules(&check_url_blocking(&expired, &opts())),
+        vec![Rule::SasExpired]
+    );
     let no_read = format!("{base}?se=2099-01-01&sp=w&sig=s3cr3tS1G");
-    assert_eq!(rules(&check_url_blocking(&no_read, &opts())), vec![Rule::SasNoRead]);
+    assert_eq!(
+        rules(&check_url_blocking(&no_read, &opts())),
+        vec![Rule::SasNoRead]
+    );
     let early = format!("{base}?st=2099-01-01&se=2099-02-01&sp=r&sig=s3cr3tS1G");
     assert_eq!(
         rules(&check_url_blocking(&early, &opts())),
@@ -350,7 +384,5 @@ fn sas_tokens_are_checked_and_their_signature_never_shown() {
     let r = check_url_blocking(&soon, &opts());
     assert_eq!(rules(&r), vec![Rule::SasExpiring]);
     assert_eq!(r.status, Status::Warn);
-    for r in [&r] {
-        assert!(!format!("{r:?}").contains("s3cr3t"));
-    }
+    assert!(!format!("{r:?}").contains("s3cr3t"));
 }

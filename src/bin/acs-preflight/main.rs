@@ -10,9 +10,9 @@ use std::time::{Duration, Instant};
 
 use acs_preflight::remote;
 use acs_preflight::{CheckOptions, Input, Scan, ScanEvent, UrlInput};
-use regex::Regex;
 use anyhow::Context;
 use clap::Parser;
+use regex::Regex;
 
 use args::{CheckArgs, Cli, ColorArg, Command, Format, RulesArgs, RulesFormat};
 use progress::Progress;
@@ -135,7 +135,9 @@ fn inputs(args: &CheckArgs) -> anyhow::Result<Vec<Input>> {
         inputs.extend(as_urls(remote::extract_from_file(file, pattern.as_ref())?));
     }
     if inputs.is_empty() {
-        anyhow::bail!("no inputs: the files given to --urls-from and --extract-from hold no prompt URLs");
+        anyhow::bail!(
+            "no inputs: the files given to --urls-from and --extract-from hold no prompt URLs"
+        );
     }
     Ok(inputs)
 }
