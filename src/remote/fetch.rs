@@ -232,9 +232,10 @@ async fn attempt(client: &Client, url: &Url) -> Result<Answer, Failure> {
     }
     // Dropping the response here closes the connection: a large body is never downloaded.
     drop(resp);
+    // A body that ended is the whole resource, unless it was only the range asked for.
     let total = match declared {
         Some(t) => Some(t),
-        None if ended => Some(bytes.len() as u64),
+        None if ended && status != StatusCode::PARTIAL_CONTENT => Some(bytes.len() as u64),
         None => None,
     };
     Ok(Answer {

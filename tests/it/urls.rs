@@ -386,3 +386,20 @@ fn sas_tokens_are_checked_and_their_signature_never_shown() {
     assert_eq!(r.status, Status::Warn);
     assert!(!format!("{r:?}").contains("s3cr3t"));
 }
+
+#[test]
+fn a_range_answer_without_a_total_size_is_not_called_truncated() {
+    let wav = valid(100_000);
+    let server = Server::start(vec![(
+        "/star.wav",
+        vec![Reply::with_headers(
+            206,
+            &[("Content-Range", "bytes 0-65535/*")],
+            &wav[..65_536],
+        )],
+    )]);
+    let r = check_url_blocking(&server.url("/star.wav"), &opts());
+    assert_eq!(rules(&r), vec![], "{:#?}", r.findings);
+    assert_eq!(r.audio.as_ref().unwrap().size_bytes, None);
+    assert_eq!(r.audio.as_ref().unwrap().duration_ms, Some(100_000 * 1000 / 16_000));
+}
