@@ -1,8 +1,36 @@
 //! How a check is run.
 
+use std::collections::BTreeMap;
 use std::time::Duration;
 
-use crate::rules::Action;
+use crate::report::Finding;
+use crate::rules::{Action, Rule, Severity};
+
+/// What a rule is set to: a severity, or off.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Level {
+    /// Findings of the rule are errors.
+    Error,
+    /// Findings of the rule are warnings.
+    Warning,
+    /// The rule is not reported.
+    Off,
+}
+
+impl std::str::FromStr for Level {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "error" => Ok(Level::Error),
+            "warning" => Ok(Level::Warning),
+            "off" => Ok(Level::Off),
+            other => Err(format!(
+                "`{other}` is not a level: use \"error\", \"warning\" or \"off\""
+            )),
+        }
+    }
+}
 
 /// Settings shared by every check of a run.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -25,6 +53,8 @@ pub struct CheckOptions {
     pub retries: u32,
     /// Warn when a SAS token expires within this many days (default 7).
     pub sas_min_days: u32,
+    /// Per-rule severity overrides (`[rules]` in the config file).
+    pub levels: BTreeMap<Rule, Level>,
 }
 
 impl Default for CheckOptions {
@@ -38,6 +68,7 @@ impl Default for CheckOptions {
             timeout: Duration::from_secs(20),
             retries: 3,
             sas_min_days: 7,
+            levels: BTreeMap::new(),
         }
     }
 }
@@ -89,6 +120,36 @@ impl CheckOptions {
     pub fn sas_min_days(mut self, days: u32) -> Self {
         self.sas_min_days = days;
         self
+    }
+
+    /// Sets a rule's level (a severity, or off).
+    pub fn level(mut self, rule: Rule, level: Level) -> Self {
+        self.levels.insert(rule, level);
+        self
+    }
+
+    /// The severity findings of `rule` get, or `None` when the rule is off.
+    pub fn severity_of(&self, rule: Rule) -> Option<Severity> {
+        match self.levels.get(&rule) {
+            None => Some(rule.default_severity()),
+            Some(Level::Error) => Some(Severity::Error),
+            Some(Level::Warning) => Some(Severity::Warning),
+            Some(Level::Off) => None,
+        }
+    }
+
+    /// Applies the rule levels: drops findings of rules that are off, sets the others' severity.
+    pub(crate) fn apply_levels(&self, findings: Vec<Finding>) -> Vec<Finding> {
+        if self.levels.is_empty() {
+            return findings;
+        }
+        findings
+            .into_iter()
+            .filter_map(|mut f| {
+                f.severity = self.severity_of(f.rule)?;
+                Some(f)
+            })
+            .collect()
     }
 
     /// Requests in flight for URLs.

@@ -147,6 +147,16 @@ impl CheckResult {
         }
     }
 
+    /// A result whose findings have the options' rule levels applied.
+    pub(crate) fn checked(
+        input: String,
+        audio: Option<AudioInfo>,
+        findings: Vec<Finding>,
+        options: &crate::options::CheckOptions,
+    ) -> Self {
+        CheckResult::new(input, audio, options.apply_levels(findings))
+    }
+
     /// Whether any finding has this rule.
     pub fn has(&self, rule: Rule) -> bool {
         self.findings.iter().any(|f| f.rule == rule)
@@ -227,6 +237,14 @@ impl Report {
     /// True when no input failed (warnings allowed).
     pub fn is_ok(&self) -> bool {
         self.summary.failed == 0
+    }
+
+    /// True when some finding is at least as severe as `fail_on`: the run should exit 1.
+    pub fn fails(&self, fail_on: Severity) -> bool {
+        match fail_on {
+            Severity::Error => self.summary.errors > 0,
+            Severity::Warning => self.summary.errors + self.summary.warnings > 0,
+        }
     }
 
     /// The result for an input, by its displayed name.

@@ -32,10 +32,11 @@ pub fn check_file(path: impl AsRef<Path>, options: &CheckOptions) -> CheckResult
     let path = path.as_ref();
     let input = path_to_string(path);
     let unreadable = |reason: String| {
-        CheckResult::new(
+        CheckResult::checked(
             input.clone(),
             None,
             vec![Finding::new(Rule::Unreadable, options.action, reason)],
+            options,
         )
     };
     let file = match open_nonblocking(path) {
@@ -80,7 +81,7 @@ pub fn check_bytes(name: &str, bytes: &[u8], options: &CheckOptions) -> CheckRes
     };
     let len = bytes.len() as u64;
     check_source(name.to_owned(), Cursor::new(bytes), len, origin, options).unwrap_or_else(|e| {
-        CheckResult::new(
+        CheckResult::checked(
             name.to_owned(),
             None,
             vec![Finding::new(
@@ -88,6 +89,7 @@ pub fn check_bytes(name: &str, bytes: &[u8], options: &CheckOptions) -> CheckRes
                 options.action,
                 e.to_string(),
             )],
+            options,
         )
     })
 }
@@ -101,10 +103,11 @@ fn check_source<R: Read + Seek>(
 ) -> std::io::Result<CheckResult> {
     let mut window = Window::open(reader, Some(len), len)?;
     let inspection = inspect(&mut window, origin, options);
-    Ok(CheckResult::new(
+    Ok(CheckResult::checked(
         input,
         inspection.audio,
         inspection.findings,
+        options,
     ))
 }
 
@@ -123,7 +126,7 @@ fn open_nonblocking(path: &Path) -> std::io::Result<File> {
 fn check_target(target: &Target, options: &CheckOptions) -> CheckResult {
     match target {
         Target::File(path) => check_file(path, options),
-        Target::Problem { path, reason } => CheckResult::new(
+        Target::Problem { path, reason } => CheckResult::checked(
             path_to_string(path),
             None,
             vec![Finding::new(
@@ -131,6 +134,7 @@ fn check_target(target: &Target, options: &CheckOptions) -> CheckResult {
                 options.action,
                 reason.clone(),
             )],
+            options,
         ),
     }
 }

@@ -143,7 +143,7 @@ pub(crate) fn runtime() -> Result<tokio::runtime::Runtime, HttpSetupError> {
 }
 
 fn unreachable_result(input: &UrlInput, options: &CheckOptions, why: String) -> CheckResult {
-    let mut r = CheckResult::new(
+    let mut r = CheckResult::checked(
         redact(&input.url),
         None,
         vec![Finding::new(
@@ -151,6 +151,7 @@ fn unreachable_result(input: &UrlInput, options: &CheckOptions, why: String) -> 
             options.action,
             redact(&why),
         )],
+        options,
     );
     r.sources = input.sources.clone();
     r
@@ -172,7 +173,7 @@ async fn check_with(client: &Client, input: &UrlInput, options: &CheckOptions) -
             .map(|(rule, message)| Finding::new(rule, options.action, redact(&message)))
             .collect();
         findings.extend(extra);
-        let mut r = CheckResult::new(display.clone(), audio, findings);
+        let mut r = CheckResult::checked(display.clone(), audio, findings, options);
         r.sources = input.sources.clone();
         r.http = http;
         r

@@ -401,5 +401,8 @@ fn a_range_answer_without_a_total_size_is_not_called_truncated() {
     let r = check_url_blocking(&server.url("/star.wav"), &opts());
     assert_eq!(rules(&r), vec![], "{:#?}", r.findings);
     assert_eq!(r.audio.as_ref().unwrap().size_bytes, None);
-    assert_eq!(r.audio.as_ref().unwrap().duration_ms, Some(100_000 * 1000 / 16_000));
+    assert_eq!(
+        r.audio.as_ref().unwrap().duration_ms,
+        Some(100_000 * 1000 / 16_000)
+    );
 }
