@@ -19,6 +19,14 @@ pub enum ScanError {
     /// A file of URLs or of config to extract URLs from could not be read.
     #[error(transparent)]
     Extract(#[from] crate::remote::ExtractError),
+    /// An exclude pattern is not a valid glob.
+    #[error("invalid exclude pattern `{pattern}`: {reason}")]
+    Exclude {
+        /// The pattern.
+        pattern: String,
+        /// Why it is invalid.
+        reason: String,
+    },
     /// The worker threads could not be started.
     #[error("cannot start {jobs} worker threads: {source}")]
     ThreadPool {

@@ -37,7 +37,7 @@ mod wav;
 
 pub use display::path_to_string;
 pub use error::ScanError;
-pub use options::CheckOptions;
+pub use options::{CheckOptions, Level};
 pub use remote::{check_url, check_url_blocking, UrlInput};
 pub use report::{AudioInfo, CheckResult, Finding, HttpInfo, Report, Source, Status, Summary};
 pub use rules::{AcsEffect, AcsPrediction, Action, Rule, RuleInfo, Severity};

@@ -55,6 +55,9 @@ pub struct CheckOptions {
     pub sas_min_days: u32,
     /// Per-rule severity overrides (`[rules]` in the config file).
     pub levels: BTreeMap<Rule, Level>,
+    /// Glob patterns of files and folders to skip inside the folders walked (matched against
+    /// the path below the folder given, the whole path, and the file name).
+    pub exclude: Vec<String>,
 }
 
 impl Default for CheckOptions {
@@ -69,6 +72,7 @@ impl Default for CheckOptions {
             retries: 3,
             sas_min_days: 7,
             levels: BTreeMap::new(),
+            exclude: Vec::new(),
         }
     }
 }
@@ -119,6 +123,12 @@ impl CheckOptions {
     /// Sets the SAS expiry warning threshold in days.
     pub fn sas_min_days(mut self, days: u32) -> Self {
         self.sas_min_days = days;
+        self
+    }
+
+    /// Adds glob patterns of files and folders to skip inside walked folders.
+    pub fn exclude<S: Into<String>>(mut self, patterns: impl IntoIterator<Item = S>) -> Self {
+        self.exclude.extend(patterns.into_iter().map(Into::into));
         self
     }
 

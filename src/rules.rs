@@ -133,11 +133,13 @@ pub struct RuleInfo {
     pub summary: &'static str,
     /// One line: what to do about it.
     pub advice: &'static str,
+    /// A paragraph: why the rule exists, what ACS does, how to fix it (`acs-preflight explain`).
+    pub explanation: &'static str,
 }
 
 macro_rules! rules {
     ($( $(#[$doc:meta])* $variant:ident = $id:literal, $sev:ident, $effect:expr,
-        $summary:literal, $advice:literal; )*) => {
+        $summary:literal, $advice:literal, $explanation:literal; )*) => {
         /// A check that can produce findings. Its id is stable across releases.
         #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
         pub enum Rule {
@@ -157,6 +159,7 @@ macro_rules! rules {
                         effect: $effect,
                         summary: $summary,
                         advice: $advice,
+                        explanation: $explanation,
                     }, )*
                 }
             }
@@ -171,91 +174,113 @@ rules! {
     /// The file cannot be opened or read.
     Unreadable = "unreadable", Error, Some(AcsEffect::DownloadFailed),
         "the file cannot be opened or read",
-        "check the path and its permissions; ACS cannot play what cannot be read";
+        "check the path and its permissions; ACS cannot play what cannot be read",
+        "The file could not be opened or read: it is missing, a broken symlink, unreadable to this user, or not a regular file (a FIFO, socket or device is never opened). A prompt that cannot be read cannot be uploaded or served, and a URL whose file is missing fails with PlayFailed 400, subcode 8536 (download failed). Fix the path or the permissions, or remove the reference.";
     /// Not a RIFF/WAVE file.
     NotWav = "not-wav", Error, FORMAT,
         "the file is not a RIFF/WAVE file (the message says what it is)",
-        "convert it to WAV, 16-bit PCM, mono, 16 kHz";
+        "convert it to WAV, 16-bit PCM, mono, 16 kHz",
+        "ACS plays WAV files holding 16-bit PCM, mono, 16 kHz (its newer pages also accept MP3 with an ID3v2 tag: use --allow-mp3 for those). Any other container fails at call time with PlayFailed 400, subcode 8535 (invalid file format), or RecognizeFailed 500, subcode 8511. The message names what the file is instead (FLAC, Ogg, MP4, RF64, an HTML page, ...). Convert it, e.g. `ffmpeg -i IN -map_metadata -1 -ac 1 -ar 16000 -c:a pcm_s16le OUT.wav`; a text or HTML file is not audio at all and has to be exported again.";
     /// WAV, but not integer PCM.
     NotPcm = "not-pcm", Error, FORMAT,
         "WAV, but the codec is float, A-law, mu-law, ADPCM or another non-integer-PCM codec",
-        "convert it to 16-bit integer PCM (pcm_s16le)";
+        "convert it to 16-bit integer PCM (pcm_s16le)",
+        "The file is WAV, but its samples are not integer PCM (format tag 1): IEEE float, A-law, mu-law, ADPCM, GSM, MP3-in-WAV or another codec. ACS documents 16-bit PCM only and fails with PlayFailed 400, subcode 8535. Convert the samples: `ffmpeg -i IN -ac 1 -ar 16000 -c:a pcm_s16le OUT.wav`.";
     /// Integer PCM, but not 16-bit.
     BitDepth = "bit-depth", Error, FORMAT,
         "integer PCM, but not 16 bits per sample",
-        "convert it to 16-bit samples";
+        "convert it to 16-bit samples",
+        "The samples are integer PCM but not 16 bits (8, 24 and 32 bits are common). ACS plays 16-bit PCM only and fails with PlayFailed 400, subcode 8535. Convert with `ffmpeg -i IN -c:a pcm_s16le OUT.wav` (keeping -ac 1 -ar 16000).";
     /// Not 16000 Hz.
     SampleRate = "sample-rate", Error, FORMAT,
         "the sample rate is not 16000 Hz",
-        "resample it to 16000 Hz";
+        "resample it to 16000 Hz",
+        "ACS plays prompts sampled at 16000 Hz. Files exported at 8, 22.05, 44.1 or 48 kHz fail with PlayFailed 400, subcode 8535 (RecognizeFailed 500, 8511 for a Recognize prompt). Resample with a good resampler: `ffmpeg -i IN -ar 16000 -ac 1 -c:a pcm_s16le OUT.wav` or `sox IN -r 16000 -c 1 -b 16 OUT.wav`.";
     /// Not mono.
     Channels = "channels", Error, FORMAT,
         "the file is not mono",
-        "mix it down to one channel";
+        "mix it down to one channel",
+        "ACS plays mono prompts. A stereo (or multichannel) file fails with PlayFailed 400, subcode 8535. Mix it down: `ffmpeg -i IN -ac 1 -ar 16000 -c:a pcm_s16le OUT.wav`.";
     /// Structurally broken.
     Malformed = "malformed", Error, FORMAT,
         "missing or short fmt chunk, no data chunk, a chunk running past the end of the file, or an inconsistent block_align",
-        "export the prompt again from its source; a damaged file cannot be repaired from its header";
+        "export the prompt again from its source; a damaged file cannot be repaired from its header",
+        "The RIFF structure is broken: the fmt chunk is missing or shorter than 16 bytes, there is no data chunk, a chunk (often the data chunk of a cut-off upload or download) says it is longer than what is left of the file, the fmt or data header lies past the first 64 KiB, or block_align does not match channels x bytes per sample. Players may refuse it or play noise; ACS reports an invalid file format (8535). Export or download the file again from its source.";
     /// A data chunk with no samples.
     NoAudio = "no-audio", Error, FORMAT,
         "the data chunk holds no samples",
-        "export the prompt again: it holds no audio";
+        "export the prompt again: it holds no audio",
+        "The data chunk holds no complete sample frame, so the prompt would play silence or be rejected. This usually comes from an export that was cancelled or a writer that never wrote its samples. Export the prompt again.";
     /// WAVE_FORMAT_EXTENSIBLE around otherwise valid PCM.
     ExtensibleHeader = "extensible-header", Warning, FORMAT,
         "WAVE_FORMAT_EXTENSIBLE wrapping 16 kHz mono 16-bit PCM; ACS documents plain PCM (format tag 1) only",
-        "rewrite it with a plain PCM header (format tag 1)";
+        "rewrite it with a plain PCM header (format tag 1)",
+        "The samples are 16 kHz mono 16-bit PCM, but the fmt chunk uses WAVE_FORMAT_EXTENSIBLE (tag 0xFFFE) with a PCM sub-format. ACS documents plain PCM only, so some players accept this and some reject it as an invalid format (8535). Rewrite the header: `ffmpeg -i IN -c:a pcm_s16le OUT.wav` writes format tag 1 for mono 16-bit.";
     /// Header fields that disagree without breaking the file.
     HeaderInconsistent = "header-inconsistent", Warning, None,
         "byte_rate wrong, RIFF size off, data length not a multiple of block_align, or 0xFFFFFFFF streaming sizes",
-        "rewrite the header by exporting or converting the file again";
+        "rewrite the header by exporting or converting the file again",
+        "Header fields disagree without making the audio unreadable: byte_rate is not sample_rate x block_align, the RIFF size does not match the file length, the data length is not a whole number of frames, the data chunk comes before fmt, or sizes are 0xFFFFFFFF placeholders left by a streaming writer. Most players cope, strict ones may not. Rewrite the file with a converter to make the header consistent.";
     /// The file name's extension says one format, the content another.
     ExtensionMismatch = "extension-mismatch", Warning, None,
         "the file name's extension does not match its content",
-        "rename the file after its content, or convert the content";
+        "rename the file after its content, or convert the content",
+        "The file name's extension names one format and the content is another (an MP3 renamed .wav is the classic case). Servers derive the Content-Type from the extension, and people trust the name. Rename the file after its content, or convert it to what its name says.";
     /// Not an absolute http(s) URL.
     UrlInvalid = "url-invalid", Error, DOWNLOAD,
         "the prompt URL is not an absolute http:// or https:// URL",
-        "give ACS an absolute https:// URL";
+        "give ACS an absolute https:// URL",
+        "The prompt URL cannot be parsed, has no host, uses a scheme other than http or https, or carries a user name and password. ACS fetches prompts over http(s) without credentials, so it cannot download the file (PlayFailed 400, 8536). Use an absolute https:// URL that needs no credentials.";
     /// Plain http.
     UrlInsecure = "url-insecure", Warning, None,
         "the prompt URL uses plain http",
-        "serve the prompt over https";
+        "serve the prompt over https",
+        "The URL uses plain http: the prompt travels unencrypted and can be altered on the way. ACS is not documented to refuse it, so this is a warning. Serve the file over https.";
     /// The host resolves to an address ACS cannot reach.
     UrlPrivate = "url-private", Error, DOWNLOAD,
         "the host is or resolves to a loopback, private, link-local or otherwise non-public address",
-        "host the prompt where the public internet can reach it (for example a public Azure Blob container)";
+        "host the prompt where the public internet can reach it (for example a public Azure Blob container)",
+        "The URL's host is, or resolves to, a loopback, private (RFC 1918), carrier-grade NAT, link-local, unique-local, multicast, documentation or otherwise non-public address. ACS runs in Azure and fetches prompts over the internet, so it cannot reach such a host (PlayFailed 400, 8536). No request is sent to it. Host the prompt publicly; --allow-private checks staging hosts anyway.";
     /// The request failed before an HTTP answer.
     UrlUnreachable = "url-unreachable", Error, DOWNLOAD,
         "DNS failure, connection refused or reset, TLS failure or timeout",
-        "make sure the host name resolves publicly and the server answers over the internet";
+        "make sure the host name resolves publicly and the server answers over the internet",
+        "The request failed before any HTTP answer: the name did not resolve, the connection was refused or reset, TLS failed, the body ended early, or no complete answer came within --timeout. ACS would fail the same way (PlayFailed 400, 8536). Check DNS, firewalls and certificates.";
     /// The final answer was 4xx or 5xx.
     UrlHttpStatus = "url-http-status", Error, DOWNLOAD,
         "the server's final answer is an HTTP error (4xx or 5xx)",
-        "make the file readable without credentials (on Azure Blob: a public container or a valid SAS with read permission)";
+        "make the file readable without credentials (on Azure Blob: a public container or a valid SAS with read permission)",
+        "The server's final answer (after redirects and retries) is 4xx or 5xx. On Azure Blob Storage, 409 PublicAccessNotPermitted means the account forbids anonymous access; 403 AuthenticationFailed an expired or wrong SAS; 403 AuthorizationFailure a storage firewall; 404 a missing blob or a private container read anonymously. ACS fails to download the prompt (PlayFailed 400, 8536). Make the blob publicly readable or use a valid read SAS.";
     /// Too many redirects, a loop, or a redirect ACS cannot follow.
     UrlRedirect = "url-redirect", Error, DOWNLOAD,
         "the redirects loop, go on for more than 10 hops, or lead to a non-http(s) location",
-        "give ACS the final URL of the file";
+        "give ACS the final URL of the file",
+        "The redirects loop, go on for more than 10 hops, or end at a location that is not http(s). ACS cannot follow them to the file (PlayFailed 400, 8536). Use the file's final URL.";
     /// A successful answer that is a web page or text, not audio.
     UrlNotAudio = "url-not-audio", Error, FORMAT,
         "the server answers 2xx with an HTML page or text (often a sign-in or error page), not audio",
-        "point the URL at the audio file itself, readable without signing in";
+        "point the URL at the audio file itself, readable without signing in",
+        "The server answers 2xx, but with an HTML page or text (a sign-in page, a share page, an error document) instead of audio. ACS downloads it and cannot play it (PlayFailed 400, 8535). Point the URL at the raw file, readable without signing in.";
     /// The SAS token has expired.
     SasExpired = "sas-expired", Error, DOWNLOAD,
         "the URL's SAS token has expired (se is in the past)",
-        "issue a new SAS with a later expiry (se)";
+        "issue a new SAS with a later expiry (se)",
+        "The SAS token's expiry (se) is in the past, or cannot be read as a date. Azure Storage answers 403 AuthenticationFailed, so ACS cannot download the prompt (PlayFailed 400, 8536). Issue a new SAS with a later expiry and update the URL.";
     /// The SAS token expires soon.
     SasExpiring = "sas-expiring", Warning, None,
         "the URL's SAS token expires within --sas-min-days days",
-        "issue a new SAS with a later expiry (se) before this one runs out";
+        "issue a new SAS with a later expiry (se) before this one runs out",
+        "The SAS token expires within --sas-min-days days (7 by default). Calls will start failing with PlayFailed 400, 8536 when it does. Issue a new SAS with a later expiry before then.";
     /// The SAS token is not valid yet.
     SasNotYetValid = "sas-not-yet-valid", Error, DOWNLOAD,
         "the URL's SAS token starts in the future (st is after now)",
-        "issue a SAS whose start (st) is now or earlier, or drop st";
+        "issue a SAS whose start (st) is now or earlier, or drop st",
+        "The SAS token's start time (st) is in the future; until then Azure Storage answers 403 and ACS cannot download the prompt (PlayFailed 400, 8536). Issue a SAS that starts now (or omit st).";
     /// The SAS token does not allow reading.
     SasNoRead = "sas-no-read", Error, DOWNLOAD,
         "the URL's SAS token has no read permission (sp lacks r)",
-        "issue a SAS with read permission (sp=r)";
+        "issue a SAS with read permission (sp=r)",
+        "The SAS token's permissions (sp) do not include r (read), so Azure Storage refuses the download (PlayFailed 400, 8536). Issue a SAS with read permission.";
 }
 
 impl Rule {

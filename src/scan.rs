@@ -297,13 +297,19 @@ fn check_local(
         on_event(ScanEvent::Checked(&r));
         r
     };
+    let exclude =
+        walk::Exclude::new(&options.exclude).map_err(|(pattern, e)| ScanError::Exclude {
+            pattern,
+            reason: e.to_string(),
+        })?;
+    let exclude = &exclude;
     let jobs = options
         .jobs
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from))
         .max(1);
     if jobs == 1 {
         let mut results = Vec::new();
-        walk::walk(paths, |i, t| {
+        walk::walk(paths, exclude, |i, t| {
             on_event(ScanEvent::Found);
             results.push((i, check(&t)));
         });
@@ -319,7 +325,7 @@ fn check_local(
     let mut indexed: Vec<(usize, usize, CheckResult)> = std::thread::scope(|s| {
         s.spawn(move || {
             let mut seq = 0;
-            walk::walk(paths, |i, t| {
+            walk::walk(paths, exclude, |i, t| {
                 on_event(ScanEvent::Found);
                 // The receiver lives until the walk ends; a send cannot fail before.
                 let _ = tx.send((seq, i, t));

@@ -11,6 +11,7 @@ use std::fs::{self, FileType};
 use std::io;
 use std::path::{Path, PathBuf};
 
+use globset::{Glob, GlobSet, GlobSetBuilder};
 use walkdir::WalkDir;
 
 /// Extensions (lowercase) that make a file in a folder a prompt to check.
@@ -91,7 +92,7 @@ pub(crate) fn special_kind(ft: &FileType) -> &'static str {
 
 /// Calls `emit` with every target under `inputs` and the index of the input it came from, in
 /// input order (folders in name order), each path once.
-pub(crate) fn walk(inputs: &[PathBuf], mut emit: impl FnMut(usize, Target)) {
+pub(crate) fn walk(inputs: &[PathBuf], exclude: &Exclude, mut emit: impl FnMut(usize, Target)) {
     // Within one input every path is new; only several inputs can reach a file twice.
     let dedupe = inputs.len() > 1;
     let mut seen: HashSet<OsString> = HashSet::new();
@@ -108,7 +109,7 @@ pub(crate) fn walk(inputs: &[PathBuf], mut emit: impl FnMut(usize, Target)) {
             }),
             Ok(m) if m.is_dir() => {
                 let mut active = Vec::new();
-                walk_dir(input, &mut active, &mut push);
+                walk_dir(input, input, exclude, &mut active, &mut push);
             }
             Ok(m) if m.is_file() => push(Target::File(input.clone())),
             Ok(m) => push(Target::Problem {
@@ -127,14 +128,22 @@ pub(crate) fn walk(inputs: &[PathBuf], mut emit: impl FnMut(usize, Target)) {
 /// checked, a linked folder is walked unless it leads back into a folder being walked.
 ///
 /// `active` holds the canonical roots of the walks under way, to break symlink loops.
-fn walk_dir(root: &Path, active: &mut Vec<PathBuf>, push: &mut impl FnMut(Target)) {
+fn walk_dir(
+    root: &Path,
+    input: &Path,
+    exclude: &Exclude,
+    active: &mut Vec<PathBuf>,
+    push: &mut impl FnMut(Target),
+) {
     let canonical = fs::canonicalize(root).unwrap_or_else(|_| root.to_path_buf());
     active.push(canonical);
     // Siblings share their parent's path, so comparing whole paths as bytes orders them by name
     // (and costs a memcmp, not a parse of every component).
     let walker = WalkDir::new(root)
         .follow_links(false)
-        .sort_by(|a, b| a.path().as_os_str().cmp(b.path().as_os_str()));
+        .sort_by(|a, b| a.path().as_os_str().cmp(b.path().as_os_str()))
+        .into_iter()
+        .filter_entry(|e| e.depth() == 0 || !exclude.matches(e.path(), input));
     for entry in walker {
         match entry {
             Ok(e) => {
@@ -144,7 +153,7 @@ fn walk_dir(root: &Path, active: &mut Vec<PathBuf>, push: &mut impl FnMut(Target
                         push(Target::File(e.into_path()));
                     }
                 } else if ft.is_symlink() && e.depth() > 0 {
-                    follow_link(e.path(), active, push);
+                    follow_link(e.path(), input, exclude, active, push);
                 }
             }
             Err(err) => {
@@ -166,7 +175,13 @@ fn walk_dir(root: &Path, active: &mut Vec<PathBuf>, push: &mut impl FnMut(Target
     active.pop();
 }
 
-fn follow_link(link: &Path, active: &mut Vec<PathBuf>, push: &mut impl FnMut(Target)) {
+fn follow_link(
+    link: &Path,
+    input: &Path,
+    exclude: &Exclude,
+    active: &mut Vec<PathBuf>,
+    push: &mut impl FnMut(Target),
+) {
     match fs::metadata(link) {
         Ok(m) if m.is_file() => {
             if has_audio_extension(link) {
@@ -181,7 +196,7 @@ fn follow_link(link: &Path, active: &mut Vec<PathBuf>, push: &mut impl FnMut(Tar
             if active.iter().any(|a| a.starts_with(&target)) {
                 return;
             }
-            walk_dir(link, active, push);
+            walk_dir(link, input, exclude, active, push);
         }
         // FIFOs, sockets and devices are skipped inside folders.
         Ok(_) => {}
@@ -198,6 +213,38 @@ fn follow_link(link: &Path, active: &mut Vec<PathBuf>, push: &mut impl FnMut(Tar
                 });
             }
         }
+    }
+}
+
+/// Compiled exclude patterns.
+#[derive(Debug, Default)]
+pub(crate) struct Exclude(Option<GlobSet>);
+
+impl Exclude {
+    /// Compiles the patterns; an invalid one is named in the error.
+    pub(crate) fn new(patterns: &[String]) -> Result<Exclude, (String, globset::Error)> {
+        if patterns.is_empty() {
+            return Ok(Exclude(None));
+        }
+        let mut builder = GlobSetBuilder::new();
+        for p in patterns {
+            builder.add(Glob::new(p).map_err(|e| (p.clone(), e))?);
+        }
+        builder
+            .build()
+            .map(|set| Exclude(Some(set)))
+            .map_err(|e| (patterns.join(", "), e))
+    }
+
+    /// Whether `path`, found under `input`, is excluded: its path below `input`, its whole path
+    /// or its file name matches a pattern.
+    fn matches(&self, path: &Path, input: &Path) -> bool {
+        let Some(set) = &self.0 else {
+            return false;
+        };
+        set.is_match(path)
+            || path.strip_prefix(input).is_ok_and(|rel| set.is_match(rel))
+            || path.file_name().is_some_and(|n| set.is_match(n))
     }
 }
 

@@ -27,18 +27,28 @@ pub enum Command {
     Check(CheckArgs),
     /// List the rules: id, default severity, ACS failure and advice.
     Rules(RulesArgs),
+    /// Explain one rule in full: when it fires, what ACS does, how to fix it.
+    Explain(ExplainArgs),
+}
+
+/// Arguments of `explain`.
+#[derive(Debug, clap::Args)]
+pub struct ExplainArgs {
+    /// The rule id, e.g. sample-rate.
+    #[arg(value_name = "RULE")]
+    pub rule: String,
 }
 
 /// Arguments of `check`.
+///
+/// Options without a value here take it from `acs-preflight.toml` when it sets one, else from
+/// the default shown.
 #[derive(Debug, clap::Args)]
 pub struct CheckArgs {
     /// Files, folders and URLs to check. Folders are searched recursively for audio files
     /// (wav, mp3, flac, ogg, m4a, ...); a file named here is always checked; an argument with a
-    /// scheme (https://...) is a URL.
-    #[arg(
-        value_name = "INPUT",
-        required_unless_present_any = ["urls_from", "extract_from"]
-    )]
+    /// scheme (https://...) is a URL. Default: `inputs` from the config file.
+    #[arg(value_name = "INPUT")]
     pub inputs: Vec<OsString>,
 
     /// Read prompt URLs from FILE, one per line (`-` for stdin; blank lines and # comments
@@ -55,13 +65,22 @@ pub struct CheckArgs {
     #[arg(long, value_name = "REGEX")]
     pub url_pattern: Option<String>,
 
+    /// Skip files and folders matching this glob inside the folders walked (repeatable).
+    #[arg(long, value_name = "GLOB")]
+    pub exclude: Vec<String>,
+
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Human)]
     pub format: Format,
 
-    /// The Call Automation action that plays the prompts; decides the predicted ACS failure.
-    #[arg(long, value_enum, default_value_t = ActionArg::Play)]
-    pub action: ActionArg,
+    /// Write the report to FILE instead of stdout (replaced whole, never left half-written).
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+
+    /// The Call Automation action that plays the prompts; decides the predicted ACS failure
+    /// [default: play].
+    #[arg(long, value_enum)]
+    pub action: Option<ActionArg>,
 
     /// Accept MP3 files that begin with an ID3v2 tag (ACS's newer docs list them as supported).
     #[arg(long)]
@@ -72,30 +91,48 @@ pub struct CheckArgs {
     #[arg(short, long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=1024))]
     pub jobs: Option<u16>,
 
-    /// URL requests in flight to one host.
-    #[arg(long, value_name = "N", default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=1024))]
-    pub host_jobs: u16,
+    /// URL requests in flight to one host [default: 8].
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=1024))]
+    pub host_jobs: Option<u16>,
 
     /// Check URLs on loopback, private and other non-public addresses (staging hosts, tests).
     /// By default such URLs are reported as url-private without any request.
     #[arg(long)]
     pub allow_private: bool,
 
-    /// Longest time for one URL request, body included, in seconds.
-    #[arg(long, value_name = "SECONDS", default_value_t = 20.0, value_parser = parse_timeout)]
-    pub timeout: f64,
+    /// Longest time for one URL request, body included, in seconds [default: 20].
+    #[arg(long, value_name = "SECONDS", value_parser = parse_timeout)]
+    pub timeout: Option<f64>,
 
-    /// Retries of a URL request after 429, 5xx, 408 or a reset connection.
-    #[arg(long, value_name = "N", default_value_t = 3, value_parser = clap::value_parser!(u32).range(0..=10))]
-    pub retries: u32,
+    /// Retries of a URL request after 429, 5xx, 408 or a reset connection [default: 3].
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(0..=10))]
+    pub retries: Option<u32>,
 
-    /// Warn (sas-expiring) when a SAS token in a URL expires within this many days.
-    #[arg(long, value_name = "DAYS", default_value_t = 7)]
-    pub sas_min_days: u32,
+    /// Warn (sas-expiring) when a SAS token in a URL expires within this many days [default: 7].
+    #[arg(long, value_name = "DAYS")]
+    pub sas_min_days: Option<u32>,
+
+    /// The least severe finding that makes the run exit 1 [default: error].
+    #[arg(long, value_enum)]
+    pub fail_on: Option<FailOn>,
+
+    /// Read settings from FILE instead of the acs-preflight.toml found in the working folder or
+    /// its parents.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
 
     /// When to use colour in human output (NO_COLOR is honoured under `auto`).
     #[arg(long, value_enum, default_value_t = ColorArg::Auto)]
     pub color: ColorArg,
+}
+
+/// `--fail-on` values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FailOn {
+    /// Exit 1 when any input has an error finding.
+    Error,
+    /// Exit 1 when any input has an error or a warning.
+    Warning,
 }
 
 fn parse_timeout(s: &str) -> Result<f64, String> {
@@ -120,6 +157,14 @@ pub enum Format {
     Human,
     /// One JSON document (schema in the README).
     Json,
+    /// SARIF 2.1.0, for code-scanning dashboards.
+    Sarif,
+    /// JUnit XML (Ant schema), for test-result publishers.
+    Junit,
+    /// GitHub Actions workflow commands (annotations).
+    Github,
+    /// A Markdown summary table, for a PR comment or $GITHUB_STEP_SUMMARY.
+    Markdown,
 }
 
 /// Formats of `rules`.

@@ -1,20 +1,26 @@
 //! The `acs-preflight` command.
 
 mod args;
+mod config;
 mod printer;
 mod progress;
 
 use std::io::{self, BufWriter, Read, Write};
+use std::path::Path;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use acs_preflight::remote;
-use acs_preflight::{CheckOptions, Input, Scan, ScanEvent, UrlInput};
+use acs_preflight::{Action, CheckOptions, Input, Rule, Scan, ScanEvent, Severity, UrlInput};
 use anyhow::Context;
 use clap::Parser;
 use regex::Regex;
 
-use args::{CheckArgs, Cli, ColorArg, Command, Format, RulesArgs, RulesFormat};
+use args::{
+    ActionArg, CheckArgs, Cli, ColorArg, Command, ExplainArgs, FailOn, Format, RulesArgs,
+    RulesFormat,
+};
+use config::{ActionName, FailOnName, Loaded};
 use progress::Progress;
 
 /// Exit status when no input failed.
@@ -29,12 +35,14 @@ fn main() -> ExitCode {
     let outcome = match cli.command {
         Command::Check(args) => check(args),
         Command::Rules(args) => rules(args).map(|()| EXIT_CLEAN),
+        Command::Explain(args) => explain(args).map(|()| EXIT_CLEAN),
     };
     match outcome {
         Ok(code) => ExitCode::from(code),
         Err(err) if is_broken_pipe(&err) => ExitCode::from(EXIT_CLEAN),
         Err(err) => {
-            let _ = writeln!(io::stderr(), "acs-preflight: error: {err:#}");
+            let message = remote::sas::redact(&format!("{err:#}"));
+            let _ = writeln!(io::stderr(), "acs-preflight: error: {message}");
             ExitCode::from(EXIT_ERROR)
         }
     }
@@ -47,24 +55,72 @@ fn is_broken_pipe(err: &anyhow::Error) -> bool {
     })
 }
 
+/// The settings of a run: flags first, then the config file, then defaults.
+struct Settings {
+    options: CheckOptions,
+    fail_on: Severity,
+    inputs: Vec<Input>,
+}
+
+fn settings(args: &CheckArgs) -> anyhow::Result<Settings> {
+    let loaded = config::find(args.config.as_deref())?;
+    let none = config::Config::default();
+    let file = loaded.as_ref().map_or(&none, |l| &l.config);
+
+    let action = match (args.action, file.action) {
+        (Some(ActionArg::Recognize), _) | (None, Some(ActionName::Recognize)) => Action::Recognize,
+        _ => Action::Play,
+    };
+    let mut options = CheckOptions::default()
+        .action(action)
+        .allow_mp3(args.allow_mp3 || file.allow_mp3.unwrap_or(false))
+        .allow_private(args.allow_private || file.allow_private.unwrap_or(false))
+        .retries(args.retries.or(file.retries).unwrap_or(3))
+        .sas_min_days(args.sas_min_days.or(file.sas_min_days).unwrap_or(7));
+    if let Some(t) = args.timeout.or(file.timeout) {
+        options = options.timeout(Duration::from_secs_f64(t));
+    }
+    if let Some(j) = args.jobs.or(file.jobs) {
+        options = options.jobs(usize::from(j));
+    }
+    if let Some(j) = args.host_jobs.or(file.host_jobs) {
+        options = options.host_jobs(usize::from(j));
+    }
+    let exclude = if args.exclude.is_empty() {
+        file.exclude.clone().unwrap_or_default()
+    } else {
+        args.exclude.clone()
+    };
+    options = options.exclude(exclude);
+    if let Some(l) = &loaded {
+        for (&rule, &level) in &l.levels {
+            options = options.level(rule, level);
+        }
+    }
+    let fail_on = match (args.fail_on, file.fail_on) {
+        (Some(FailOn::Warning), _) | (None, Some(FailOnName::Warning)) => Severity::Warning,
+        _ => Severity::Error,
+    };
+    let inputs = inputs(args, loaded.as_ref())?;
+    Ok(Settings {
+        options,
+        fail_on,
+        inputs,
+    })
+}
+
 fn check(args: CheckArgs) -> anyhow::Result<u8> {
     match args.color {
         ColorArg::Auto => {}
         ColorArg::Always => anstream::ColorChoice::Always.write_global(),
         ColorArg::Never => anstream::ColorChoice::Never.write_global(),
     }
-    let mut options = CheckOptions::default()
-        .action(args.action.into())
-        .allow_mp3(args.allow_mp3)
-        .allow_private(args.allow_private)
-        .host_jobs(usize::from(args.host_jobs))
-        .timeout(Duration::from_secs_f64(args.timeout))
-        .retries(args.retries)
-        .sas_min_days(args.sas_min_days);
-    if let Some(jobs) = args.jobs {
-        options = options.jobs(usize::from(jobs));
-    }
-    let inputs = inputs(&args)?;
+    let Settings {
+        options,
+        fail_on,
+        inputs,
+    } = settings(&args)?;
+    let action = options.action;
 
     let started = Instant::now();
     let progress = Progress::new();
@@ -76,28 +132,85 @@ fn check(args: CheckArgs) -> anyhow::Result<u8> {
     let report = report?;
     let elapsed = started.elapsed();
 
-    // Buffered: the report is written in many small pieces.
-    match args.format {
-        Format::Human => {
-            let mut out = BufWriter::new(anstream::stdout().lock());
-            printer::human::print(&report, elapsed, &mut out).and_then(|()| out.flush())
+    let render = |out: &mut dyn Write, plain: bool| -> io::Result<()> {
+        match args.format {
+            Format::Human if plain => {
+                let mut styled = Vec::new();
+                printer::human::print(&report, elapsed, &mut styled)?;
+                out.write_all(&anstream::adapter::strip_bytes(&styled).into_vec())
+            }
+            Format::Human => printer::human::print(&report, elapsed, out),
+            Format::Json => printer::json::print(&report, out),
+            Format::Sarif => printer::sarif::print(&report, action, out),
+            Format::Junit => printer::junit::print(&report, fail_on, elapsed, out),
+            Format::Github => printer::github::print(&report, out),
+            Format::Markdown => printer::markdown::print(&report, out),
         }
-        Format::Json => {
-            let mut out = BufWriter::new(io::stdout().lock());
-            printer::json::print(&report, &mut out).and_then(|()| out.flush())
+    };
+    match &args.output {
+        Some(path) => write_atomically(path, |out| render(out, true))?,
+        None => {
+            // Buffered: reports are written in many small pieces.
+            let mut out = BufWriter::new(anstream::stdout().lock());
+            render(&mut out, false)
+                .and_then(|()| out.flush())
+                .context("cannot write the report")?;
         }
     }
-    .context("cannot write the report")?;
-    Ok(if report.is_ok() {
-        EXIT_CLEAN
-    } else {
+    Ok(if report.fails(fail_on) {
         EXIT_FINDINGS
+    } else {
+        EXIT_CLEAN
     })
 }
 
-/// Everything to check, in order: the arguments, then `--urls-from`, then `--extract-from`.
-fn inputs(args: &CheckArgs) -> anyhow::Result<Vec<Input>> {
+/// Writes `path` through a temporary file in the same folder, renamed into place only once it
+/// is complete: the old report stays whole until the new one is.
+fn write_atomically(
+    path: &Path,
+    write: impl FnOnce(&mut dyn Write) -> io::Result<()>,
+) -> anyhow::Result<()> {
+    let shown = acs_preflight::path_to_string(path);
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".acs-preflight-")
+        .suffix(".tmp")
+        .tempfile_in(dir)
+        .with_context(|| format!("cannot write {shown}"))?;
+    {
+        let mut out = BufWriter::new(tmp.as_file_mut());
+        write(&mut out)
+            .and_then(|()| out.flush())
+            .with_context(|| format!("cannot write {shown}"))?;
+    }
+    tmp.as_file()
+        .sync_all()
+        .with_context(|| format!("cannot write {shown}"))?;
+    tmp.persist(path)
+        .map_err(|e| e.error)
+        .with_context(|| format!("cannot write {shown}"))?;
+    Ok(())
+}
+
+/// Everything to check, in order: the arguments (or the config's `inputs`), then
+/// `--urls-from`, then `--extract-from` (or the config's `extract_from`).
+fn inputs(args: &CheckArgs, loaded: Option<&Loaded>) -> anyhow::Result<Vec<Input>> {
     let mut inputs: Vec<Input> = args.inputs.iter().cloned().map(Input::from_arg).collect();
+    let from_config =
+        args.inputs.is_empty() && args.urls_from.is_none() && args.extract_from.is_empty();
+    if from_config {
+        if let Some(l) = loaded {
+            for i in l.config.inputs.iter().flatten() {
+                inputs.push(match Input::from_arg(i) {
+                    Input::Path(p) => Input::Path(l.resolve(&p)),
+                    url => url,
+                });
+            }
+        }
+    }
     let as_urls = |found: Vec<remote::Extracted>| {
         found.into_iter().map(|e| {
             Input::Url(UrlInput {
@@ -125,18 +238,38 @@ fn inputs(args: &CheckArgs) -> anyhow::Result<Vec<Input>> {
         };
         inputs.extend(as_urls(remote::url_list(&text, &name)));
     }
+    let config_pattern = loaded.and_then(|l| l.config.url_pattern.clone());
     let pattern = args
         .url_pattern
+        .clone()
+        .or(config_pattern)
         .as_deref()
         .map(Regex::new)
         .transpose()
         .context("--url-pattern is not a valid regular expression")?;
-    for file in &args.extract_from {
+    let extract_from: Vec<_> = if !args.extract_from.is_empty() {
+        args.extract_from.clone()
+    } else if from_config {
+        loaded
+            .map(|l| {
+                l.config
+                    .extract_from
+                    .iter()
+                    .flatten()
+                    .map(|p| l.resolve(p))
+                    .collect()
+            })
+            .unwrap_or_default()
+    } else {
+        Vec::new()
+    };
+    for file in &extract_from {
         inputs.extend(as_urls(remote::extract_from_file(file, pattern.as_ref())?));
     }
     if inputs.is_empty() {
         anyhow::bail!(
-            "no inputs: the files given to --urls-from and --extract-from hold no prompt URLs"
+            "no inputs: name files, folders or URLs, use --urls-from or --extract-from, or set `inputs` in {}",
+            config::FILE_NAME
         );
     }
     Ok(inputs)
@@ -151,4 +284,12 @@ fn rules(args: RulesArgs) -> anyhow::Result<()> {
     }
     .and_then(|()| out.flush())
     .context("cannot write the rule list")
+}
+
+fn explain(args: ExplainArgs) -> anyhow::Result<()> {
+    let rule: Rule = args.rule.parse()?;
+    let mut out = BufWriter::new(io::stdout().lock());
+    printer::rules::explain(rule, &mut out)
+        .and_then(|()| out.flush())
+        .context("cannot write the explanation")
 }

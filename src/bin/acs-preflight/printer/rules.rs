@@ -90,3 +90,42 @@ pub fn markdown(out: &mut dyn Write) -> io::Result<()> {
     }
     Ok(())
 }
+
+/// The full explanation of one rule.
+pub fn explain(rule: Rule, out: &mut dyn Write) -> io::Result<()> {
+    let info = rule.info();
+    writeln!(out, "{} ({} by default)", info.id, info.default_severity)?;
+    writeln!(out)?;
+    writeln!(out, "When: {}.", info.summary)?;
+    match predictions(rule) {
+        Some(p) => writeln!(
+            out,
+            "ACS: on Play, {}; on Recognize, {}.",
+            short(&p.play),
+            short(&p.recognize)
+        )?,
+        None => writeln!(out, "ACS: not expected to fail.")?,
+    }
+    writeln!(out)?;
+    writeln!(out, "{}", textwrap(info.explanation, 96))?;
+    writeln!(out)?;
+    writeln!(out, "Fix: {}.", info.advice)
+}
+
+/// Wraps text at `width` columns on spaces.
+fn textwrap(text: &str, width: usize) -> String {
+    let mut out = String::new();
+    let mut line = 0;
+    for word in text.split_whitespace() {
+        if line > 0 && line + 1 + word.len() > width {
+            out.push('\n');
+            line = 0;
+        } else if line > 0 {
+            out.push(' ');
+            line += 1;
+        }
+        out.push_str(word);
+        line += word.len();
+    }
+    out
+}

@@ -1,0 +1,138 @@
+//! `acs-preflight.toml`: settings kept in the repository. Command-line flags override them.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use acs_preflight::Level;
+use acs_preflight::Rule;
+use anyhow::{bail, Context};
+use serde::Deserialize;
+
+/// The file name searched for.
+pub const FILE_NAME: &str = "acs-preflight.toml";
+
+/// The file's contents. Every key is optional; an unknown key is an error.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// Files, folders and URLs to check when none are given on the command line.
+    pub inputs: Option<Vec<String>>,
+    /// Glob patterns of files and folders to skip inside walked folders.
+    pub exclude: Option<Vec<String>>,
+    /// `play` or `recognize`.
+    pub action: Option<ActionName>,
+    pub allow_mp3: Option<bool>,
+    pub allow_private: Option<bool>,
+    pub jobs: Option<u16>,
+    pub host_jobs: Option<u16>,
+    /// Seconds.
+    pub timeout: Option<f64>,
+    pub retries: Option<u32>,
+    pub sas_min_days: Option<u32>,
+    /// Config and source files to find prompt URLs in.
+    pub extract_from: Option<Vec<PathBuf>>,
+    pub url_pattern: Option<String>,
+    /// `error` (default) or `warning`: the least severe finding that makes the run fail.
+    pub fail_on: Option<FailOnName>,
+    /// `<rule-id> = "error" | "warning" | "off"`.
+    pub rules: Option<BTreeMap<String, String>>,
+}
+
+/// `action` values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ActionName {
+    Play,
+    Recognize,
+}
+
+/// `fail_on` values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum FailOnName {
+    Error,
+    Warning,
+}
+
+/// A config file read, with where it was.
+#[derive(Debug)]
+pub struct Loaded {
+    /// The file.
+    pub path: PathBuf,
+    /// Its settings.
+    pub config: Config,
+    /// The rule levels, validated.
+    pub levels: BTreeMap<Rule, Level>,
+}
+
+impl Loaded {
+    /// A path written in the file, taken relative to the file's folder.
+    pub fn resolve(&self, p: &Path) -> PathBuf {
+        match self.path.parent() {
+            Some(dir) if !dir.as_os_str().is_empty() && p.is_relative() => dir.join(p),
+            _ => p.to_path_buf(),
+        }
+    }
+}
+
+/// The config file for this run: `explicit` when given, else `acs-preflight.toml` in the
+/// working folder or the nearest parent, stopping at the repository root (a folder holding
+/// `.git`).
+pub fn find(explicit: Option<&Path>) -> anyhow::Result<Option<Loaded>> {
+    let path = match explicit {
+        Some(p) => p.to_path_buf(),
+        None => match discover() {
+            Some(p) => p,
+            None => return Ok(None),
+        },
+    };
+    load(&path).map(Some)
+}
+
+fn discover() -> Option<PathBuf> {
+    let mut dir = PathBuf::new();
+    let cwd = std::env::current_dir().ok()?;
+    let mut here: Option<&Path> = Some(&cwd);
+    while let Some(abs) = here {
+        let candidate = dir.join(FILE_NAME);
+        if abs.join(FILE_NAME).is_file() {
+            return Some(candidate);
+        }
+        if abs.join(".git").exists() {
+            return None;
+        }
+        dir.push("..");
+        here = abs.parent();
+    }
+    None
+}
+
+/// Reads and validates one config file.
+pub fn load(path: &Path) -> anyhow::Result<Loaded> {
+    let shown = acs_preflight::path_to_string(path);
+    let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {shown}"))?;
+    let config: Config = toml::from_str(&text).map_err(|e| anyhow::anyhow!("{shown}: {e}"))?;
+    let mut levels = BTreeMap::new();
+    for (id, level) in config.rules.iter().flatten() {
+        let Ok(rule) = id.parse::<Rule>() else {
+            bail!("{shown}: [rules] names `{id}`, which is not a rule (see `acs-preflight rules`)");
+        };
+        let level: Level = level
+            .parse()
+            .map_err(|e| anyhow::anyhow!("{shown}: [rules] {id}: {e}"))?;
+        levels.insert(rule, level);
+    }
+    if let Some(t) = config.timeout {
+        if !(t > 0.0 && t <= 3600.0) {
+            bail!("{shown}: timeout must be above 0 and at most 3600 seconds, not {t}");
+        }
+    }
+    if config.jobs == Some(0) || config.host_jobs == Some(0) {
+        bail!("{shown}: jobs and host_jobs must be at least 1");
+    }
+    Ok(Loaded {
+        path: path.to_path_buf(),
+        config,
+        levels,
+    })
+}

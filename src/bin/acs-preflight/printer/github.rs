@@ -1,0 +1,68 @@
+//! `--format github`: GitHub Actions workflow commands, one annotation per finding, then a
+//! summary line.
+
+use std::io::{self, Write};
+
+use acs_preflight::{Report, Severity};
+
+use super::{place, Place};
+
+/// Escapes a command's message (GitHub's rules: `%`, CR and LF).
+fn data(s: &str) -> String {
+    s.replace('%', "%25")
+        .replace('\r', "%0D")
+        .replace('\n', "%0A")
+}
+
+/// Escapes a command's property value (also `:` and `,`).
+fn property(s: &str) -> String {
+    data(s).replace(':', "%3A").replace(',', "%2C")
+}
+
+/// Writes the annotations and a summary line.
+pub fn print(report: &Report, out: &mut dyn Write) -> io::Result<()> {
+    for r in &report.results {
+        for f in &r.findings {
+            let kind = match f.severity {
+                Severity::Error => "error",
+                Severity::Warning => "warning",
+            };
+            let mut props = Vec::new();
+            match (r.sources.first(), place(r)) {
+                (Some(s), _) => {
+                    props.push(format!("file={}", property(&s.file)));
+                    props.push(format!("line={}", s.line));
+                }
+                (None, Place::File(p)) => props.push(format!("file={}", property(p))),
+                (None, Place::Url(_)) => {}
+            }
+            props.push(format!(
+                "title={}",
+                property(&format!("acs-preflight {}", f.rule))
+            ));
+            let mut message = format!("{}: {}", r.input, f.message);
+            if let Some(acs) = &f.acs {
+                message.push_str(&format!(" ({acs})"));
+            }
+            message.push_str(&format!("\nhelp: {}", f.advice));
+            writeln!(out, "::{kind} {}::{}", props.join(","), data(&message))?;
+        }
+    }
+    let s = &report.summary;
+    writeln!(
+        out,
+        "acs-preflight: checked {} inputs: {} passed, {} warned, {} failed ({} errors, {} warnings)",
+        s.checked, s.passed, s.warned, s.failed, s.errors, s.warnings
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escapes_per_github_rules() {
+        assert_eq!(data("50% done\r\nnext"), "50%25 done%0D%0Anext");
+        assert_eq!(property("a:b,c%"), "a%3Ab%2Cc%25");
+    }
+}
