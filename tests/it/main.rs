@@ -3,9 +3,12 @@
 #![allow(clippy::unwrap_used)]
 
 mod cli;
+mod config;
 mod fixtures;
+mod formats;
 mod rules;
 mod scan;
 mod server;
 mod support;
 mod urls;
+mod xsd;

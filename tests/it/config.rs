@@ -1,0 +1,217 @@
+//! `acs-preflight.toml`: discovery, precedence (file < flags), rule levels, fail_on, exclude,
+//! and errors that name the bad key and the file.
+
+use std::path::Path;
+
+use assert_cmd::Command;
+use serde_json::Value;
+
+use crate::support::{valid, wav_int};
+
+fn cmd_in(dir: &Path) -> Command {
+    let mut c = Command::cargo_bin("acs-preflight").unwrap();
+    c.current_dir(dir).env_remove("NO_COLOR");
+    c
+}
+
+fn out(c: &mut Command) -> (i32, String, String) {
+    let o = c.output().unwrap();
+    (
+        o.status.code().unwrap(),
+        String::from_utf8(o.stdout).unwrap(),
+        String::from_utf8(o.stderr).unwrap(),
+    )
+}
+
+/// A repository with a prompts folder: one valid prompt, one at 44.1 kHz, one stereo, and a
+/// drafts folder.
+fn repo(config: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    std::fs::create_dir_all(root.join(".git")).unwrap();
+    std::fs::create_dir_all(root.join("prompts/drafts")).unwrap();
+    std::fs::create_dir_all(root.join("src")).unwrap();
+    std::fs::write(root.join("prompts/a-ok.wav"), valid(100)).unwrap();
+    std::fs::write(root.join("prompts/b-44k.wav"), wav_int(44_100, 1, 16, 100)).unwrap();
+    std::fs::write(
+        root.join("prompts/c-stereo.wav"),
+        wav_int(16_000, 2, 16, 100),
+    )
+    .unwrap();
+    std::fs::write(
+        root.join("prompts/drafts/d-8bit.wav"),
+        wav_int(16_000, 1, 8, 100),
+    )
+    .unwrap();
+    std::fs::write(root.join("acs-preflight.toml"), config).unwrap();
+    dir
+}
+
+fn rules_by_input(json: &str) -> Vec<(String, Vec<String>, String)> {
+    let v: Value = serde_json::from_str(json).unwrap();
+    v["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["input"].as_str().unwrap().to_owned(),
+                r["findings"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|f| {
+                        format!(
+                            "{}:{}",
+                            f["rule"].as_str().unwrap(),
+                            f["severity"].as_str().unwrap()
+                        )
+                    })
+                    .collect(),
+                r["status"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn settings_come_from_the_nearest_config_and_flags_win() {
+    let dir = repo(
+        r#"
+inputs = ["prompts"]
+exclude = ["drafts/**"]
+action = "recognize"
+fail_on = "error"
+
+[rules]
+sample-rate = "warning"
+channels = "off"
+"#,
+    );
+    // Run from a subfolder: the config in the repository root is found, and its paths are taken
+    // relative to it.
+    let (code, json, err) =
+        out(cmd_in(&dir.path().join("src")).args(["check", "--format", "json"]));
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(
+        rules_by_input(&json),
+        vec![
+            ("../prompts/a-ok.wav".to_owned(), vec![], "pass".to_owned()),
+            (
+                "../prompts/b-44k.wav".to_owned(),
+                vec!["sample-rate:warning".to_owned()],
+                "warn".to_owned()
+            ),
+            (
+                "../prompts/c-stereo.wav".to_owned(),
+                vec![],
+                "pass".to_owned()
+            ),
+        ]
+    );
+    let v: Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(
+        v["results"][1]["findings"][0]["acs"]["subcode"], 8511,
+        "action from the file"
+    );
+
+    // Flags override the file.
+    let (code, json, _) = out(cmd_in(dir.path()).args([
+        "check",
+        "--format",
+        "json",
+        "--action",
+        "play",
+        "--fail-on",
+        "warning",
+        "--exclude",
+        "nothing",
+    ]));
+    assert_eq!(code, 1, "a warning fails under --fail-on warning");
+    let v: Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(v["results"][1]["findings"][0]["acs"]["subcode"], 8535);
+    assert_eq!(
+        v["results"].as_array().unwrap().len(),
+        4,
+        "--exclude replaced the file's list"
+    );
+    // Inputs on the command line replace the file's.
+    let (_, json, _) =
+        out(cmd_in(dir.path()).args(["check", "--format", "json", "prompts/a-ok.wav"]));
+    assert_eq!(rules_by_input(&json).len(), 1);
+}
+
+#[test]
+fn fail_on_warning_from_the_file() {
+    let dir = repo("inputs = [\"prompts/b-44k.wav\"]\nfail_on = \"warning\"\n[rules]\nsample-rate = \"warning\"\n");
+    let (code, _, _) = out(cmd_in(dir.path()).arg("check"));
+    assert_eq!(code, 1);
+}
+
+#[test]
+fn discovery_stops_at_the_repository_root() {
+    let outer = repo("inputs = [\"prompts\"]\n");
+    let inner = outer.path().join("inner");
+    std::fs::create_dir_all(inner.join(".git")).unwrap();
+    let (code, _, err) = out(cmd_in(&inner).arg("check"));
+    assert_eq!(code, 2);
+    assert!(err.contains("no inputs"), "{err}");
+    // Named explicitly, it is read from anywhere.
+    let (code, _, err) = out(cmd_in(&inner)
+        .args(["check", "--config"])
+        .arg(outer.path().join("acs-preflight.toml"))
+        .arg(outer.path().join("prompts/a-ok.wav")));
+    assert_eq!(code, 0, "{err}");
+}
+
+#[test]
+fn unknown_keys_rule_ids_and_levels_are_errors_naming_the_file() {
+    let cases = [
+        (
+            "colour = \"always\"\n",
+            "acs-preflight.toml",
+            "unknown field `colour`",
+        ),
+        (
+            "[rules]\nsample-rates = \"off\"\n",
+            "acs-preflight.toml",
+            "`sample-rates`, which is not a rule",
+        ),
+        (
+            "[rules]\nchannels = \"ignore\"\n",
+            "acs-preflight.toml",
+            "`ignore` is not a level",
+        ),
+        ("fail_on = \"info\"\n", "acs-preflight.toml", "fail_on"),
+        ("jobs = 0\n", "acs-preflight.toml", "at least 1"),
+        ("timeout = \"soon\"\n", "acs-preflight.toml", "timeout"),
+    ];
+    for (config, file, want) in cases {
+        let dir = repo(config);
+        let (code, stdout, err) = out(cmd_in(dir.path()).args(["check", "prompts"]));
+        assert_eq!(code, 2, "{config}");
+        assert_eq!(stdout, "");
+        assert!(err.contains(file) && err.contains(want), "{config}: {err}");
+    }
+}
+
+#[test]
+fn explain_prints_the_full_entry() {
+    let (code, text, _) =
+        out(cmd_in(Path::new(env!("CARGO_MANIFEST_DIR"))).args(["explain", "sample-rate"]));
+    assert_eq!(code, 0);
+    assert!(text
+        .starts_with("sample-rate (error by default)\n\nWhen: the sample rate is not 16000 Hz.\n"));
+    assert!(text.contains(
+        "ACS: on Play, 400 Play Failed / 8535; on Recognize, 500 Recognize Failed / 8511."
+    ));
+    assert!(text.trim_end().ends_with("Fix: resample it to 16000 Hz."));
+    let (code, _, err) =
+        out(cmd_in(Path::new(env!("CARGO_MANIFEST_DIR"))).args(["explain", "nope"]));
+    assert_eq!(code, 2);
+    assert!(err.contains("unknown rule id `nope`"), "{err}");
+    // Every rule has an explanation.
+    for rule in acs_preflight::Rule::ALL {
+        assert!(rule.info().explanation.len() > 80, "{rule}");
+    }
+}

@@ -1,0 +1,347 @@
+//! Every report format on a fixed set of inputs (snapshots in `tests/data/snapshots/`), SARIF
+//! validated against the OASIS schema, JUnit against the Ant XSD, and `--output`.
+
+use std::path::Path;
+
+use assert_cmd::Command;
+use regex::Regex;
+use serde_json::Value;
+
+use crate::server::{Reply, Server};
+use crate::support::valid;
+use crate::xsd::validate_junit;
+
+fn cmd() -> Command {
+    let mut c = Command::cargo_bin("acs-preflight").unwrap();
+    c.current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env_remove("NO_COLOR")
+        .env_remove("CLICOLOR_FORCE");
+    c
+}
+
+fn run(args: &[&str]) -> (i32, String) {
+    let out = cmd().args(args).output().unwrap();
+    assert!(
+        out.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (
+        out.status.code().unwrap(),
+        String::from_utf8(out.stdout).unwrap(),
+    )
+}
+
+/// Replaces what changes from run to run: timings, timestamps, the host name.
+fn normalize(s: &str) -> String {
+    let rules = [
+        (r" in \d+\.\d+s\n", " in <time>\n"),
+        (r#"time="\d+\.\d+""#, r#"time="<time>""#),
+        (r#"timestamp="[^"]+""#, r#"timestamp="<timestamp>""#),
+        (r#"hostname="[^"]+""#, r#"hostname="<host>""#),
+        (r#""version": "\d+\.\d+\.\d+""#, r#""version": "<version>""#),
+        (r"acs-preflight \d+\.\d+\.\d+", "acs-preflight <version>"),
+    ];
+    let mut s = s.to_owned();
+    for (re, with) in rules {
+        s = Regex::new(re).unwrap().replace_all(&s, with).into_owned();
+    }
+    s
+}
+
+fn snapshot(name: &str, actual: &str) {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data/snapshots")
+        .join(name);
+    if std::env::var_os("ACS_PREFLIGHT_BLESS").is_some() {
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, actual).unwrap();
+    }
+    let expected = std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("{}: {e} (ACS_PREFLIGHT_BLESS=1 makes it)", path.display()));
+    assert!(
+        expected == actual,
+        "{name} differs from its snapshot:\n--- expected\n{expected}\n--- actual\n{actual}"
+    );
+}
+
+#[test]
+fn every_format_on_the_fixtures() {
+    for (format, file) in [
+        ("human", "fixtures.human.txt"),
+        ("json", "fixtures.json"),
+        ("sarif", "fixtures.sarif.json"),
+        ("junit", "fixtures.junit.xml"),
+        ("github", "fixtures.github.txt"),
+        ("markdown", "fixtures.md"),
+    ] {
+        let (code, out) = run(&["check", "--format", format, "fixtures"]);
+        assert_eq!(code, 1, "{format}");
+        snapshot(file, &normalize(&out));
+    }
+}
+
+fn sarif_validator() -> jsonschema::Validator {
+    // The official 2.1.0 schema's `run.language` pattern has a stray `]` that makes it fail
+    // meta-validation; the test uses the intended pattern (two letters, or two-two).
+    let text = include_str!("../data/sarif-schema-2.1.0.json").replace(
+        "^[a-zA-Z]{2}|^[a-zA-Z]{2}-[a-zA-Z]{2}]?$",
+        "^[a-zA-Z]{2}$|^[a-zA-Z]{2}-[a-zA-Z]{2}$",
+    );
+    let schema: Value = serde_json::from_str(&text).unwrap();
+    jsonschema::validator_for(&schema).unwrap()
+}
+
+fn assert_valid_sarif(text: &str) -> Value {
+    let log: Value = serde_json::from_str(text).unwrap();
+    let validator = sarif_validator();
+    let errors: Vec<String> = validator
+        .iter_errors(&log)
+        .map(|e| format!("{e} at {}", e.instance_path()))
+        .collect();
+    assert!(errors.is_empty(), "SARIF schema errors: {errors:#?}");
+    log
+}
+
+#[test]
+fn sarif_is_valid_and_its_rules_come_from_the_registry() {
+    let (_, out) = run(&["check", "--format", "sarif", "fixtures"]);
+    let log = assert_valid_sarif(&out);
+    let run0 = &log["runs"][0];
+    let rules = run0["tool"]["driver"]["rules"].as_array().unwrap();
+    let ids: Vec<&str> = rules.iter().map(|r| r["id"].as_str().unwrap()).collect();
+    let registry: Vec<&str> = acs_preflight::Rule::ALL.iter().map(|r| r.id()).collect();
+    assert_eq!(ids, registry);
+    assert_eq!(rules[4]["defaultConfiguration"]["level"], "error");
+    assert_eq!(rules[8]["defaultConfiguration"]["level"], "warning");
+    let results = run0["results"].as_array().unwrap();
+    assert_eq!(results.len(), 8);
+    for r in results {
+        let index = r["ruleIndex"].as_u64().unwrap() as usize;
+        assert_eq!(rules[index]["id"], r["ruleId"]);
+    }
+    let sample_rate = results
+        .iter()
+        .find(|r| r["ruleId"] == "sample-rate")
+        .unwrap();
+    assert_eq!(
+        sample_rate["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
+        "fixtures/prompt-44k1hz-mono-16bit.wav"
+    );
+    // A schema violation is caught: the validator is not a rubber stamp.
+    let mut broken = log.clone();
+    broken["runs"][0]["results"][0]["level"] = Value::from("fatal");
+    assert!(!sarif_validator().is_valid(&broken));
+}
+
+#[test]
+fn sarif_points_extracted_urls_at_their_config_line_and_redacts() {
+    let server = Server::start(vec![("/a.wav", vec![Reply::status(404)])]);
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("app settings.json");
+    std::fs::write(
+        &config,
+        format!(
+            "{{\n\n  \"Prompt\": \"{}?sp=r&sig=s3cr3t\"\n}}\n",
+            server.url("/a.wav")
+        ),
+    )
+    .unwrap();
+    let out = cmd()
+        .args([
+            "check",
+            "--allow-private",
+            "--format",
+            "sarif",
+            "--extract-from",
+        ])
+        .arg(&config)
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(!text.contains("s3cr3t"));
+    let log = assert_valid_sarif(&text);
+    let result = &log["runs"][0]["results"][1];
+    assert_eq!(result["ruleId"], "url-http-status");
+    let loc = &result["locations"][0]["physicalLocation"];
+    assert_eq!(loc["region"]["startLine"], 3);
+    let uri = loc["artifactLocation"]["uri"].as_str().unwrap();
+    assert!(uri.ends_with("/app%20settings.json"), "{uri}");
+}
+
+#[test]
+fn junit_is_valid_against_the_ant_schema() {
+    for args in [
+        vec!["check", "--format", "junit", "fixtures"],
+        vec![
+            "check",
+            "--format",
+            "junit",
+            "--fail-on",
+            "warning",
+            "fixtures/valid",
+        ],
+    ] {
+        let (_, out) = run(&args);
+        if let Err(e) = validate_junit(&out) {
+            panic!("{e}\n{out}");
+        }
+    }
+    let (_, out) = run(&["check", "--format", "junit", "fixtures"]);
+    let doc = roxmltree::Document::parse(&out).unwrap();
+    let suite = doc
+        .descendants()
+        .find(|n| n.has_tag_name("testsuite"))
+        .unwrap();
+    assert_eq!(suite.attribute("tests"), Some("9"));
+    assert_eq!(suite.attribute("failures"), Some("6"));
+    let case = doc
+        .descendants()
+        .find(|n| n.attribute("name") == Some("prompt-16khz-stereo-16bit.wav"))
+        .unwrap();
+    assert_eq!(case.attribute("classname"), Some("fixtures"));
+    let failure = case.children().find(|n| n.has_tag_name("failure")).unwrap();
+    assert_eq!(failure.attribute("type"), Some("channels"));
+    // With fail_on = warning the warned fixture fails too.
+    let (_, out) = run(&[
+        "check",
+        "--format",
+        "junit",
+        "--fail-on",
+        "warning",
+        "fixtures",
+    ]);
+    assert!(out.contains(r#"failures="7""#));
+}
+
+#[test]
+fn junit_escapes_hostile_names() {
+    let dir = tempfile::tempdir().unwrap();
+    let name = dir.path().join("a<b>&\"'\u{1}.wav");
+    std::fs::write(&name, b"not audio").unwrap();
+    let out = cmd()
+        .args(["check", "--format", "junit"])
+        .arg(&name)
+        .output()
+        .unwrap();
+    let xml = String::from_utf8(out.stdout).unwrap();
+    validate_junit(&xml).unwrap();
+    assert!(
+        xml.contains("a&lt;b&gt;&amp;&quot;&apos;\\x01.wav"),
+        "{xml}"
+    );
+}
+
+#[test]
+fn github_annotations_carry_file_and_line() {
+    let (_, out) = run(&[
+        "check",
+        "--format",
+        "github",
+        "fixtures/prompt-truncated.wav",
+    ]);
+    assert!(out.starts_with(
+        "::error file=fixtures/prompt-truncated.wav,title=acs-preflight malformed::fixtures/prompt-truncated.wav: the data chunk says 6400 bytes"
+    ), "{out}");
+    assert!(out.contains("%0Ahelp: export the prompt again"));
+    let server = Server::start(vec![("/a.wav", vec![Reply::file(valid(100))])]);
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("prompts.yaml");
+    std::fs::write(
+        &config,
+        format!("# prompts\nwelcome: {}\n", server.url("/a.wav")),
+    )
+    .unwrap();
+    let out = cmd()
+        .args([
+            "check",
+            "--allow-private",
+            "--format",
+            "github",
+            "--extract-from",
+        ])
+        .arg(&config)
+        .output()
+        .unwrap();
+    let out = String::from_utf8(out.stdout).unwrap();
+    let file = config
+        .to_string_lossy()
+        .replace(':', "%3A")
+        .replace(',', "%2C");
+    assert!(
+        out.starts_with(&format!(
+            "::warning file={file},line=2,title=acs-preflight url-insecure::"
+        )),
+        "{out}"
+    );
+}
+
+#[test]
+fn output_file_is_written_whole() {
+    let dir = tempfile::tempdir().unwrap();
+    let target = dir.path().join("report.sarif");
+    std::fs::write(&target, "old report").unwrap();
+    let out = cmd()
+        .args(["check", "--format", "sarif", "--output"])
+        .arg(&target)
+        .arg("fixtures")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(out.stdout.is_empty());
+    assert_valid_sarif(&std::fs::read_to_string(&target).unwrap());
+    let names: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(
+        names,
+        vec![std::ffi::OsString::from("report.sarif")],
+        "no temporary file left"
+    );
+    // Human output to a file has no colour codes even when asked for.
+    let human = dir.path().join("report.txt");
+    cmd()
+        .args(["check", "--color", "always", "--output"])
+        .arg(&human)
+        .arg("fixtures/prompt-truncated.wav")
+        .output()
+        .unwrap();
+    let text = std::fs::read_to_string(&human).unwrap();
+    assert!(
+        text.starts_with("fixtures/prompt-truncated.wav: error[malformed]"),
+        "{text:?}"
+    );
+    // A folder that does not exist: exit 2, nothing half-written.
+    let out = cmd()
+        .args([
+            "check",
+            "--output",
+            "/nonexistent-dir/r.json",
+            "fixtures/valid",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("cannot write /nonexistent-dir/r.json"));
+}
+
+#[test]
+fn markdown_summary_lists_flagged_inputs() {
+    let (_, out) = run(&["check", "--format", "markdown", "fixtures"]);
+    assert!(out.starts_with(
+        "### acs-preflight: ❌ failed\n\n9 inputs checked: 2 passed, 1 warned, 6 failed"
+    ));
+    assert_eq!(
+        out.lines()
+            .filter(|l| l.starts_with("| `fixtures/"))
+            .count(),
+        8
+    );
+    let (code, out) = run(&["check", "--format", "markdown", "fixtures/valid"]);
+    assert_eq!(code, 0);
+    assert_eq!(
+        out,
+        "### acs-preflight: ✅ passed\n\n2 inputs checked: 2 passed, 0 warned, 0 failed (0 errors, 0 warnings).\n"
+    );
+}
