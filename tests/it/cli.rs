@@ -260,7 +260,7 @@ fn every_flag_the_readme_names_exists() {
                 .chars()
                 .all(|c| c.is_ascii_lowercase() || c == '-')
         {
-            // cargo's own flags in the README's commands.
+            // Other tools' flags: cargo's in the README's commands, lychee's in the benchmark.
             if [
                 "--release",
                 "--bench",
@@ -269,6 +269,11 @@ fn every_flag_the_readme_names_exists() {
                 "--all-targets",
                 "--check",
                 "--locked",
+                "--git",
+                // lychee's, in the benchmark table.
+                "--max-concurrency",
+                "--host-concurrency",
+                "--host-request-interval",
             ]
             .contains(&flag)
             {
@@ -452,7 +457,7 @@ mod urls {
             format!("{}?se=2001-01-01&sp=w&sig=s3cr3tOLD", server.url("/ok.wav")),
             "https://[::1/broken.wav?sig=s3cr3tBAD".to_owned(),
         ];
-        for format in ["human", "json"] {
+        for format in ["human", "json", "sarif", "junit", "github", "markdown"] {
             for allow in [true, false] {
                 let mut c = cmd();
                 c.args([
@@ -469,7 +474,7 @@ mod urls {
                 }
                 let (code, out, err) = stdout(c.args(&urls));
                 assert_eq!(code, 1);
-                assert!(out.contains("sig=REDACTED"), "{out}");
+                assert!(out.contains("sig=REDACTED"), "{format}: {out}");
                 for text in [&out, &err] {
                     assert!(
                         !text.contains("s3cr3t"),
@@ -479,4 +484,125 @@ mod urls {
             }
         }
     }
+}
+
+/// The fenced blocks of a language in the README.
+fn readme_blocks(lang: &str) -> Vec<String> {
+    let readme = readme();
+    let fence = format!("```{lang}\n");
+    let mut out = Vec::new();
+    let mut rest = readme.as_str();
+    while let Some(start) = rest.find(&fence) {
+        let body = &rest[start + fence.len()..];
+        let end = body.find("```").unwrap();
+        out.push(body[..end].to_owned());
+        rest = &body[end + 3..];
+    }
+    out
+}
+
+#[test]
+fn readme_ci_yaml_parses_and_runs_real_commands() {
+    use yaml_rust2::YamlLoader;
+    let blocks = readme_blocks("yaml");
+    assert_eq!(
+        blocks.len(),
+        3,
+        "GitHub Actions, Azure Pipelines, pre-commit"
+    );
+    let docs: Vec<_> = blocks
+        .iter()
+        .map(|b| {
+            YamlLoader::load_from_str(b)
+                .unwrap_or_else(|e| panic!("{e}\n{b}"))
+                .remove(0)
+        })
+        .collect();
+    let gh = &docs[0]["jobs"]["acs-preflight"];
+    assert_eq!(gh["runs-on"].as_str(), Some("ubuntu-latest"));
+    let runs: Vec<&str> = gh["steps"]
+        .as_vec()
+        .unwrap()
+        .iter()
+        .filter_map(|s| s["run"].as_str())
+        .collect();
+    assert!(runs
+        .iter()
+        .any(|r| r.starts_with("acs-preflight check prompts --extract-from")));
+    let azure = docs[1]["steps"].as_vec().unwrap();
+    assert!(azure
+        .iter()
+        .any(|s| s["task"].as_str() == Some("PublishTestResults@2")));
+    assert_eq!(
+        docs[2]["repos"][0]["hooks"][0]["id"].as_str(),
+        Some("acs-preflight")
+    );
+    // The commands they run are accepted by this build (with a stand-in prompts folder).
+    for line in runs.iter().chain(
+        azure
+            .iter()
+            .filter_map(|s| s["script"].as_str())
+            .collect::<Vec<_>>()
+            .iter(),
+    ) {
+        let Some(cmdline) = line.strip_prefix("acs-preflight ") else {
+            continue;
+        };
+        let args: Vec<&str> = cmdline
+            .split(" >>")
+            .next()
+            .unwrap()
+            .split_whitespace()
+            .collect();
+        let out = Command::cargo_bin("acs-preflight")
+            .unwrap()
+            .args(&args)
+            .arg("--help")
+            .output()
+            .unwrap();
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{line}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}
+
+#[test]
+fn pre_commit_hook_definition() {
+    use yaml_rust2::YamlLoader;
+    let text = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join(".pre-commit-hooks.yaml"),
+    )
+    .unwrap();
+    let doc = YamlLoader::load_from_str(&text).unwrap().remove(0);
+    let hook = &doc[0];
+    assert_eq!(hook["id"].as_str(), Some("acs-preflight"));
+    assert_eq!(hook["entry"].as_str(), Some("acs-preflight check"));
+    assert_eq!(hook["language"].as_str(), Some("rust"));
+    let files = regex::Regex::new(hook["files"].as_str().unwrap()).unwrap();
+    for name in acs_preflight::AUDIO_EXTENSIONS {
+        assert!(
+            files.is_match(&format!("prompts/x.{}", name.to_uppercase())),
+            "{name}"
+        );
+    }
+    assert!(!files.is_match("README.md"));
+}
+
+#[test]
+fn readme_config_example_is_accepted() {
+    let blocks = readme_blocks("toml");
+    assert_eq!(blocks.len(), 1);
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("acs-preflight.toml");
+    std::fs::write(&path, &blocks[0]).unwrap();
+    let (code, _, err) = stdout(
+        cmd()
+            .args(["check", "--config"])
+            .arg(&path)
+            .arg("fixtures/valid"),
+    );
+    assert_eq!(code, 0, "{err}");
 }
