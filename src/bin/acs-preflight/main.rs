@@ -149,10 +149,17 @@ fn check(args: CheckArgs) -> anyhow::Result<u8> {
     };
     match &args.output {
         Some(path) => write_atomically(path, |out| render(out, true))?,
-        None => {
-            // Buffered: reports are written in many small pieces.
+        // Buffered: reports are written in many small pieces. Only the human report has
+        // styles, so only it goes through anstream (which strips them when colour is off).
+        None if args.format == Format::Human => {
             let mut out = BufWriter::new(anstream::stdout().lock());
             render(&mut out, false)
+                .and_then(|()| out.flush())
+                .context("cannot write the report")?;
+        }
+        None => {
+            let mut out = BufWriter::new(io::stdout().lock());
+            render(&mut out, true)
                 .and_then(|()| out.flush())
                 .context("cannot write the report")?;
         }
