@@ -20,8 +20,10 @@
 //!
 //! The library never prints; the `acs-preflight` binary renders reports.
 
+mod convert;
 mod display;
 mod error;
+mod fix;
 mod inspect;
 mod options;
 mod probe;
@@ -35,8 +37,12 @@ mod source;
 mod walk;
 mod wav;
 
+pub use convert::{convert_file, Conversion, ConvertError};
 pub use display::path_to_string;
 pub use error::ScanError;
+pub use fix::{
+    fix_paths, ConversionInfo, FixAction, FixMode, FixOptions, FixReport, FixResult, FixSummary,
+};
 pub use options::{CheckOptions, Level};
 pub use remote::{check_url, check_url_blocking, UrlInput};
 pub use report::{AudioInfo, CheckResult, Finding, HttpInfo, Report, Source, Status, Summary};

@@ -69,6 +69,8 @@ pub(crate) struct Data {
 pub(crate) struct Layout {
     pub fmt: Option<Fmt>,
     pub data: Option<Data>,
+    /// The sample frames a `fact` chunk declares (the true length of block-coded audio).
+    pub fact: Option<u32>,
     /// Structural problems, in the order met.
     pub issues: Vec<(Rule, String)>,
 }
@@ -209,6 +211,12 @@ pub(crate) fn walk<R: Read + Seek>(window: &mut Window<R>) -> Layout {
                         declared: size,
                         len: data_len,
                     });
+                }
+            }
+            b"fact" if size >= 4 && u64::from(size) <= remaining => {
+                let mut n = [0u8; 4];
+                if window.read_exact_at(body, &mut n).is_ok() {
+                    layout.fact = Some(le32(&n));
                 }
             }
             _ => {

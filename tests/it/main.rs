@@ -4,6 +4,7 @@
 
 mod cli;
 mod config;
+mod fix;
 mod fixtures;
 mod formats;
 mod rules;

@@ -29,6 +29,69 @@ pub enum Command {
     Rules(RulesArgs),
     /// Explain one rule in full: when it fires, what ACS does, how to fix it.
     Explain(ExplainArgs),
+    /// Convert failing prompts into WAV files ACS plays (16-bit PCM, mono, 16 kHz).
+    ///
+    /// Prompts that already pass are left alone; prompts conversion cannot cure (truncated,
+    /// empty, not audio) are reported and left alone. Exit status as for `check`.
+    Fix(FixArgs),
+}
+
+/// Arguments of `fix`.
+#[derive(Debug, clap::Args)]
+#[command(group(clap::ArgGroup::new("where").required(true).args(["out", "in_place"])))]
+pub struct FixArgs {
+    /// Files and folders to fix (folders are searched recursively for audio files).
+    #[arg(value_name = "PATH", required = true)]
+    pub paths: Vec<PathBuf>,
+
+    /// Write converted copies into DIR, keeping the inputs' folder layout, named .wav.
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+
+    /// Replace the originals (as NAME.wav), keeping NAME.orig unless --no-backup.
+    #[arg(long)]
+    pub in_place: bool,
+
+    /// With --in-place: keep no NAME.orig copy of the originals.
+    #[arg(long, requires = "in_place")]
+    pub no_backup: bool,
+
+    /// With --out: replace files that already exist in DIR.
+    #[arg(long, requires = "out")]
+    pub overwrite: bool,
+
+    /// Show what would be done; write nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = FixFormat::Human)]
+    pub format: FixFormat,
+
+    /// Treat MP3 files with an ID3v2 tag as valid (left alone).
+    #[arg(long)]
+    pub allow_mp3: bool,
+
+    /// Files converted in parallel [default: one per CPU].
+    #[arg(short, long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=1024))]
+    pub jobs: Option<u16>,
+
+    /// Skip files and folders matching this glob inside the folders walked (repeatable).
+    #[arg(long, value_name = "GLOB")]
+    pub exclude: Vec<String>,
+
+    /// When to use colour in human output (NO_COLOR is honoured under `auto`).
+    #[arg(long, value_enum, default_value_t = ColorArg::Auto)]
+    pub color: ColorArg,
+}
+
+/// Formats of `fix`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FixFormat {
+    /// One line per input and a summary.
+    Human,
+    /// One JSON document.
+    Json,
 }
 
 /// Arguments of `explain`.

@@ -11,14 +11,17 @@ use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use acs_preflight::remote;
-use acs_preflight::{Action, CheckOptions, Input, Rule, Scan, ScanEvent, Severity, UrlInput};
+use acs_preflight::{
+    fix_paths, Action, CheckOptions, FixMode, FixOptions, Input, Rule, Scan, ScanEvent, Severity,
+    UrlInput,
+};
 use anyhow::Context;
 use clap::Parser;
 use regex::Regex;
 
 use args::{
-    ActionArg, CheckArgs, Cli, ColorArg, Command, ExplainArgs, FailOn, Format, RulesArgs,
-    RulesFormat,
+    ActionArg, CheckArgs, Cli, ColorArg, Command, ExplainArgs, FailOn, FixArgs, FixFormat, Format,
+    RulesArgs, RulesFormat,
 };
 use config::{ActionName, FailOnName, Loaded};
 use progress::Progress;
@@ -36,6 +39,7 @@ fn main() -> ExitCode {
         Command::Check(args) => check(args),
         Command::Rules(args) => rules(args).map(|()| EXIT_CLEAN),
         Command::Explain(args) => explain(args).map(|()| EXIT_CLEAN),
+        Command::Fix(args) => fix(args),
     };
     match outcome {
         Ok(code) => ExitCode::from(code),
@@ -280,6 +284,55 @@ fn inputs(args: &CheckArgs, loaded: Option<&Loaded>) -> anyhow::Result<Vec<Input
         );
     }
     Ok(inputs)
+}
+
+fn fix(args: FixArgs) -> anyhow::Result<u8> {
+    match args.color {
+        ColorArg::Auto => {}
+        ColorArg::Always => anstream::ColorChoice::Always.write_global(),
+        ColorArg::Never => anstream::ColorChoice::Never.write_global(),
+    }
+    let mut check = CheckOptions::default()
+        .allow_mp3(args.allow_mp3)
+        .exclude(args.exclude.clone());
+    if let Some(j) = args.jobs {
+        check = check.jobs(usize::from(j));
+    }
+    let mode = match &args.out {
+        Some(dir) => FixMode::OutDir(dir.clone()),
+        None => FixMode::InPlace {
+            backup: !args.no_backup,
+        },
+    };
+    let options = FixOptions {
+        mode,
+        dry_run: args.dry_run,
+        overwrite: args.overwrite,
+    };
+    let started = Instant::now();
+    let progress = Progress::new();
+    let report = fix_paths(&args.paths, &check, &options, &|| progress.found(), &|_| {
+        progress.tick()
+    });
+    progress.finish();
+    let report = report?;
+    let elapsed = started.elapsed();
+    match args.format {
+        FixFormat::Human => {
+            let mut out = BufWriter::new(anstream::stdout().lock());
+            printer::fix::human(&report, args.dry_run, elapsed, &mut out).and_then(|()| out.flush())
+        }
+        FixFormat::Json => {
+            let mut out = BufWriter::new(io::stdout().lock());
+            printer::fix::json(&report, &mut out).and_then(|()| out.flush())
+        }
+    }
+    .context("cannot write the report")?;
+    Ok(if report.is_ok() {
+        EXIT_CLEAN
+    } else {
+        EXIT_FINDINGS
+    })
 }
 
 fn rules(args: RulesArgs) -> anyhow::Result<()> {

@@ -1,5 +1,6 @@
 //! Printers: each renders a report (or the rule catalog) and nothing else.
 
+pub mod fix;
 pub mod github;
 pub mod human;
 pub mod json;

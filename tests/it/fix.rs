@@ -1,0 +1,426 @@
+//! `fix`: every input kind symphonia decodes round-trips into a valid prompt of the same length
+//! and level; identical channels mix down losslessly; nothing is overwritten unasked.
+
+use std::f64::consts::PI;
+use std::io::Cursor;
+use std::path::{Path, PathBuf};
+
+use acs_preflight::{
+    check_file, convert_file, fix_paths, CheckOptions, FixAction, FixMode, FixOptions, FixReport,
+    Status,
+};
+use assert_cmd::Command;
+
+use crate::support::*;
+
+fn out_dir(dir: &Path) -> FixOptions {
+    FixOptions {
+        mode: FixMode::OutDir(dir.to_path_buf()),
+        dry_run: false,
+        overwrite: false,
+    }
+}
+
+fn run(inputs: &[&Path], fix: &FixOptions) -> FixReport {
+    fix_paths(inputs, &CheckOptions::default(), fix, &|| {}, &|_| {}).unwrap()
+}
+
+/// A sine of `freq` Hz at `dbfs` peak, as 24-bit (or 16-bit) integer PCM, every channel equal.
+fn sine_wav(rate: u32, channels: u16, bits: u16, secs: f64, freq: f64, dbfs: f64) -> Vec<u8> {
+    let spec = hound::WavSpec {
+        channels,
+        sample_rate: rate,
+        bits_per_sample: bits,
+        sample_format: hound::SampleFormat::Int,
+    };
+    let amp = 10f64.powf(dbfs / 20.0) * f64::from((1u32 << (bits - 1)) - 1);
+    let mut buf = Cursor::new(Vec::new());
+    let mut w = hound::WavWriter::new(&mut buf, spec).unwrap();
+    for i in 0..(secs * f64::from(rate)) as usize {
+        let v = (amp * (2.0 * PI * freq * i as f64 / f64::from(rate)).sin()).round() as i32;
+        for _ in 0..channels {
+            w.write_sample(v).unwrap();
+        }
+    }
+    w.finalize().unwrap();
+    buf.into_inner()
+}
+
+fn read_i16(path: &Path) -> (hound::WavSpec, Vec<i16>) {
+    let mut r = hound::WavReader::open(path).unwrap();
+    let spec = r.spec();
+    let samples = r.samples::<i16>().map(|s| s.unwrap()).collect();
+    (spec, samples)
+}
+
+/// (RMS level in dBFS, SNR in dB) of a sine of known frequency: the sine is fitted by least
+/// squares and the residual counted as noise. The first and last 10 ms are left out.
+fn sine_fit(samples: &[i16], rate: f64, freq: f64) -> (f64, f64) {
+    let skip = (rate / 100.0) as usize;
+    let x: Vec<f64> = samples[skip..samples.len() - skip]
+        .iter()
+        .map(|&s| f64::from(s) / 32768.0)
+        .collect();
+    let (mut ss, mut sc, mut cc, mut ys, mut yc) = (0.0, 0.0, 0.0, 0.0, 0.0);
+    for (i, &y) in x.iter().enumerate() {
+        let t = 2.0 * PI * freq * (i + skip) as f64 / rate;
+        let (s, c) = t.sin_cos();
+        ss += s * s;
+        sc += s * c;
+        cc += c * c;
+        ys += y * s;
+        yc += y * c;
+    }
+    let det = ss * cc - sc * sc;
+    let a = (ys * cc - yc * sc) / det;
+    let b = (yc * ss - ys * sc) / det;
+    let mut signal = 0.0;
+    let mut noise = 0.0;
+    let mut total = 0.0;
+    for (i, &y) in x.iter().enumerate() {
+        let t = 2.0 * PI * freq * (i + skip) as f64 / rate;
+        let fit = a * t.sin() + b * t.cos();
+        signal += fit * fit;
+        noise += (y - fit) * (y - fit);
+        total += y * y;
+    }
+    let rms_db = 10.0 * (total / x.len() as f64).log10();
+    (rms_db, 10.0 * (signal / noise).log10())
+}
+
+#[test]
+fn a_48k_stereo_24_bit_sine_keeps_its_level_length_and_quality() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("tone.wav");
+    std::fs::write(&input, sine_wav(48_000, 2, 24, 5.0, 1000.0, -6.0)).unwrap();
+    let out = dir.path().join("out");
+    let report = run(&[&input], &out_dir(&out));
+    let r = &report.results[0];
+    assert_eq!(r.action, FixAction::Converted, "{r:#?}");
+    let c = r.conversion.as_ref().unwrap();
+    assert!(c.resampled && c.dithered);
+    let (spec, samples) = read_i16(&out.join("tone.wav"));
+    assert_eq!(
+        (spec.sample_rate, spec.channels, spec.bits_per_sample),
+        (16_000, 1, 16)
+    );
+    // Duration: 5 s within 1 ms + 0.1 %.
+    let secs = samples.len() as f64 / 16_000.0;
+    assert!((secs - 5.0).abs() <= 0.001 + 0.005, "{secs}");
+    assert_eq!(samples.len(), 80_000);
+    let (rms, snr) = sine_fit(&samples, 16_000.0, 1000.0);
+    // A -6 dBFS peak sine has an RMS of -6 - 3.01 dBFS.
+    let want = -6.0 - 10.0 * 2f64.log10();
+    assert!(
+        (rms - want).abs() < 0.1,
+        "level {rms:.3} dBFS, want {want:.3}"
+    );
+    // 16-bit TPDF dither alone allows about 90 dB here; the resampler must not eat into it.
+    assert!(snr > 85.0, "SNR {snr:.1} dB");
+}
+
+#[test]
+fn identical_channels_mix_down_losslessly() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("stereo.wav");
+    let bytes = sine_wav(16_000, 2, 16, 0.5, 440.0, -3.0);
+    std::fs::write(&input, &bytes).unwrap();
+    let mut out = Cursor::new(Vec::new());
+    let c = convert_file(&input, &mut out).unwrap();
+    assert!(!c.resampled && !c.dithered, "{c:?}");
+    let mut src = hound::WavReader::new(Cursor::new(bytes)).unwrap();
+    let left: Vec<i16> = src
+        .samples::<i16>()
+        .step_by(2)
+        .map(|s| s.unwrap())
+        .collect();
+    let mut dst = hound::WavReader::new(Cursor::new(out.into_inner())).unwrap();
+    let mono: Vec<i16> = dst.samples::<i16>().map(|s| s.unwrap()).collect();
+    assert_eq!(mono, left);
+}
+
+#[test]
+fn every_decodable_kind_round_trips() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/audio");
+    let made: Vec<(&str, Vec<u8>, f64)> = vec![
+        ("pcm8.wav", wav_int(16_000, 1, 8, 8_000), 0.5),
+        ("pcm24-stereo-44k1.wav", wav_int(44_100, 2, 24, 22_050), 0.5),
+        ("pcm32-22k05.wav", wav_int(22_050, 1, 32, 11_025), 0.5),
+        ("float-48k.wav", wav_float(48_000, 1, 24_000), 0.5),
+        ("extensible.wav", to_extensible(&valid(8_000), 1), 0.5),
+    ];
+    let mut inputs: Vec<(PathBuf, f64)> = Vec::new();
+    for (name, bytes, secs) in made {
+        let p = dir.path().join(name);
+        std::fs::write(&p, bytes).unwrap();
+        inputs.push((p, secs));
+    }
+    inputs.push((data.join("tone-22k05-stereo.flac"), 0.5));
+    inputs.push((data.join("tone-44k1-mono.ogg"), 0.5));
+    inputs.push((data.join("tone-32k-mono.aiff"), 0.1));
+    for telephony in ["alaw", "mulaw", "ima-adpcm", "ms-adpcm"] {
+        inputs.push((data.join(format!("tone-8k-{telephony}.wav")), 0.5));
+    }
+    let out = dir.path().join("out");
+    for (input, secs) in &inputs {
+        let report = run(&[input.as_path()], &out_dir(&out));
+        let r = &report.results[0];
+        assert_eq!(
+            r.action,
+            FixAction::Converted,
+            "{}: {r:#?}",
+            input.display()
+        );
+        let after = r.after.as_ref().unwrap();
+        assert_eq!(
+            after.status,
+            Status::Pass,
+            "{}: {:#?}",
+            input.display(),
+            after.findings
+        );
+        let ms = after.audio.as_ref().unwrap().duration_ms.unwrap() as f64 / 1000.0;
+        assert!(
+            (ms - secs).abs() <= 0.001 + secs * 0.001 + 0.001,
+            "{}: {ms} s, want {secs}",
+            input.display()
+        );
+    }
+    // The MP3 fixture (LAME adds its encoder delay and padding, so only validity is checked).
+    let mp3 = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/prompt-mp3-renamed.wav");
+    let r = &run(&[mp3.as_path()], &out_dir(&out)).results[0];
+    assert_eq!(r.after.as_ref().unwrap().status, Status::Pass);
+}
+
+#[test]
+fn valid_and_incurable_inputs_are_left_alone() {
+    let dir = tempfile::tempdir().unwrap();
+    let ok = dir.path().join("ok.wav");
+    let cut = dir.path().join("cut.wav");
+    let page = dir.path().join("page.wav");
+    let rifx = dir.path().join("big-endian.wav");
+    std::fs::write(&ok, valid(100)).unwrap();
+    std::fs::write(&cut, truncated(&valid(1000), 500)).unwrap();
+    std::fs::write(&page, "<html><body>Sign in</body></html>").unwrap();
+    let mut big = valid(100);
+    big[..4].copy_from_slice(b"RIFX");
+    std::fs::write(&rifx, &big).unwrap();
+    let out = dir.path().join("out");
+    let report = run(&[dir.path()], &out_dir(&out));
+    let actions: Vec<(String, FixAction)> = report
+        .results
+        .iter()
+        .map(|r| {
+            (
+                Path::new(&r.input)
+                    .file_name()
+                    .unwrap()
+                    .to_string_lossy()
+                    .into_owned(),
+                r.action,
+            )
+        })
+        .collect();
+    assert_eq!(
+        actions,
+        vec![
+            ("big-endian.wav".to_owned(), FixAction::Failed),
+            ("cut.wav".to_owned(), FixAction::CannotFix),
+            ("ok.wav".to_owned(), FixAction::AlreadyValid),
+            ("page.wav".to_owned(), FixAction::CannotFix),
+        ]
+    );
+    assert!(report.results[0]
+        .reason
+        .as_deref()
+        .unwrap()
+        .starts_with("cannot decode it"));
+    assert!(report.results[1]
+        .reason
+        .as_deref()
+        .unwrap()
+        .starts_with("malformed: "));
+    assert!(!report.is_ok());
+    // Nothing was written, not even a temporary file.
+    assert!(!out.exists() || std::fs::read_dir(&out).unwrap().next().is_none());
+}
+
+#[test]
+fn in_place_keeps_a_backup_and_replaces_atomically() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("loud.wav");
+    let original = wav_int(44_100, 2, 16, 4_410);
+    std::fs::write(&p, &original).unwrap();
+    let report = run(
+        &[&p],
+        &FixOptions {
+            mode: FixMode::InPlace { backup: true },
+            dry_run: false,
+            overwrite: false,
+        },
+    );
+    assert_eq!(report.results[0].action, FixAction::Converted);
+    assert_eq!(
+        std::fs::read(dir.path().join("loud.wav.orig")).unwrap(),
+        original
+    );
+    assert_eq!(
+        check_file(&p, &CheckOptions::default()).status,
+        Status::Pass
+    );
+    let mut names: Vec<String> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(
+        names,
+        vec!["loud.wav", "loud.wav.orig"],
+        "no temporary file left"
+    );
+
+    // A second backup is never overwritten: with loud.wav.orig present, a failing file there
+    // is refused.
+    std::fs::write(&p, &original).unwrap();
+    let report = run(
+        &[&p],
+        &FixOptions {
+            mode: FixMode::InPlace { backup: true },
+            dry_run: false,
+            overwrite: false,
+        },
+    );
+    assert_eq!(report.results[0].action, FixAction::Refused);
+    assert_eq!(
+        std::fs::read(&p).unwrap(),
+        original,
+        "refused means untouched"
+    );
+
+    // Without a backup; an MP3 in place becomes NAME.wav and the MP3 goes.
+    let mp3 = dir.path().join("hold.mp3");
+    std::fs::copy(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/prompt-mp3-renamed.wav"),
+        &mp3,
+    )
+    .unwrap();
+    let report = run(
+        &[&mp3],
+        &FixOptions {
+            mode: FixMode::InPlace { backup: false },
+            dry_run: false,
+            overwrite: false,
+        },
+    );
+    assert_eq!(
+        report.results[0].action,
+        FixAction::Converted,
+        "{:#?}",
+        report.results[0]
+    );
+    assert!(!mp3.exists());
+    assert_eq!(
+        check_file(dir.path().join("hold.wav"), &CheckOptions::default()).status,
+        Status::Pass
+    );
+}
+
+#[test]
+fn existing_outputs_are_refused_unless_overwrite_and_dry_run_writes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("in");
+    std::fs::create_dir_all(input.join("menu")).unwrap();
+    std::fs::write(input.join("menu/main.wav"), wav_int(8_000, 1, 16, 800)).unwrap();
+    let out = dir.path().join("out");
+    std::fs::create_dir_all(out.join("menu")).unwrap();
+    std::fs::write(out.join("menu/main.wav"), b"keep me").unwrap();
+
+    let dry = FixOptions {
+        dry_run: true,
+        ..out_dir(&out)
+    };
+    assert_eq!(run(&[&input], &dry).results[0].action, FixAction::Refused);
+    let report = run(&[&input], &out_dir(&out));
+    assert_eq!(report.results[0].action, FixAction::Refused);
+    assert!(report.results[0]
+        .reason
+        .as_deref()
+        .unwrap()
+        .contains("already exists"));
+    assert_eq!(
+        std::fs::read(out.join("menu/main.wav")).unwrap(),
+        b"keep me"
+    );
+
+    std::fs::remove_file(out.join("menu/main.wav")).unwrap();
+    let report = run(&[&input], &dry);
+    assert_eq!(report.results[0].action, FixAction::WouldConvert);
+    assert!(!out.join("menu/main.wav").exists());
+
+    let overwrite = FixOptions {
+        overwrite: true,
+        ..out_dir(&out)
+    };
+    std::fs::write(out.join("menu/main.wav"), b"replace me").unwrap();
+    let report = run(&[&input], &overwrite);
+    assert_eq!(report.results[0].action, FixAction::Converted);
+    assert_eq!(
+        report.results[0].output.as_deref(),
+        Some(&*out.join("menu/main.wav").to_string_lossy())
+    );
+    assert_eq!(
+        check_file(out.join("menu/main.wav"), &CheckOptions::default()).status,
+        Status::Pass
+    );
+}
+
+#[test]
+fn cli_fix_reports_and_exits_like_check() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let o = Command::cargo_bin("acs-preflight")
+        .unwrap()
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args(["fix", "--out"])
+        .arg(&out)
+        .arg("fixtures")
+        .output()
+        .unwrap();
+    assert_eq!(
+        o.status.code(),
+        Some(1),
+        "the truncated fixture cannot be fixed"
+    );
+    let text = String::from_utf8(o.stdout).unwrap();
+    assert!(
+        text.contains("fixtures/prompt-16khz-stereo-16bit.wav: converted -> "),
+        "{text}"
+    );
+    assert!(text.contains("fixtures/prompt-truncated.wav: cannot fix: malformed: "));
+    assert!(text.contains("fixtures/valid/prompt-16khz-mono-16bit.wav: already valid, left alone"));
+    assert!(text
+        .lines()
+        .last()
+        .unwrap()
+        .starts_with("FAIL 9 inputs: 6 converted, 2 already valid, 1 not fixed in "));
+    let o = Command::cargo_bin("acs-preflight")
+        .unwrap()
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args(["fix", "--format", "json", "--dry-run", "--out"])
+        .arg(dir.path().join("out2"))
+        .arg("fixtures/prompt-44k1hz-mono-16bit.wav")
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(0));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["results"][0]["action"], "would-convert");
+    assert!(!dir.path().join("out2").exists());
+    // Neither --out nor --in-place: a usage error.
+    let o = Command::cargo_bin("acs-preflight")
+        .unwrap()
+        .args(["fix", "fixtures"])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+}
