@@ -150,17 +150,9 @@ fn extension_mismatch(container: Container, origin: Origin<'_>) -> Option<String
     (named != content).then(|| format!("the name ends in .{ext} but the content is {container}"))
 }
 
-/// The exact command that converts the file, for a local path.
-fn ffmpeg_command(path: &Path) -> String {
-    let out = path.with_file_name(format!(
-        "{}-acs.wav",
-        path.file_stem().unwrap_or_default().to_string_lossy()
-    ));
-    format!(
-        "convert it: ffmpeg -i {} -map_metadata -1 -ac 1 -ar 16000 -c:a pcm_s16le {}",
-        quote(path),
-        quote(&out)
-    )
+/// The exact command that converts the file in place (keeping the original as `NAME.orig`).
+fn fix_command(path: &Path) -> String {
+    format!("convert it: acs-preflight fix --in-place {}", quote(path))
 }
 
 fn quote(path: &Path) -> String {
@@ -186,7 +178,7 @@ fn advice(rule: Rule, container: Container, origin: Origin<'_>) -> Option<String
         | Rule::SampleRate
         | Rule::Channels
         | Rule::ExtensibleHeader
-        | Rule::HeaderInconsistent => origin.path.map(ffmpeg_command),
+        | Rule::HeaderInconsistent => origin.path.map(fix_command),
         Rule::ExtensionMismatch => {
             let path = origin.path?;
             let ext = container.family()?.canonical_extension();

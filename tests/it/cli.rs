@@ -33,7 +33,9 @@ fn human_report_on_the_fixtures() {
     ), "{out}");
     assert!(out
         .contains("fixtures/prompt-16khz-mono-16bit-extensible.wav: warning[extensible-header] "));
-    assert!(out.contains("  help: convert it: ffmpeg -i fixtures/prompt-16khz-stereo-16bit.wav "));
+    assert!(out.contains(
+        "  help: convert it: acs-preflight fix --in-place fixtures/prompt-16khz-stereo-16bit.wav\n"
+    ));
     assert!(
         !out.contains("fixtures/valid/"),
         "passing files are not listed"
@@ -125,10 +127,10 @@ fn json_report_is_stable_and_complete() {
         f["acs"],
         serde_json::json!({"action": "play", "code": 400, "message": "Play Failed", "subcode": 8535})
     );
-    assert!(f["advice"]
-        .as_str()
-        .unwrap()
-        .starts_with("convert it: ffmpeg -i "));
+    assert_eq!(
+        f["advice"],
+        "convert it: acs-preflight fix --in-place fixtures/prompt-16khz-stereo-16bit.wav"
+    );
     assert_eq!(
         v["summary"],
         serde_json::json!({"checked": 9, "passed": 2, "warned": 1, "failed": 6, "errors": 6, "warnings": 2})
@@ -250,7 +252,8 @@ fn every_flag_the_readme_names_exists() {
     let readme = readme();
     let (_, check_help, _) = stdout(cmd().args(["check", "--help"]));
     let (_, rules_help, _) = stdout(cmd().args(["rules", "--help"]));
-    let help = format!("{check_help}{rules_help}");
+    let (_, fix_help, _) = stdout(cmd().args(["fix", "--help"]));
+    let help = format!("{check_help}{rules_help}{fix_help}");
     let mut named = 0;
     for word in readme.split(|c: char| c.is_whitespace() || "`|()[],".contains(c)) {
         let flag = word.split('=').next().unwrap();

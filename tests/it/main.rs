@@ -10,6 +10,7 @@ mod formats;
 mod rules;
 mod scan;
 mod server;
+mod signal;
 mod support;
 mod urls;
 mod xsd;

@@ -302,9 +302,8 @@ fn advice_for_a_file_is_an_exact_command() {
     std::fs::write(&path, wav_int(44_100, 2, 16, 100)).unwrap();
     let r = check_file(&path, &CheckOptions::default());
     let expected = format!(
-        "convert it: ffmpeg -i '{}' -map_metadata -1 -ac 1 -ar 16000 -c:a pcm_s16le '{}'",
-        path.display(),
-        dir.path().join("my prompt-acs.wav").display()
+        "convert it: acs-preflight fix --in-place '{}'",
+        path.display()
     );
     assert_eq!(r.findings[0].advice, expected);
     assert_eq!(r.findings[1].advice, expected);
