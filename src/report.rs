@@ -188,24 +188,35 @@ pub struct Summary {
 impl Summary {
     /// Counts the results.
     pub fn of(results: &[CheckResult]) -> Summary {
-        let mut s = Summary {
-            checked: results.len(),
-            ..Summary::default()
-        };
+        let mut s = Summary::default();
         for r in results {
-            match r.status {
-                Status::Pass => s.passed += 1,
-                Status::Warn => s.warned += 1,
-                Status::Fail => s.failed += 1,
-            }
-            for f in &r.findings {
-                match f.severity {
-                    Severity::Error => s.errors += 1,
-                    Severity::Warning => s.warnings += 1,
-                }
-            }
+            s.add(r);
         }
         s
+    }
+
+    /// Counts one more result.
+    pub fn add(&mut self, r: &CheckResult) {
+        self.checked += 1;
+        match r.status {
+            Status::Pass => self.passed += 1,
+            Status::Warn => self.warned += 1,
+            Status::Fail => self.failed += 1,
+        }
+        for f in &r.findings {
+            match f.severity {
+                Severity::Error => self.errors += 1,
+                Severity::Warning => self.warnings += 1,
+            }
+        }
+    }
+
+    /// True when some finding is at least as severe as `fail_on`.
+    pub fn fails(&self, fail_on: Severity) -> bool {
+        match fail_on {
+            Severity::Error => self.errors > 0,
+            Severity::Warning => self.errors + self.warnings > 0,
+        }
     }
 }
 
@@ -241,10 +252,7 @@ impl Report {
 
     /// True when some finding is at least as severe as `fail_on`: the run should exit 1.
     pub fn fails(&self, fail_on: Severity) -> bool {
-        match fail_on {
-            Severity::Error => self.summary.errors > 0,
-            Severity::Warning => self.summary.errors + self.summary.warnings > 0,
-        }
+        self.summary.fails(fail_on)
     }
 
     /// The result for an input, by its displayed name.

@@ -1,6 +1,6 @@
 //! Checking files and folders, in parallel, with results in input order.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::ffi::OsString;
 use std::fs::{File, OpenOptions};
 use std::io::{Cursor, Read, Seek};
@@ -14,7 +14,7 @@ use crate::error::ScanError;
 use crate::inspect::{inspect, Origin};
 use crate::options::CheckOptions;
 use crate::remote::UrlInput;
-use crate::report::{CheckResult, Finding, Report};
+use crate::report::{CheckResult, Finding, Report, Summary};
 use crate::rules::Rule;
 use crate::source::Window;
 use crate::walk::{self, extension_of, io_reason, special_kind, Target};
@@ -237,6 +237,19 @@ impl Scan {
     /// when the inputs hold nothing to check, or worker threads or the HTTP client cannot start;
     /// a missing or unreadable input is a finding, not an error.
     pub fn run(self, on_event: impl Fn(ScanEvent<'_>) + Sync) -> Result<Report, ScanError> {
+        let mut results = Vec::new();
+        self.run_into(on_event, &mut |r| results.push(r))?;
+        Ok(Report::new(results))
+    }
+
+    /// Like [`Scan::run`], but hands each result to `sink` in input order as soon as it and
+    /// every result before it are done, and keeps none of them: memory stays flat however many
+    /// files a tree holds. Returns the counts.
+    pub fn run_into(
+        self,
+        on_event: impl Fn(ScanEvent<'_>) + Sync,
+        sink: &mut dyn FnMut(CheckResult),
+    ) -> Result<Summary, ScanError> {
         let mut paths: Vec<PathBuf> = Vec::new();
         let mut path_index: Vec<usize> = Vec::new();
         let mut urls: Vec<UrlInput> = Vec::new();
@@ -253,16 +266,9 @@ impl Scan {
                 }
             }
         }
-        // (input index, order within the input, result)
-        let mut all: Vec<(usize, usize, CheckResult)> = Vec::new();
-        if !paths.is_empty() {
-            for (seq, (i, r)) in check_local(&paths, &self.options, &on_event)?
-                .into_iter()
-                .enumerate()
-            {
-                all.push((path_index[i], seq, r));
-            }
-        }
+        // URLs first (there are few), so their results can be slotted between the files'
+        // results, which stream.
+        let mut pending_urls: VecDeque<(usize, CheckResult)> = VecDeque::new();
         if !urls.is_empty() {
             for _ in &urls {
                 on_event(ScanEvent::Found);
@@ -273,47 +279,65 @@ impl Scan {
                     on_event(ScanEvent::Checked(r))
                 }))
                 .map_err(ScanError::Http)?;
-            for (i, r) in results.into_iter().enumerate() {
-                all.push((url_index[i], 0, r));
-            }
+            pending_urls.extend(url_index.iter().copied().zip(results));
         }
-        if all.is_empty() {
+        let mut summary = Summary::default();
+        let mut emit = |r: CheckResult| {
+            summary.add(&r);
+            sink(r);
+        };
+        if !paths.is_empty() {
+            check_local(&paths, &self.options, &on_event, &mut |i, r| {
+                while pending_urls
+                    .front()
+                    .is_some_and(|(u, _)| *u < path_index[i])
+                {
+                    if let Some((_, u)) = pending_urls.pop_front() {
+                        emit(u);
+                    }
+                }
+                emit(r);
+            })?;
+        }
+        for (_, r) in pending_urls {
+            emit(r);
+        }
+        if summary.checked == 0 {
             return Err(ScanError::NothingFound(paths));
         }
-        all.sort_by_key(|(i, seq, _)| (*i, *seq));
-        Ok(Report::new(all.into_iter().map(|(_, _, r)| r).collect()))
+        Ok(summary)
     }
 }
 
-/// Checks local files: the walk on its own thread, the checks on `jobs` threads. Returns each
-/// result with the index of the path it came from, in walk order.
+/// Checks local files: the walk on its own thread, the checks on `jobs` threads. Calls `sink`
+/// with each result and the index of the path it came from, in walk order, on this thread.
 fn check_local(
     paths: &[PathBuf],
     options: &CheckOptions,
     on_event: &(dyn Fn(ScanEvent<'_>) + Sync),
-) -> Result<Vec<(usize, CheckResult)>, ScanError> {
-    let check = |t: &Target| {
-        let r = check_target(t, options);
-        on_event(ScanEvent::Checked(&r));
-        r
-    };
+    sink: &mut dyn FnMut(usize, CheckResult),
+) -> Result<(), ScanError> {
     let exclude =
         walk::Exclude::new(&options.exclude).map_err(|(pattern, e)| ScanError::Exclude {
             pattern,
             reason: e.to_string(),
         })?;
     let exclude = &exclude;
+    let check = |t: &Target| {
+        let r = check_target(t, options);
+        on_event(ScanEvent::Checked(&r));
+        r
+    };
     let jobs = options
         .jobs
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from))
         .max(1);
     if jobs == 1 {
-        let mut results = Vec::new();
         walk::walk(paths, exclude, |i, t| {
             on_event(ScanEvent::Found);
-            results.push((i, check(&t)));
+            sink(i, check(&t));
         });
-        return Ok(results);
+        return Ok(());
     }
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(jobs)
@@ -322,7 +346,8 @@ fn check_local(
         .map_err(|source| ScanError::ThreadPool { jobs, source })?;
     // Bounded, so a huge tree is not listed far ahead of the checks.
     let (tx, rx) = mpsc::sync_channel::<(usize, usize, Target)>(4096);
-    let mut indexed: Vec<(usize, usize, CheckResult)> = std::thread::scope(|s| {
+    let (done_tx, done_rx) = mpsc::channel::<(usize, usize, CheckResult)>();
+    std::thread::scope(|s| {
         s.spawn(move || {
             let mut seq = 0;
             walk::walk(paths, exclude, |i, t| {
@@ -332,15 +357,28 @@ fn check_local(
                 seq += 1;
             });
         });
-        pool.install(|| {
-            rx.into_iter()
-                .par_bridge()
-                .map(|(seq, i, t)| (seq, i, check(&t)))
-                .collect()
-        })
+        let pool = &pool;
+        s.spawn(move || {
+            pool.install(|| {
+                rx.into_iter()
+                    .par_bridge()
+                    .for_each_with(done_tx, |done, (seq, i, t)| {
+                        let _ = done.send((seq, i, check(&t)));
+                    });
+            });
+        });
+        // Put results back in walk order, holding only those that finished early.
+        let mut early: BTreeMap<usize, (usize, CheckResult)> = BTreeMap::new();
+        let mut next = 0;
+        for (seq, i, r) in done_rx {
+            early.insert(seq, (i, r));
+            while let Some((i, r)) = early.remove(&next) {
+                sink(i, r);
+                next += 1;
+            }
+        }
     });
-    indexed.sort_unstable_by_key(|(seq, _, _)| *seq);
-    Ok(indexed.into_iter().map(|(_, i, r)| (i, r)).collect())
+    Ok(())
 }
 
 /// Checks files and folders and returns the report.

@@ -7,6 +7,7 @@ mod config;
 mod fix;
 mod fixtures;
 mod formats;
+mod hostile;
 mod rules;
 mod scan;
 mod server;

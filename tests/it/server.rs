@@ -37,6 +37,10 @@ pub enum Reply {
         content_length: usize,
         body: Vec<u8>,
     },
+    /// Writes these bytes as they are (garbage, HTTP/0.9, a huge header line), then closes.
+    Raw(Vec<u8>),
+    /// A status line, then header lines without end (up to `max` bytes).
+    EndlessHeaders { max: usize },
 }
 
 impl Reply {
@@ -283,6 +287,24 @@ fn serve(stream: TcpStream, state: Arc<Mutex<State>>) {
             let sock = socket2::SockRef::from(&out);
             let _ = sock.set_linger(Some(Duration::ZERO));
             drop(out);
+        }
+        Reply::Raw(bytes) => {
+            let _ = out.write_all(&bytes);
+        }
+        Reply::EndlessHeaders { max } => {
+            let mut written = 0;
+            if out.write_all(b"HTTP/1.1 200 OK\r\n").is_ok() {
+                while written < max {
+                    if out
+                        .write_all(b"X-Padding: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\r\n")
+                        .is_err()
+                    {
+                        break;
+                    }
+                    written += 45;
+                }
+            }
+            state.lock().unwrap().written.insert(path, written);
         }
         Reply::Short {
             content_length,

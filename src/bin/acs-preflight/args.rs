@@ -220,6 +220,8 @@ pub enum Format {
     Human,
     /// One JSON document (schema in the README).
     Json,
+    /// JSON Lines, streamed: one result per line as it is due, then a summary line.
+    Jsonl,
     /// SARIF 2.1.0, for code-scanning dashboards.
     Sarif,
     /// JUnit XML (Ant schema), for test-result publishers.

@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 use acs_preflight::remote;
 use acs_preflight::{
     fix_paths, Action, CheckOptions, FixMode, FixOptions, Input, Rule, Scan, ScanEvent, Severity,
-    UrlInput,
+    Summary, UrlInput,
 };
 use anyhow::Context;
 use clap::Parser;
@@ -128,10 +128,53 @@ fn check(args: CheckArgs) -> anyhow::Result<u8> {
 
     let started = Instant::now();
     let progress = Progress::new();
-    let report = Scan::from_inputs(inputs, options)?.run(|event| match event {
+    let on_event = |event: ScanEvent<'_>| match event {
         ScanEvent::Found => progress.found(),
         ScanEvent::Checked(_) => progress.tick(),
-    });
+    };
+    let scan = Scan::from_inputs(inputs, options)?;
+    if args.format == Format::Jsonl {
+        // Streamed: each result is written as soon as it is due and then dropped.
+        let stream = |out: &mut dyn Write| -> anyhow::Result<Summary> {
+            let mut failed: Option<io::Error> = None;
+            let summary = scan.run_into(on_event, &mut |r| {
+                if failed.is_none() {
+                    if let Err(e) = printer::json::line(&r, out) {
+                        failed = Some(e);
+                    }
+                }
+            });
+            progress.finish();
+            let summary = summary?;
+            if let Some(e) = failed {
+                return Err(e).context("cannot write the report");
+            }
+            printer::json::summary_line(&summary, out).context("cannot write the report")?;
+            Ok(summary)
+        };
+        let summary = match &args.output {
+            Some(path) => {
+                let mut summary = None;
+                write_atomically(path, |out| {
+                    summary = Some(stream(out).map_err(io::Error::other)?);
+                    Ok(())
+                })?;
+                summary.unwrap_or_default()
+            }
+            None => {
+                let mut out = BufWriter::new(io::stdout().lock());
+                let summary = stream(&mut out)?;
+                out.flush().context("cannot write the report")?;
+                summary
+            }
+        };
+        return Ok(if summary.fails(fail_on) {
+            EXIT_FINDINGS
+        } else {
+            EXIT_CLEAN
+        });
+    }
+    let report = scan.run(on_event);
     progress.finish();
     let report = report?;
     let elapsed = started.elapsed();
@@ -145,6 +188,8 @@ fn check(args: CheckArgs) -> anyhow::Result<u8> {
             }
             Format::Human => printer::human::print(&report, elapsed, out),
             Format::Json => printer::json::print(&report, out),
+            // Handled above, streamed.
+            Format::Jsonl => Ok(()),
             Format::Sarif => printer::sarif::print(&report, action, out),
             Format::Junit => printer::junit::print(&report, fail_on, elapsed, out),
             Format::Github => printer::github::print(&report, out),
