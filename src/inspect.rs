@@ -3,6 +3,7 @@
 use std::io::{Read, Seek};
 use std::path::Path;
 
+use crate::deep::Pcm16;
 use crate::options::CheckOptions;
 use crate::probe;
 use crate::report::{AudioInfo, Finding};
@@ -25,6 +26,11 @@ pub(crate) struct Origin<'a> {
 pub(crate) struct Inspection {
     pub audio: Option<AudioInfo>,
     pub findings: Vec<Finding>,
+    /// Where the samples are, for a sound 16-bit PCM WAV (`--deep` reads them directly).
+    pub pcm16: Option<Pcm16>,
+    /// Whether symphonia may decode the samples (`--deep`): a sound WAV of another codec, or an
+    /// accepted MP3.
+    pub decodable: bool,
 }
 
 /// Checks the content behind `window`.
@@ -36,6 +42,8 @@ pub(crate) fn inspect<R: Read + Seek>(
     let container = identify(window);
     let mut issues: Vec<(Rule, String)> = Vec::new();
     let size = window.size();
+    let mut pcm16 = None;
+    let mut decodable = false;
 
     let audio = match container {
         Container::Wav => {
@@ -44,6 +52,21 @@ pub(crate) fn inspect<R: Read + Seek>(
             if let Some(fmt) = &layout.fmt {
                 issues.extend(wav::check_format(fmt, layout.data.as_ref()));
             }
+            let sound = !issues
+                .iter()
+                .any(|(r, _)| matches!(r, Rule::Malformed | Rule::NoAudio));
+            if let (true, Some(fmt), Some(data)) = (sound, &layout.fmt, &layout.data) {
+                if fmt.effective_tag() == Some(1) && fmt.bits_per_sample == 16 {
+                    pcm16 = Some(Pcm16 {
+                        offset: data.offset,
+                        len: data.len,
+                        channels: fmt.channels,
+                        rate: fmt.sample_rate,
+                    });
+                } else {
+                    decodable = true;
+                }
+            }
             Some(wav::audio_info(
                 layout.fmt.as_ref(),
                 layout.data.as_ref(),
@@ -51,6 +74,7 @@ pub(crate) fn inspect<R: Read + Seek>(
             ))
         }
         Container::Mp3 { id3v2: true } if options.allow_mp3 => {
+            decodable = true;
             Some(other_audio(window, container, origin))
         }
         Container::Mp3 { id3v2: false } if options.allow_mp3 => {
@@ -99,7 +123,12 @@ pub(crate) fn inspect<R: Read + Seek>(
             }
         })
         .collect();
-    Inspection { audio, findings }
+    Inspection {
+        audio,
+        findings,
+        pcm16,
+        decodable,
+    }
 }
 
 /// Names the content, reading past an ID3v2 tag when the head does not reach its end.

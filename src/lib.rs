@@ -21,6 +21,7 @@
 //! The library never prints; the `acs-preflight` binary renders reports.
 
 mod convert;
+mod deep;
 mod display;
 mod error;
 mod fix;

@@ -33,7 +33,7 @@ impl std::str::FromStr for Level {
 }
 
 /// Settings shared by every check of a run.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct CheckOptions {
     /// The action that plays the prompts; it decides which ACS failure is predicted.
@@ -58,6 +58,12 @@ pub struct CheckOptions {
     /// Glob patterns of files and folders to skip inside the folders walked (matched against
     /// the path below the folder given, the whole path, and the file name).
     pub exclude: Vec<String>,
+    /// Read every sample of local files (`--deep`): silence, clipping, DC offset, loudness.
+    pub deep: bool,
+    /// `--deep`: a frame below this level (dBFS) is silent (default -50).
+    pub silence_db: f64,
+    /// `--deep`: leading or trailing silence longer than this is reported (default 2 s).
+    pub max_silence: Duration,
 }
 
 impl Default for CheckOptions {
@@ -73,6 +79,9 @@ impl Default for CheckOptions {
             sas_min_days: 7,
             levels: BTreeMap::new(),
             exclude: Vec::new(),
+            deep: false,
+            silence_db: -50.0,
+            max_silence: Duration::from_secs(2),
         }
     }
 }
@@ -130,6 +139,27 @@ impl CheckOptions {
     pub fn exclude<S: Into<String>>(mut self, patterns: impl IntoIterator<Item = S>) -> Self {
         self.exclude.extend(patterns.into_iter().map(Into::into));
         self
+    }
+
+    /// Reads every sample of local files (`--deep`).
+    pub fn deep(mut self, deep: bool) -> Self {
+        self.deep = deep;
+        self
+    }
+
+    /// Sets the `--deep` silence thresholds: the level below which a frame is silent, and the
+    /// longest silence allowed at either end.
+    pub fn silence(mut self, below_db: f64, longest: Duration) -> Self {
+        self.silence_db = below_db;
+        self.max_silence = longest;
+        self
+    }
+
+    pub(crate) fn thresholds(&self) -> crate::deep::Thresholds {
+        crate::deep::Thresholds {
+            silence_db: self.silence_db,
+            max_silence_ms: self.max_silence.as_millis() as u64,
+        }
     }
 
     /// Sets a rule's level (a severity, or off).

@@ -65,7 +65,7 @@ impl Status {
 }
 
 /// What the header says about the audio, as far as it could be read.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
 pub struct AudioInfo {
     /// The container, e.g. `wav`, `mp3`, `flac`, `html`.
     pub container: String,
@@ -81,6 +81,16 @@ pub struct AudioInfo {
     pub duration_ms: Option<u64>,
     /// The size of the file in bytes; `None` for a URL whose server did not say.
     pub size_bytes: Option<u64>,
+    /// `--deep`: the highest sample level, in dBFS.
+    pub peak_dbfs: Option<f64>,
+    /// `--deep`: the RMS level over all samples, in dBFS.
+    pub rms_dbfs: Option<f64>,
+    /// `--deep`: integrated loudness (ITU-R BS.1770 / EBU R128), in LUFS; `None` for silence.
+    pub loudness_lufs: Option<f64>,
+    /// `--deep`: silence at the start, in milliseconds.
+    pub leading_silence_ms: Option<u64>,
+    /// `--deep`: silence at the end, in milliseconds.
+    pub trailing_silence_ms: Option<u64>,
 }
 
 /// Where an input was written: a config or source file and line (for URLs found by
@@ -117,7 +127,7 @@ pub struct HttpInfo {
 }
 
 /// The result of checking one input.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct CheckResult {
     /// The input as given or found: a path (non-UTF-8 bytes escaped as `\xNN`) or a URL (SAS
     /// signature redacted).
@@ -221,7 +231,7 @@ impl Summary {
 }
 
 /// Everything a run found, in input order.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Report {
     /// The schema version of this document; bumped only on incompatible changes.
     pub version: u32,

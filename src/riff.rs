@@ -57,6 +57,8 @@ impl Fmt {
 /// Where the samples are.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Data {
+    /// Where the samples start in the file.
+    pub offset: u64,
     /// The size the chunk header declares.
     pub declared: u32,
     /// The bytes of samples actually present (the declared size, or what remains of the file
@@ -208,6 +210,7 @@ pub(crate) fn walk<R: Read + Seek>(window: &mut Window<R>) -> Layout {
                         u64::from(size)
                     };
                     layout.data = Some(Data {
+                        offset: body,
                         declared: size,
                         len: data_len,
                     });

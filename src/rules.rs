@@ -281,6 +281,41 @@ rules! {
         "the URL's SAS token has no read permission (sp lacks r)",
         "issue a SAS with read permission (sp=r)",
         "The SAS token's permissions (sp) do not include r (read), so Azure Storage refuses the download (PlayFailed 400, 8536). Issue a SAS with read permission.";
+    /// `--deep`: the prompt is silent.
+    Silent = "silent", Warning, None,
+        "--deep: the peak level is below -60 dBFS: the prompt is silent",
+        "export the prompt again with its audio",
+        "The file is valid, but its loudest sample is below -60 dBFS, so the caller hears nothing. This usually comes from an export of the wrong track or a muted source. Export the prompt again.";
+    /// `--deep`: full-scale runs.
+    Clipped = "clipped", Warning, None,
+        "--deep: runs of 3 or more consecutive samples at full scale (the message says how many and where)",
+        "export the prompt again at a lower level (peaks at -1 dBFS or below)",
+        "Three or more consecutive samples at full scale mean the waveform was cut off: the prompt distorts. Lowering the volume afterwards does not undo it; export again from the source at a lower level, peaking at -1 dBFS or below.";
+    /// `--deep`: long silence at the start.
+    LeadingSilence = "leading-silence", Warning, None,
+        "--deep: more than --max-silence seconds (default 2) below --silence-db (default -50 dBFS) at the start",
+        "trim the silence at the start",
+        "The prompt starts with seconds of silence: callers hear nothing and may hang up or talk over it. Trim it (for example `sox IN OUT silence 1 0.05 -50d`).";
+    /// `--deep`: long silence at the end.
+    TrailingSilence = "trailing-silence", Warning, None,
+        "--deep: more than --max-silence seconds (default 2) below --silence-db (default -50 dBFS) at the end",
+        "trim the silence at the end",
+        "The prompt ends with seconds of silence: the next step of the call waits for nothing. Trim it (for example `sox IN OUT reverse silence 1 0.05 -50d reverse`).";
+    /// `--deep`: DC offset.
+    DcOffset = "dc-offset", Warning, None,
+        "--deep: the mean of the samples is beyond 1% of full scale",
+        "remove the DC offset (a high-pass filter, e.g. `sox IN OUT highpass 10`)",
+        "The waveform sits off centre: the mean sample is more than 1% of full scale. It wastes headroom and clicks at the start and end. Remove it with a gentle high-pass filter.";
+    /// `--deep`: much louder or quieter than the others.
+    LoudnessOutlier = "loudness-outlier", Warning, None,
+        "--deep: integrated loudness (ITU-R BS.1770 / EBU R128) more than 6 LU from the median of the prompts checked",
+        "normalize the prompts to one loudness (e.g. -16 LUFS)",
+        "Callers hear this prompt much louder or quieter than the others in the set: its integrated loudness is more than 6 LU from the median of the prompts checked together. Normalize all prompts to one target loudness.";
+    /// `--deep`: a stream that stops decoding part-way.
+    DecodeError = "decode-error", Warning, None,
+        "--deep: the audio stream fails to decode part-way (the message says where)",
+        "export or download the file again",
+        "The header is fine, but the audio data stops decoding part-way (a damaged or cut MP3 frame, for example): the caller hears the prompt stop early or glitch. Export or download the file again.";
 }
 
 impl Rule {
@@ -347,7 +382,7 @@ mod tests {
             assert!(!id.starts_with('-') && !id.ends_with('-'), "{id}");
             assert_eq!(id.parse::<Rule>(), Ok(rule));
         }
-        assert_eq!(seen.len(), 22);
+        assert_eq!(seen.len(), 29);
         assert_eq!("nope".parse::<Rule>(), Err(UnknownRule("nope".to_owned())));
     }
 

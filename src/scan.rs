@@ -61,8 +61,17 @@ pub fn check_file(path: impl AsRef<Path>, options: &CheckOptions) -> CheckResult
         path: Some(path),
         extension: extension.as_deref(),
     };
-    check_source(input.clone(), &file, meta.len(), origin, options)
-        .unwrap_or_else(|e| unreadable(format!("cannot read it: {}", io_reason(&e))))
+    let mut window = match Window::open(&file, Some(meta.len()), meta.len()) {
+        Ok(w) => w,
+        Err(e) => return unreadable(format!("cannot read it: {}", io_reason(&e))),
+    };
+    let mut inspection = inspect(&mut window, origin, options);
+    drop(window);
+    drop(file);
+    if options.deep {
+        deep_findings(path, &mut inspection, options);
+    }
+    CheckResult::checked(input, inspection.audio, inspection.findings, options)
 }
 
 /// Checks a prompt held in memory; `name` is what reports call it (its extension is used too).
@@ -92,6 +101,24 @@ pub fn check_bytes(name: &str, bytes: &[u8], options: &CheckOptions) -> CheckRes
             options,
         )
     })
+}
+
+/// `--deep`: reads the samples and adds what they show.
+fn deep_findings(path: &Path, inspection: &mut crate::inspect::Inspection, options: &CheckOptions) {
+    let Some(audio) = inspection.audio.as_mut() else {
+        return;
+    };
+    let t = options.thresholds();
+    let issues = match inspection.pcm16 {
+        Some(pcm) => crate::deep::analyze_pcm16(path, pcm, t, audio),
+        None if inspection.decodable => crate::deep::analyze_decoded(path, t, audio),
+        None => return,
+    };
+    inspection.findings.extend(
+        issues
+            .into_iter()
+            .map(|(rule, message)| Finding::new(rule, options.action, message)),
+    );
 }
 
 fn check_source<R: Read + Seek>(
@@ -237,8 +264,13 @@ impl Scan {
     /// when the inputs hold nothing to check, or worker threads or the HTTP client cannot start;
     /// a missing or unreadable input is a finding, not an error.
     pub fn run(self, on_event: impl Fn(ScanEvent<'_>) + Sync) -> Result<Report, ScanError> {
+        let deep = self.options.deep;
+        let options = self.options.clone();
         let mut results = Vec::new();
         self.run_into(on_event, &mut |r| results.push(r))?;
+        if deep {
+            add_loudness_outliers(&mut results, &options);
+        }
         Ok(Report::new(results))
     }
 
@@ -306,6 +338,24 @@ impl Scan {
             return Err(ScanError::NothingFound(paths));
         }
         Ok(summary)
+    }
+}
+
+/// `--deep` over a whole set: prompts far louder or quieter than the median get
+/// `loudness-outlier`.
+fn add_loudness_outliers(results: &mut [CheckResult], options: &CheckOptions) {
+    let loudness: Vec<Option<f64>> = results
+        .iter()
+        .map(|r| r.audio.as_ref().and_then(|a| a.loudness_lufs))
+        .collect();
+    for (i, message) in crate::deep::loudness_outliers(&loudness, 6.0) {
+        let r = &mut results[i];
+        let mut findings = std::mem::take(&mut r.findings);
+        findings.push(Finding::new(Rule::LoudnessOutlier, options.action, message));
+        let mut fresh = CheckResult::checked(r.input.clone(), r.audio.take(), findings, options);
+        fresh.sources = std::mem::take(&mut r.sources);
+        fresh.http = r.http.take();
+        *r = fresh;
     }
 }
 

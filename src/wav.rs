@@ -189,6 +189,7 @@ pub(crate) fn audio_info(
         bits_per_sample: Some(fmt.bits_per_sample),
         duration_ms,
         size_bytes,
+        ..AudioInfo::default()
     }
 }
 
@@ -211,6 +212,7 @@ mod tests {
 
     fn data(len: u64) -> Data {
         Data {
+            offset: 44,
             declared: len as u32,
             len,
         }

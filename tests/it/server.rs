@@ -141,6 +141,21 @@ impl Server {
         *self.state.lock().unwrap().written.get(path).unwrap_or(&0)
     }
 
+    /// Like [`Server::written`], but waits (up to 5 s) for the serving thread to record it: the
+    /// client can finish reading before the server's last write returns.
+    pub fn written_eventually(&self, path: &str) -> usize {
+        let until = Instant::now() + Duration::from_secs(5);
+        loop {
+            if let Some(&n) = self.state.lock().unwrap().written.get(path) {
+                return n;
+            }
+            if Instant::now() > until {
+                return 0;
+            }
+            thread::sleep(Duration::from_millis(10));
+        }
+    }
+
     /// TCP connections accepted, requests or not.
     pub fn connections(&self) -> usize {
         self.connections.load(Ordering::SeqCst)

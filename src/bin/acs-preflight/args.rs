@@ -175,6 +175,19 @@ pub struct CheckArgs {
     #[arg(long, value_name = "DAYS")]
     pub sas_min_days: Option<u32>,
 
+    /// Read every sample of local files: silence, clipping, leading and trailing silence, DC
+    /// offset, loudness outliers, streams that stop decoding.
+    #[arg(long)]
+    pub deep: bool,
+
+    /// With --deep: frames below this level are silent, in dBFS [default: -50].
+    #[arg(long, value_name = "DB", allow_negative_numbers = true, value_parser = parse_silence_db)]
+    pub silence_db: Option<f64>,
+
+    /// With --deep: report more silence than this at the start or end, in seconds [default: 2].
+    #[arg(long, value_name = "SECONDS", value_parser = parse_max_silence)]
+    pub max_silence: Option<f64>,
+
     /// The least severe finding that makes the run exit 1 [default: error].
     #[arg(long, value_enum)]
     pub fail_on: Option<FailOn>,
@@ -196,6 +209,20 @@ pub enum FailOn {
     Error,
     /// Exit 1 when any input has an error or a warning.
     Warning,
+}
+
+fn parse_silence_db(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(v) if (-150.0..0.0).contains(&v) => Ok(v),
+        _ => Err("expected a level in dBFS below 0, e.g. -50".to_owned()),
+    }
+}
+
+fn parse_max_silence(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(v) if (0.0..=3600.0).contains(&v) => Ok(v),
+        _ => Err("expected seconds from 0 to 3600".to_owned()),
+    }
 }
 
 fn parse_timeout(s: &str) -> Result<f64, String> {

@@ -32,6 +32,12 @@ pub struct Config {
     /// Config and source files to find prompt URLs in.
     pub extract_from: Option<Vec<PathBuf>>,
     pub url_pattern: Option<String>,
+    /// Read every sample of local files.
+    pub deep: Option<bool>,
+    /// `--deep`: the silence level in dBFS.
+    pub silence_db: Option<f64>,
+    /// `--deep`: the longest silence at either end, in seconds.
+    pub max_silence: Option<f64>,
     /// `error` (default) or `warning`: the least severe finding that makes the run fail.
     pub fail_on: Option<FailOnName>,
     /// `<rule-id> = "error" | "warning" | "off"`.
@@ -125,6 +131,16 @@ pub fn load(path: &Path) -> anyhow::Result<Loaded> {
     if let Some(t) = config.timeout {
         if !(t > 0.0 && t <= 3600.0) {
             bail!("{shown}: timeout must be above 0 and at most 3600 seconds, not {t}");
+        }
+    }
+    if let Some(db) = config.silence_db {
+        if !(-150.0..0.0).contains(&db) {
+            bail!("{shown}: silence_db must be a level below 0 dBFS, not {db}");
+        }
+    }
+    if let Some(s) = config.max_silence {
+        if !(0.0..=3600.0).contains(&s) {
+            bail!("{shown}: max_silence must be from 0 to 3600 seconds, not {s}");
         }
     }
     if config.jobs == Some(0) || config.host_jobs == Some(0) {

@@ -81,6 +81,12 @@ fn settings(args: &CheckArgs) -> anyhow::Result<Settings> {
         .allow_private(args.allow_private || file.allow_private.unwrap_or(false))
         .retries(args.retries.or(file.retries).unwrap_or(3))
         .sas_min_days(args.sas_min_days.or(file.sas_min_days).unwrap_or(7));
+    options = options
+        .deep(args.deep || file.deep.unwrap_or(false))
+        .silence(
+            args.silence_db.or(file.silence_db).unwrap_or(-50.0),
+            Duration::from_secs_f64(args.max_silence.or(file.max_silence).unwrap_or(2.0)),
+        );
     if let Some(t) = args.timeout.or(file.timeout) {
         options = options.timeout(Duration::from_secs_f64(t));
     }

@@ -50,6 +50,7 @@ pub fn print(report: &Report, elapsed: Duration, out: &mut dyn Write) -> io::Res
             writeln!(out, "  {HELP}help:{HELP:#} {a}")?;
         }
     }
+    deep_table(report, out)?;
     let s = &report.summary;
     let verdict = if s.failed > 0 {
         format!("{ERROR}FAIL{ERROR:#}")
@@ -72,6 +73,49 @@ pub fn print(report: &Report, elapsed: Duration, out: &mut dyn Write) -> io::Res
         plural(s.warnings),
         elapsed.as_secs_f64()
     )
+}
+
+/// `--deep`: a compact table of the measured levels, one row per analysed input.
+fn deep_table(report: &Report, out: &mut dyn Write) -> io::Result<()> {
+    let rows: Vec<_> = report
+        .results
+        .iter()
+        .filter_map(|r| {
+            r.audio
+                .as_ref()
+                .filter(|a| a.peak_dbfs.is_some())
+                .map(|a| (r, a))
+        })
+        .collect();
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let width = rows
+        .iter()
+        .map(|(r, _)| r.input.chars().count())
+        .max()
+        .unwrap_or(5)
+        .max(5);
+    let num = |v: Option<f64>| v.map_or("-".to_owned(), |x| format!("{x:.1}"));
+    let ms = |v: Option<u64>| v.map_or("-".to_owned(), |x| format!("{x}"));
+    writeln!(
+        out,
+        "{:<width$}  {:>9}  {:>8}  {:>6}  {:>8}  {:>9}",
+        "input", "peak dBFS", "RMS dBFS", "LUFS", "lead ms", "trail ms"
+    )?;
+    for (r, a) in rows {
+        writeln!(
+            out,
+            "{:<width$}  {:>9}  {:>8}  {:>6}  {:>8}  {:>9}",
+            r.input,
+            num(a.peak_dbfs),
+            num(a.rms_dbfs),
+            num(a.loudness_lufs),
+            ms(a.leading_silence_ms),
+            ms(a.trailing_silence_ms)
+        )?;
+    }
+    Ok(())
 }
 
 fn plural(n: usize) -> &'static str {

@@ -1,0 +1,515 @@
+//! `--deep`: reading every sample to catch prompts that play but sound wrong: silence, clipping,
+//! long leading or trailing silence, DC offset, loudness far from the rest, streams that stop
+//! decoding.
+//!
+//! Samples are streamed (64 KiB at a time for 16-bit PCM, one packet at a time for anything
+//! symphonia decodes), so memory does not grow with the file's length.
+
+use std::fs::File;
+use std::io::{Read, Seek, SeekFrom};
+use std::path::Path;
+
+use ebur128::{EbuR128, Mode};
+use symphonia::core::codecs::audio::AudioDecoderOptions;
+use symphonia::core::formats::probe::Hint;
+use symphonia::core::formats::{FormatOptions, TrackType};
+use symphonia::core::io::MediaSourceStream;
+use symphonia::core::meta::MetadataOptions;
+
+use crate::report::AudioInfo;
+use crate::rules::Rule;
+
+/// Peak below this is silence.
+const SILENT_DBFS: f64 = -60.0;
+/// A mean beyond this fraction of full scale is a DC offset.
+const DC_LIMIT: f64 = 0.01;
+/// This many consecutive full-scale samples make a clipped run.
+const CLIP_RUN: u32 = 3;
+/// A sample at or beyond this is at full scale (32767 of 32768).
+const FULL_SCALE: f32 = 32767.0 / 32768.0;
+
+/// The thresholds that can be configured.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Thresholds {
+    /// Below this level (dBFS) a frame is silent.
+    pub silence_db: f64,
+    /// Longer silence than this at either end is reported (milliseconds).
+    pub max_silence_ms: u64,
+}
+
+/// Where the 16-bit PCM samples of a WAV are.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Pcm16 {
+    pub offset: u64,
+    pub len: u64,
+    pub channels: u16,
+    pub rate: u32,
+}
+
+/// Running measurements over interleaved samples in [-1, 1].
+struct Analyzer {
+    channels: usize,
+    rate: u32,
+    silence: f32,
+    frames: u64,
+    sum: f64,
+    sum_sq: f64,
+    peak: f32,
+    first_loud: Option<u64>,
+    last_loud: Option<u64>,
+    run: Vec<u32>,
+    clip_runs: u64,
+    first_clip: Option<u64>,
+    loudness: Option<EbuR128>,
+}
+
+impl Analyzer {
+    fn new(channels: usize, rate: u32, t: Thresholds) -> Self {
+        let channels = channels.max(1);
+        Analyzer {
+            channels,
+            rate: rate.max(1),
+            silence: 10f64.powf(t.silence_db / 20.0) as f32,
+            frames: 0,
+            sum: 0.0,
+            sum_sq: 0.0,
+            peak: 0.0,
+            first_loud: None,
+            last_loud: None,
+            run: vec![0; channels],
+            clip_runs: 0,
+            first_clip: None,
+            loudness: EbuR128::new(channels as u32, rate.max(1), Mode::I).ok(),
+        }
+    }
+
+    fn push(&mut self, samples: &[f32]) {
+        for frame in samples.chunks_exact(self.channels) {
+            let mut frame_peak = 0.0f32;
+            for (c, &x) in frame.iter().enumerate() {
+                let a = x.abs();
+                frame_peak = frame_peak.max(a);
+                self.sum += f64::from(x);
+                self.sum_sq += f64::from(x) * f64::from(x);
+                if a >= FULL_SCALE {
+                    self.run[c] += 1;
+                    if self.run[c] == CLIP_RUN {
+                        self.clip_runs += 1;
+                        self.first_clip
+                            .get_or_insert(self.frames + 1 - u64::from(CLIP_RUN));
+                    }
+                } else {
+                    self.run[c] = 0;
+                }
+            }
+            self.peak = self.peak.max(frame_peak);
+            if frame_peak >= self.silence {
+                self.first_loud.get_or_insert(self.frames);
+                self.last_loud = Some(self.frames);
+            }
+            self.frames += 1;
+        }
+        if let Some(l) = &mut self.loudness {
+            let whole = samples.len() - samples.len() % self.channels;
+            if l.add_frames_f32(&samples[..whole]).is_err() {
+                self.loudness = None;
+            }
+        }
+    }
+
+    fn ms(&self, frames: u64) -> u64 {
+        frames * 1000 / u64::from(self.rate)
+    }
+
+    /// The measurements, into `info`, and the findings they lead to.
+    fn finish(self, t: Thresholds, info: &mut AudioInfo) -> Vec<(Rule, String)> {
+        let mut issues = Vec::new();
+        let n = (self.frames * self.channels as u64).max(1) as f64;
+        let db = |x: f64| {
+            if x > 0.0 {
+                20.0 * x.log10()
+            } else {
+                f64::NEG_INFINITY
+            }
+        };
+        let peak_db = db(f64::from(self.peak));
+        let rms_db = db((self.sum_sq / n).sqrt());
+        let finite = |x: f64| x.is_finite().then_some((x * 100.0).round() / 100.0);
+        info.peak_dbfs = Some(finite(peak_db).unwrap_or(-200.0));
+        info.rms_dbfs = Some(finite(rms_db).unwrap_or(-200.0));
+        info.loudness_lufs = self
+            .loudness
+            .as_ref()
+            .and_then(|l| l.loudness_global().ok())
+            .and_then(finite);
+        let leading = self.first_loud.unwrap_or(self.frames);
+        let trailing = self.last_loud.map_or(self.frames, |l| self.frames - 1 - l);
+        info.leading_silence_ms = Some(self.ms(leading));
+        info.trailing_silence_ms = Some(self.ms(trailing));
+
+        if self.frames == 0 {
+            return issues;
+        }
+        if peak_db < SILENT_DBFS {
+            let level = if peak_db.is_finite() {
+                format!("{peak_db:.1} dBFS")
+            } else {
+                "digital silence".to_owned()
+            };
+            issues.push((
+                Rule::Silent,
+                format!("the loudest sample is {level}: the prompt is silent (below {SILENT_DBFS} dBFS)"),
+            ));
+        } else {
+            let secs = |f: u64| f as f64 / f64::from(self.rate);
+            if self.ms(leading) > t.max_silence_ms {
+                issues.push((
+                    Rule::LeadingSilence,
+                    format!(
+                        "{:.2} s below {} dBFS before the prompt starts (more than {:.1} s)",
+                        secs(leading),
+                        t.silence_db,
+                        t.max_silence_ms as f64 / 1000.0
+                    ),
+                ));
+            }
+            if self.ms(trailing) > t.max_silence_ms {
+                issues.push((
+                    Rule::TrailingSilence,
+                    format!(
+                        "{:.2} s below {} dBFS after the prompt ends (more than {:.1} s)",
+                        secs(trailing),
+                        t.silence_db,
+                        t.max_silence_ms as f64 / 1000.0
+                    ),
+                ));
+            }
+        }
+        if self.clip_runs > 0 {
+            let at = self.first_clip.unwrap_or(0) as f64 / f64::from(self.rate);
+            issues.push((
+                Rule::Clipped,
+                format!(
+                    "{} run{} of {CLIP_RUN}+ samples at full scale, the first at {at:.3} s",
+                    self.clip_runs,
+                    if self.clip_runs == 1 { "" } else { "s" }
+                ),
+            ));
+        }
+        let mean = self.sum / n;
+        if mean.abs() > DC_LIMIT {
+            issues.push((
+                Rule::DcOffset,
+                format!(
+                    "the mean sample is {:+.1}% of full scale (DC offset)",
+                    mean * 100.0
+                ),
+            ));
+        }
+        issues
+    }
+}
+
+/// Analyzes the 16-bit PCM samples of a WAV, 64 KiB at a time.
+pub(crate) fn analyze_pcm16(
+    path: &Path,
+    pcm: Pcm16,
+    t: Thresholds,
+    info: &mut AudioInfo,
+) -> Vec<(Rule, String)> {
+    let mut a = Analyzer::new(usize::from(pcm.channels), pcm.rate, t);
+    let mut read = || -> std::io::Result<()> {
+        let mut file = File::open(path)?;
+        file.seek(SeekFrom::Start(pcm.offset))?;
+        let mut reader = file.take(pcm.len);
+        let mut bytes = vec![0u8; 64 * 1024];
+        let mut samples: Vec<f32> = Vec::with_capacity(32 * 1024);
+        let mut carry: Option<u8> = None;
+        loop {
+            let got = reader.read(&mut bytes)?;
+            if got == 0 {
+                break;
+            }
+            samples.clear();
+            let mut chunk: &[u8] = &bytes[..got];
+            if let Some(lo) = carry.take() {
+                samples.push(f32::from(i16::from_le_bytes([lo, chunk[0]])) / 32768.0);
+                chunk = &chunk[1..];
+            }
+            let pairs = chunk.chunks_exact(2);
+            carry = pairs.remainder().first().copied();
+            samples.extend(pairs.map(|p| f32::from(i16::from_le_bytes([p[0], p[1]])) / 32768.0));
+            a.push(&samples);
+        }
+        Ok(())
+    };
+    let mut issues = match read() {
+        Ok(()) => Vec::new(),
+        Err(e) => vec![(Rule::DecodeError, format!("reading the samples stops: {e}"))],
+    };
+    issues.splice(0..0, a.finish(t, info));
+    issues
+}
+
+/// Walks the MPEG Layer III frames of an MP3 by their headers and says where the last one is
+/// cut short, if it is. (symphonia stops quietly at a partial last frame.)
+pub(crate) fn mp3_cut_short(path: &Path) -> Option<String> {
+    const V1: [u32; 15] = [
+        0, 32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320,
+    ];
+    const V2: [u32; 15] = [0, 8, 16, 24, 32, 40, 48, 56, 64, 80, 96, 112, 128, 144, 160];
+    let mut file = File::open(path).ok()?;
+    let len = file.metadata().ok()?.len();
+    let mut head = [0u8; 10];
+    file.read_exact(&mut head).ok()?;
+    let mut offset = crate::sniff::id3v2_len(&head).unwrap_or(0);
+    // Bounded: a frame is at least 24 bytes, and no prompt has more than this many.
+    for _ in 0..2_000_000 {
+        if offset + 4 > len {
+            return None;
+        }
+        let mut h = [0u8; 4];
+        file.seek(SeekFrom::Start(offset)).ok()?;
+        file.read_exact(&mut h).ok()?;
+        if crate::sniff::mpeg_frame_layer(&h) != Some(3) {
+            // A trailing tag or junk: the frames ended before it.
+            return None;
+        }
+        let version = (h[1] >> 3) & 3; // 3 = MPEG-1, 2 = MPEG-2, 0 = MPEG-2.5
+        let bitrate = if version == 3 { V1 } else { V2 }[usize::from(h[2] >> 4)];
+        let rates: [u32; 3] = match version {
+            3 => [44_100, 48_000, 32_000],
+            2 => [22_050, 24_000, 16_000],
+            _ => [11_025, 12_000, 8_000],
+        };
+        let rate = rates[usize::from((h[2] >> 2) & 3).min(2)];
+        if bitrate == 0 {
+            return None; // free format: lengths cannot be computed
+        }
+        let factor = if version == 3 { 144_000 } else { 72_000 };
+        let frame = u64::from(factor * bitrate / rate + u32::from((h[2] >> 1) & 1));
+        if offset + frame > len {
+            return Some(format!(
+                "the last MP3 frame, at byte {offset}, is cut short: {} of its {frame} bytes",
+                len - offset
+            ));
+        }
+        offset += frame;
+    }
+    None
+}
+
+/// Analyzes any file symphonia decodes, one packet at a time.
+pub(crate) fn analyze_decoded(
+    path: &Path,
+    t: Thresholds,
+    info: &mut AudioInfo,
+) -> Vec<(Rule, String)> {
+    let mut analyzer: Option<Analyzer> = None;
+    let mut error: Option<String> = None;
+    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        decode(path, t, &mut analyzer, &mut error);
+    }));
+    if outcome.is_err() {
+        error = Some("the decoder failed".to_owned());
+    }
+    let mut issues = Vec::new();
+    let at = analyzer
+        .as_ref()
+        .map(|a| a.frames as f64 / f64::from(a.rate))
+        .unwrap_or(0.0);
+    if let Some(a) = analyzer {
+        issues = a.finish(t, info);
+    }
+    if let Some(e) = error {
+        issues.push((
+            Rule::DecodeError,
+            format!("decoding stops at {at:.3} s: {e}"),
+        ));
+    } else if info.container == "mp3" {
+        if let Some(cut) = mp3_cut_short(path) {
+            issues.push((
+                Rule::DecodeError,
+                format!("decoding stops at {at:.3} s: {cut}"),
+            ));
+        }
+    }
+    issues
+}
+
+fn decode(path: &Path, t: Thresholds, analyzer: &mut Option<Analyzer>, error: &mut Option<String>) {
+    let file = match File::open(path) {
+        Ok(f) => f,
+        Err(e) => {
+            *error = Some(e.to_string());
+            return;
+        }
+    };
+    let mss = MediaSourceStream::new(Box::new(file), Default::default());
+    let mut hint = Hint::new();
+    if let Some(ext) = path.extension().and_then(|e| e.to_str()) {
+        hint.with_extension(ext);
+    }
+    let mut format = match symphonia::default::get_probe().probe(
+        &hint,
+        mss,
+        FormatOptions::default(),
+        MetadataOptions::default(),
+    ) {
+        Ok(f) => f,
+        Err(e) => {
+            *error = Some(e.to_string());
+            return;
+        }
+    };
+    let Some(track) = format.default_track(TrackType::Audio) else {
+        *error = Some("no audio track".to_owned());
+        return;
+    };
+    let track_id = track.id;
+    let Some(params) = track.codec_params.as_ref().and_then(|p| p.audio()).cloned() else {
+        *error = Some("no audio codec parameters".to_owned());
+        return;
+    };
+    let mut decoder = match symphonia::default::get_codecs()
+        .make_audio_decoder(&params, &AudioDecoderOptions::default())
+    {
+        Ok(d) => d,
+        Err(e) => {
+            *error = Some(e.to_string());
+            return;
+        }
+    };
+    let mut samples: Vec<f32> = Vec::new();
+    loop {
+        let packet = match format.next_packet() {
+            Ok(Some(p)) => p,
+            Ok(None) => break,
+            Err(e) => {
+                *error = Some(e.to_string());
+                break;
+            }
+        };
+        if packet.track_id != track_id {
+            continue;
+        }
+        match decoder.decode(&packet) {
+            Ok(buf) => {
+                let spec = buf.spec();
+                let a = analyzer
+                    .get_or_insert_with(|| Analyzer::new(spec.channels().count(), spec.rate(), t));
+                buf.copy_to_vec_interleaved(&mut samples);
+                a.push(&samples);
+            }
+            Err(e) => {
+                *error = Some(e.to_string());
+                break;
+            }
+        }
+    }
+}
+
+/// Adds `loudness-outlier` findings: integrated loudness more than `limit` LU from the median
+/// of the set. Returns, for each result index that is an outlier, its message.
+pub(crate) fn loudness_outliers(loudness: &[Option<f64>], limit: f64) -> Vec<(usize, String)> {
+    let mut known: Vec<f64> = loudness.iter().flatten().copied().collect();
+    if known.len() < 3 {
+        return Vec::new();
+    }
+    known.sort_by(f64::total_cmp);
+    let mid = known.len() / 2;
+    let median = if known.len() % 2 == 0 {
+        (known[mid - 1] + known[mid]) / 2.0
+    } else {
+        known[mid]
+    };
+    loudness
+        .iter()
+        .enumerate()
+        .filter_map(|(i, l)| {
+            let l = (*l)?;
+            let off = l - median;
+            (off.abs() > limit).then(|| {
+                (
+                    i,
+                    format!(
+                        "{l:.1} LUFS is {:.1} LU {} than the median {median:.1} LUFS of the {} prompts checked",
+                        off.abs(),
+                        if off > 0.0 { "louder" } else { "quieter" },
+                        known.len()
+                    ),
+                )
+            })
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn t() -> Thresholds {
+        Thresholds {
+            silence_db: -50.0,
+            max_silence_ms: 2000,
+        }
+    }
+
+    fn run(samples: &[f32], channels: usize, rate: u32) -> (AudioInfo, Vec<Rule>) {
+        let mut a = Analyzer::new(channels, rate, t());
+        for block in samples.chunks(4096 * channels) {
+            a.push(block);
+        }
+        let mut info = AudioInfo::default();
+        let issues = a.finish(t(), &mut info);
+        (info, issues.into_iter().map(|(r, _)| r).collect())
+    }
+
+    fn sine(secs: f64, amp: f32) -> Vec<f32> {
+        (0..(secs * 16000.0) as usize)
+            .map(|i| amp * (2.0 * std::f32::consts::PI * 440.0 * i as f32 / 16000.0).sin())
+            .collect()
+    }
+
+    #[test]
+    fn a_clean_tone_has_no_findings_and_known_levels() {
+        let (info, rules) = run(&sine(3.0, 0.5), 1, 16000);
+        assert_eq!(rules, vec![]);
+        assert!((info.peak_dbfs.unwrap() + 6.02).abs() < 0.05);
+        assert!((info.rms_dbfs.unwrap() + 9.03).abs() < 0.05);
+        assert_eq!(info.leading_silence_ms, Some(0));
+        // A 440 Hz sine at -9 dB RMS reads about -9.6 LUFS (K-weighting).
+        let lufs = info.loudness_lufs.unwrap();
+        assert!((-11.0..-8.0).contains(&lufs), "{lufs}");
+    }
+
+    #[test]
+    fn each_problem_is_found() {
+        assert_eq!(run(&vec![0.0; 32000], 1, 16000).1, vec![Rule::Silent]);
+        let mut lead = vec![0.0; 64000];
+        lead.extend(sine(1.0, 0.5));
+        let (info, rules) = run(&lead, 1, 16000);
+        assert_eq!(rules, vec![Rule::LeadingSilence]);
+        assert_eq!(info.leading_silence_ms, Some(4000));
+        let mut trail = sine(1.0, 0.5);
+        trail.extend(vec![0.0; 48000]);
+        assert_eq!(run(&trail, 1, 16000).1, vec![Rule::TrailingSilence]);
+        let clipped: Vec<f32> = sine(1.0, 1.5).iter().map(|x| x.clamp(-1.0, 1.0)).collect();
+        assert_eq!(run(&clipped, 1, 16000).1, vec![Rule::Clipped]);
+        let dc: Vec<f32> = sine(1.0, 0.3).iter().map(|x| x + 0.05).collect();
+        assert_eq!(run(&dc, 1, 16000).1, vec![Rule::DcOffset]);
+    }
+
+    #[test]
+    fn outliers_need_a_set() {
+        assert!(loudness_outliers(&[Some(-20.0), Some(-10.0)], 6.0).is_empty());
+        let o = loudness_outliers(&[Some(-20.0), Some(-20.5), Some(-10.0), None], 6.0);
+        assert_eq!(o.len(), 1);
+        assert_eq!(o[0].0, 2);
+        assert!(
+            o[0].1.contains("10.0 LU louder than the median -20.0 LUFS"),
+            "{}",
+            o[0].1
+        );
+    }
+}

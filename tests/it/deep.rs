@@ -1,0 +1,193 @@
+//! `--deep`: generated signals with known answers.
+
+use std::io::Cursor;
+use std::path::Path;
+
+use acs_preflight::{check_file, check_paths, CheckOptions, Rule, Severity, Status};
+
+use crate::signal::sine_wav;
+
+/// 16 kHz mono 16-bit PCM from samples in [-1, 1].
+fn wav_from(samples: &[f64]) -> Vec<u8> {
+    let spec = hound::WavSpec {
+        channels: 1,
+        sample_rate: 16_000,
+        bits_per_sample: 16,
+        sample_format: hound::SampleFormat::Int,
+    };
+    let mut buf = Cursor::new(Vec::new());
+    let mut w = hound::WavWriter::new(&mut buf, spec).unwrap();
+    for &x in samples {
+        w.write_sample((x * 32768.0).round().clamp(-32768.0, 32767.0) as i16)
+            .unwrap();
+    }
+    w.finalize().unwrap();
+    buf.into_inner()
+}
+
+fn tone(secs: f64, amp: f64) -> Vec<f64> {
+    (0..(secs * 16_000.0) as usize)
+        .map(|i| amp * (2.0 * std::f64::consts::PI * 440.0 * i as f64 / 16_000.0).sin())
+        .collect()
+}
+
+fn deep() -> CheckOptions {
+    CheckOptions::default().deep(true)
+}
+
+fn write(dir: &Path, name: &str, bytes: &[u8]) -> std::path::PathBuf {
+    let p = dir.join(name);
+    std::fs::write(&p, bytes).unwrap();
+    p
+}
+
+#[test]
+fn known_signals_get_their_findings() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let clean = write(d, "clean.wav", &wav_from(&tone(3.0, 0.5)));
+    let silent = write(d, "silent.wav", &wav_from(&vec![0.0; 32_000]));
+    let clipped = write(
+        d,
+        "clipped.wav",
+        &wav_from(
+            &tone(2.0, 2.0)
+                .iter()
+                .map(|x| x.clamp(-1.0, 1.0))
+                .collect::<Vec<_>>(),
+        ),
+    );
+    let mut lead = vec![0.0; 64_000];
+    lead.extend(tone(1.0, 0.5));
+    let leading = write(d, "leading.wav", &wav_from(&lead));
+    let mut trail = tone(1.0, 0.5);
+    trail.extend(vec![0.0; 48_000]);
+    let trailing = write(d, "trailing.wav", &wav_from(&trail));
+    let dc = write(
+        d,
+        "dc.wav",
+        &wav_from(&tone(2.0, 0.3).iter().map(|x| x + 0.05).collect::<Vec<_>>()),
+    );
+    let cases = [
+        (&clean, vec![]),
+        (&silent, vec![Rule::Silent]),
+        (&clipped, vec![Rule::Clipped]),
+        (&leading, vec![Rule::LeadingSilence]),
+        (&trailing, vec![Rule::TrailingSilence]),
+        (&dc, vec![Rule::DcOffset]),
+    ];
+    for (path, want) in &cases {
+        let r = check_file(path, &deep());
+        assert_eq!(&r.rules(), want, "{}: {:#?}", path.display(), r.findings);
+        for f in &r.findings {
+            assert_eq!(
+                f.severity,
+                Severity::Warning,
+                "content findings are warnings"
+            );
+            assert_eq!(f.acs, None);
+        }
+    }
+    let r = check_file(&leading, &deep());
+    let a = r.audio.as_ref().unwrap();
+    assert_eq!(a.leading_silence_ms, Some(4000));
+    assert_eq!(a.trailing_silence_ms, Some(0));
+    assert!(r.findings[0]
+        .message
+        .starts_with("4.00 s below -50 dBFS before the prompt starts"));
+    let r = check_file(&clipped, &deep());
+    assert!(
+        r.findings[0]
+            .message
+            .contains("runs of 3+ samples at full scale, the first at 0.00"),
+        "{}",
+        r.findings[0].message
+    );
+    let r = check_file(&clean, &deep());
+    let a = r.audio.as_ref().unwrap();
+    assert!((a.peak_dbfs.unwrap() + 6.02).abs() < 0.05, "{a:?}");
+    assert!((a.rms_dbfs.unwrap() + 9.03).abs() < 0.05, "{a:?}");
+    assert!(a.loudness_lufs.is_some());
+    // Without --deep nothing of this is measured.
+    let r = check_file(&silent, &CheckOptions::default());
+    assert_eq!(r.rules(), vec![]);
+    assert_eq!(r.audio.unwrap().peak_dbfs, None);
+    // Thresholds are configurable: 4 s of leading silence is fine under a 5 s limit.
+    let lenient = deep().silence(-50.0, std::time::Duration::from_secs(5));
+    assert_eq!(check_file(&leading, &lenient).rules(), vec![]);
+}
+
+#[test]
+fn a_tone_10_db_louder_than_the_set_is_an_outlier() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    write(d, "a.wav", &wav_from(&tone(2.0, 0.1)));
+    write(d, "b.wav", &wav_from(&tone(2.0, 0.1)));
+    write(d, "c-loud.wav", &wav_from(&tone(2.0, 0.316)));
+    let report = check_paths(&[d], &deep()).unwrap();
+    let rules: Vec<Vec<Rule>> = report.results.iter().map(|r| r.rules()).collect();
+    assert_eq!(rules, vec![vec![], vec![], vec![Rule::LoudnessOutlier]]);
+    let m = &report.results[2].findings[0].message;
+    assert!(m.contains("LU louder than the median"), "{m}");
+    assert_eq!(report.results[2].status, Status::Warn);
+    // Two prompts 10 dB apart: no median to stand out from.
+    std::fs::remove_file(d.join("b.wav")).unwrap();
+    let report = check_paths(&[d], &deep()).unwrap();
+    assert!(report.results.iter().all(|r| r.findings.is_empty()));
+}
+
+#[test]
+fn a_cut_mp3_frame_is_a_decode_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let mp3 = std::fs::read(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/prompt-mp3-renamed.wav"),
+    )
+    .unwrap();
+    let cut = write(dir.path(), "cut.mp3", &mp3[..mp3.len() - 60]);
+    let whole = write(dir.path(), "whole.mp3", &mp3);
+    let opts = deep().allow_mp3(true);
+    assert_eq!(check_file(&whole, &opts).rules(), vec![]);
+    let r = check_file(&cut, &opts);
+    assert_eq!(r.rules(), vec![Rule::DecodeError]);
+    assert!(
+        r.findings[0].message.contains("is cut short"),
+        "{}",
+        r.findings[0].message
+    );
+    // A frame of garbage in the middle stops the decoder.
+    let mut bad = mp3.clone();
+    for b in &mut bad[400..420] {
+        *b ^= 0xFF;
+    }
+    let bad = write(dir.path(), "bad.mp3", &bad);
+    assert_eq!(check_file(&bad, &opts).rules(), vec![Rule::DecodeError]);
+}
+
+#[test]
+fn deep_reads_other_wav_codecs_and_the_human_report_has_a_table() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "hi-res.wav",
+        &sine_wav(48_000, 2, 24, 1.0, 1000.0, -3.0),
+    );
+    let r = check_paths(&[dir.path()], &deep()).unwrap();
+    let a = r.results[0].audio.as_ref().unwrap();
+    assert!((a.peak_dbfs.unwrap() + 3.0).abs() < 0.05, "{a:?}");
+    let out = assert_cmd::Command::cargo_bin("acs-preflight")
+        .unwrap()
+        .args(["check", "--deep"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    let header = text.lines().find(|l| l.starts_with("input")).unwrap();
+    assert!(
+        header.contains("peak dBFS") && header.contains("LUFS") && header.contains("trail ms"),
+        "{text}"
+    );
+    assert!(
+        text.contains("hi-res.wav") && text.contains("-3.0"),
+        "{text}"
+    );
+}
