@@ -17,6 +17,9 @@
 #[path = "../tests/it/signal.rs"]
 mod signal;
 
+mod common;
+use common::median;
+
 use std::io::Write;
 use std::path::Path;
 use std::process::{Command, Stdio};
@@ -36,11 +39,6 @@ fn sox(args: &[&str]) -> bool {
         .stderr(Stdio::null())
         .status()
         .is_ok_and(|s| s.success())
-}
-
-fn median(mut v: Vec<Duration>) -> Duration {
-    v.sort();
-    v[v.len() / 2]
 }
 
 fn main() {

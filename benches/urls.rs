@@ -21,25 +21,14 @@ use std::sync::Arc;
 use std::thread;
 use std::time::{Duration, Instant};
 
+mod common;
+
 const URLS: usize = 500;
 const DELAY: Duration = Duration::from_millis(50);
 const FILE_LEN: usize = 1 << 20;
 
 fn wav(len: usize) -> Vec<u8> {
-    let data = (len - 44) as u32;
-    let mut h = Vec::with_capacity(len);
-    h.extend_from_slice(b"RIFF");
-    h.extend_from_slice(&(36 + data).to_le_bytes());
-    h.extend_from_slice(b"WAVEfmt ");
-    h.extend_from_slice(&16u32.to_le_bytes());
-    h.extend_from_slice(&1u16.to_le_bytes());
-    h.extend_from_slice(&1u16.to_le_bytes());
-    h.extend_from_slice(&16_000u32.to_le_bytes());
-    h.extend_from_slice(&32_000u32.to_le_bytes());
-    h.extend_from_slice(&2u16.to_le_bytes());
-    h.extend_from_slice(&16u16.to_le_bytes());
-    h.extend_from_slice(b"data");
-    h.extend_from_slice(&data.to_le_bytes());
+    let mut h = common::wav_header((len - 44) as u32);
     h.resize(len, 0);
     h
 }
@@ -204,10 +193,7 @@ fn main() {
             }
         }
     }
-    let median = |mut v: Vec<Duration>| {
-        v.sort();
-        v[v.len() / 2]
-    };
+    let median = common::median;
     let floor = Duration::from_millis(50 * URLS.div_ceil(64) as u64);
     let ours = median(t_ours);
     let mut out = std::io::stdout().lock();

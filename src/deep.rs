@@ -84,6 +84,57 @@ impl Analyzer {
     }
 
     fn push(&mut self, samples: &[f32]) {
+        if self.channels == 1 {
+            self.push_mono(samples);
+        } else {
+            self.push_frames(samples);
+        }
+        if let Some(l) = &mut self.loudness {
+            let whole = samples.len() - samples.len() % self.channels;
+            if l.add_frames_f32(&samples[..whole]).is_err() {
+                self.loudness = None;
+            }
+        }
+    }
+
+    /// Mono, the common case: whole-block passes the compiler can vectorize.
+    fn push_mono(&mut self, samples: &[f32]) {
+        let (mut sum, mut sum_sq, mut peak) = (0.0f32, 0.0f32, 0.0f32);
+        for &x in samples {
+            sum += x;
+            sum_sq += x * x;
+            peak = peak.max(x.abs());
+        }
+        self.sum += f64::from(sum);
+        self.sum_sq += f64::from(sum_sq);
+        self.peak = self.peak.max(peak);
+        let silence = self.silence;
+        if let Some(first) = samples.iter().position(|x| x.abs() >= silence) {
+            self.first_loud.get_or_insert(self.frames + first as u64);
+            if let Some(last) = samples.iter().rposition(|x| x.abs() >= silence) {
+                self.last_loud = Some(self.frames + last as u64);
+            }
+        }
+        if peak >= FULL_SCALE {
+            for (i, &x) in samples.iter().enumerate() {
+                if x.abs() >= FULL_SCALE {
+                    self.run[0] += 1;
+                    if self.run[0] == CLIP_RUN {
+                        self.clip_runs += 1;
+                        self.first_clip
+                            .get_or_insert(self.frames + i as u64 + 1 - u64::from(CLIP_RUN));
+                    }
+                } else {
+                    self.run[0] = 0;
+                }
+            }
+        } else {
+            self.run[0] = 0;
+        }
+        self.frames += samples.len() as u64;
+    }
+
+    fn push_frames(&mut self, samples: &[f32]) {
         for frame in samples.chunks_exact(self.channels) {
             let mut frame_peak = 0.0f32;
             for (c, &x) in frame.iter().enumerate() {
@@ -108,12 +159,6 @@ impl Analyzer {
                 self.last_loud = Some(self.frames);
             }
             self.frames += 1;
-        }
-        if let Some(l) = &mut self.loudness {
-            let whole = samples.len() - samples.len() % self.channels;
-            if l.add_frames_f32(&samples[..whole]).is_err() {
-                self.loudness = None;
-            }
         }
     }
 
