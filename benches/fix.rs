@@ -23,7 +23,7 @@ use common::median;
 use std::io::Write;
 use std::path::Path;
 use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 fn read_i16(path: &Path) -> (u32, u16, Vec<i16>) {
     let mut r = hound::WavReader::open(path).unwrap();
