@@ -161,32 +161,13 @@ impl FixReport {
     }
 }
 
-/// Findings that conversion cures.
-fn convertible(rule: Rule) -> bool {
-    matches!(
-        rule,
-        Rule::NotWav
-            | Rule::NotPcm
-            | Rule::BitDepth
-            | Rule::SampleRate
-            | Rule::Channels
-            | Rule::ExtensibleHeader
-            | Rule::HeaderInconsistent
-    )
-}
-
-/// Containers that are not audio at all.
-const NOT_AUDIO: &[&str] = &[
-    "riff", "id3", "html", "xml", "json", "text", "empty", "unknown",
-];
-
 /// What to do with a checked input: `Ok(true)` convert, `Ok(false)` leave (valid), `Err(reason)`
 /// cannot fix.
 fn plan(result: &CheckResult) -> Result<bool, String> {
     let not_audio = result
         .audio
         .as_ref()
-        .is_some_and(|a| NOT_AUDIO.contains(&a.container.as_str()));
+        .is_some_and(|a| !crate::sniff::is_audio_name(&a.container));
     for f in &result.findings {
         let blocking = matches!(f.rule, Rule::Unreadable | Rule::Malformed | Rule::NoAudio)
             || (f.rule == Rule::NotWav && not_audio);
@@ -194,7 +175,7 @@ fn plan(result: &CheckResult) -> Result<bool, String> {
             return Err(format!("{}: {}", f.rule, f.message));
         }
     }
-    Ok(result.findings.iter().any(|f| convertible(f.rule)))
+    Ok(result.findings.iter().any(|f| f.rule.cured_by_conversion()))
 }
 
 /// The destination of a converted input.

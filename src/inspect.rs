@@ -201,13 +201,7 @@ fn advice(rule: Rule, container: Container, origin: Origin<'_>) -> Option<String
             Container::Empty => "the file is empty: export the prompt again".to_owned(),
             _ => "this does not look like audio: export the prompt again as WAV, 16-bit PCM, mono, 16 kHz".to_owned(),
         }),
-        Rule::NotWav
-        | Rule::NotPcm
-        | Rule::BitDepth
-        | Rule::SampleRate
-        | Rule::Channels
-        | Rule::ExtensibleHeader
-        | Rule::HeaderInconsistent => origin.path.map(fix_command),
+        r if r.cured_by_conversion() => origin.path.map(fix_command),
         Rule::ExtensionMismatch => {
             let path = origin.path?;
             let ext = container.family()?.canonical_extension();

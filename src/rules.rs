@@ -329,6 +329,21 @@ impl Rule {
         self.info().default_severity
     }
 
+    /// Whether converting the file (`acs-preflight fix`) cures findings of this rule: the
+    /// format rules, not damage or content.
+    pub fn cured_by_conversion(self) -> bool {
+        matches!(
+            self,
+            Rule::NotWav
+                | Rule::NotPcm
+                | Rule::BitDepth
+                | Rule::SampleRate
+                | Rule::Channels
+                | Rule::ExtensibleHeader
+                | Rule::HeaderInconsistent
+        )
+    }
+
     /// The failure ACS raises for this rule under `action`, if it is expected to fail.
     pub fn prediction(self, action: Action) -> Option<AcsPrediction> {
         self.info().effect.map(|e| e.prediction(action))

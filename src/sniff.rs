@@ -76,6 +76,16 @@ pub enum OggCodec {
     Other,
 }
 
+/// The short names of contents that are not audio at all.
+const NOT_AUDIO: &[&str] = &[
+    "riff", "id3", "html", "xml", "json", "text", "empty", "unknown",
+];
+
+/// Whether a container's short name (as in [`Container::short_name`]) names audio.
+pub(crate) fn is_audio_name(name: &str) -> bool {
+    !NOT_AUDIO.contains(&name)
+}
+
 /// Extension families, for telling whether a file's name matches its content.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Family {
@@ -128,17 +138,7 @@ impl Container {
 
     /// Whether this is audio that a converter could turn into a valid prompt.
     pub fn is_audio(self) -> bool {
-        !matches!(
-            self,
-            Container::RiffOther(_)
-                | Container::Id3Other
-                | Container::Html
-                | Container::Xml
-                | Container::Json
-                | Container::Text
-                | Container::Empty
-                | Container::Unknown
-        )
+        is_audio_name(self.short_name())
     }
 
     /// The extension family this content belongs to, when it has one.
