@@ -522,6 +522,31 @@ mod tests {
     use super::*;
 
     #[test]
+    fn error_chains_are_redacted() {
+        #[derive(Debug)]
+        struct Outer(std::io::Error);
+        impl std::fmt::Display for Outer {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(
+                    "error sending request for url (https://h.example/a.wav?sp=r&sig=s3cr3t)",
+                )
+            }
+        }
+        impl std::error::Error for Outer {
+            fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+                Some(&self.0)
+            }
+        }
+        let inner =
+            std::io::Error::other("dns error: no such host for https://h.example/?sig=s3cr3t2");
+        let m = chain_message(&Outer(inner));
+        assert!(!m.contains("s3cr3t"), "{m}");
+        assert_eq!(m.matches("sig=REDACTED").count(), 2, "{m}");
+        let io = std::io::Error::other("tls: https://h/x?sig=abc");
+        assert_eq!(last_cause(&io), "tls: https://h/x?sig=REDACTED");
+    }
+
+    #[test]
     fn backoff_doubles_and_caps() {
         assert_eq!(backoff(0), Duration::from_millis(250));
         assert_eq!(backoff(1), Duration::from_millis(500));

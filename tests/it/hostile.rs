@@ -356,3 +356,42 @@ fn secrets_stay_out_of_tls_errors_too() {
     writeln!(out, "{}", serde_json::to_string(&r).unwrap()).unwrap();
     assert!(!String::from_utf8(out).unwrap().contains("s3cr3t"));
 }
+
+#[test]
+fn the_progress_display_never_shows_a_signature() {
+    // `script` gives the command a terminal, so the progress bar is drawn (the scan lasts past
+    // the 300 ms before it appears: the server stays silent until the 1 s timeout).
+    let server = Server::start(vec![("/slow.wav", vec![Reply::Silent { for_ms: 3_000 }])]);
+    let exe = assert_cmd::cargo::cargo_bin("acs-preflight");
+    let url = format!(
+        "{}?sp=r&se=2099-01-01&sig=s3cr3tPROGRESS",
+        server.url("/slow.wav")
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("typescript");
+    let command = format!(
+        "{} check --allow-private --timeout 1 --retries 0 '{url}' fixtures",
+        exe.display()
+    );
+    let status = std::process::Command::new("script")
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args(["-qec", &command])
+        .arg(&log)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .status()
+        .expect("`script` (util-linux) runs the command on a terminal");
+    assert_eq!(status.code(), Some(1));
+    // Leave out script's own header and footer lines, which quote the command line.
+    let screen: String = String::from_utf8_lossy(&std::fs::read(&log).unwrap())
+        .lines()
+        .filter(|l| !l.starts_with("Script started") && !l.starts_with("Script done"))
+        .collect::<Vec<_>>()
+        .join("\n");
+    assert!(
+        screen.contains("checking"),
+        "the progress bar was not drawn:\n{screen}"
+    );
+    assert!(screen.contains("sig=REDACTED"));
+    assert!(!screen.contains("s3cr3t"), "{screen}");
+}
