@@ -275,6 +275,7 @@ fn every_flag_the_readme_names_exists() {
                 "--check",
                 "--locked",
                 "--git",
+                "--fuzz-dir",
                 // lychee's, in the benchmark table.
                 "--max-concurrency",
                 "--host-concurrency",
