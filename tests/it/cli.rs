@@ -612,3 +612,21 @@ fn readme_config_example_is_accepted() {
     );
     assert_eq!(code, 0, "{err}");
 }
+
+#[test]
+fn readme_quick_start_output_is_what_the_tool_prints() {
+    let readme = readme();
+    let start = readme
+        .find("```text\nfixtures/")
+        .expect("the Quick start output block")
+        + "```text\n".len();
+    let end = start + readme[start..].find("```").unwrap();
+    let (code, out, _) = stdout(cmd().args(["check", "fixtures"]));
+    assert_eq!(code, 1);
+    let time = regex::Regex::new(r" in \d+\.\d+s").unwrap();
+    assert_eq!(
+        time.replace_all(&readme[start..end], " in <t>"),
+        time.replace_all(&out, " in <t>"),
+        "the README's Quick start output is stale"
+    );
+}
