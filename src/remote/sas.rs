@@ -12,9 +12,11 @@ use crate::rules::Rule;
 /// What replaces a SAS signature everywhere it would be shown.
 pub const REDACTED: &str = "REDACTED";
 
-/// A `sig=` field and its value: base64 (standard or URL-safe), percent-encoded or not.
+/// A `sig=` field and its whole value: everything up to the next field (`&`), the fragment
+/// (`#`), white space, a quote or an angle bracket. (A closing parenthesis right after a URL in a
+/// message is taken too: losing it is better than showing a byte of a signature.)
 static SIG_IN_TEXT: LazyLock<Option<Regex>> =
-    LazyLock::new(|| Regex::new(r"(?i)((?:^|[?&;])sig=)[A-Za-z0-9%+/=_.~-]*").ok());
+    LazyLock::new(|| Regex::new(r#"(?i)((?:^|[?&;])sig=)[^&#\s"'<>]*"#).ok());
 
 /// `text` with the value of every `sig=` query field replaced by `REDACTED`.
 ///
@@ -153,8 +155,13 @@ mod tests {
         );
         assert_eq!(redact("x?SIG=abc"), "x?SIG=REDACTED");
         assert_eq!(
-            redact("error for url (https://h/a.wav?sig=s3cret): refused; again https://h/b?x=1&sig=s3cret#f"),
-            "error for url (https://h/a.wav?sig=REDACTED): refused; again https://h/b?x=1&sig=REDACTED#f"
+            redact("error for url (https://h/a.wav?sig=s3cret): refused; again https://h/b?x=1&sig=s3c!r3t#f"),
+            "error for url (https://h/a.wav?sig=REDACTED refused; again https://h/b?x=1&sig=REDACTED#f"
+        );
+        // Found by fuzzing: "sig=" inside a host name is not a SAS field.
+        assert_eq!(
+            redact("https://contoso.sig=.core.windows.net/prompts/welcome.wav"),
+            "https://contoso.sig=.core.windows.net/prompts/welcome.wav"
         );
         assert_eq!(
             redact("no signature here: design=1"),
