@@ -97,6 +97,51 @@ impl Analyzer {
         }
     }
 
+    /// Mono 16-bit PCM, the prompt format itself: integer passes the compiler vectorizes, and
+    /// the samples go to the loudness meter as they are.
+    fn push_i16_mono(&mut self, samples: &[i16]) {
+        let (mut sum, mut sum_sq, mut peak) = (0i64, 0i64, 0i32);
+        for &x in samples {
+            let x = i32::from(x);
+            sum += i64::from(x);
+            sum_sq += i64::from(x * x);
+            peak = peak.max(x.abs());
+        }
+        self.sum += sum as f64 / 32768.0;
+        self.sum_sq += sum_sq as f64 / (32768.0 * 32768.0);
+        self.peak = self.peak.max(peak as f32 / 32768.0);
+        let silence = (self.silence * 32768.0).ceil() as i32;
+        let loud = |x: &i16| i32::from(*x).abs() >= silence;
+        if let Some(first) = samples.iter().position(loud) {
+            self.first_loud.get_or_insert(self.frames + first as u64);
+            if let Some(last) = samples.iter().rposition(loud) {
+                self.last_loud = Some(self.frames + last as u64);
+            }
+        }
+        if peak >= 32767 {
+            for (i, &x) in samples.iter().enumerate() {
+                if x == i16::MAX || x == i16::MIN {
+                    self.run[0] += 1;
+                    if self.run[0] == CLIP_RUN {
+                        self.clip_runs += 1;
+                        self.first_clip
+                            .get_or_insert(self.frames + i as u64 + 1 - u64::from(CLIP_RUN));
+                    }
+                } else {
+                    self.run[0] = 0;
+                }
+            }
+        } else {
+            self.run[0] = 0;
+        }
+        self.frames += samples.len() as u64;
+        if let Some(l) = &mut self.loudness {
+            if l.add_frames_i16(samples).is_err() {
+                self.loudness = None;
+            }
+        }
+    }
+
     /// Mono, the common case: whole-block passes the compiler can vectorize.
     fn push_mono(&mut self, samples: &[f32]) {
         let (mut sum, mut sum_sq, mut peak) = (0.0f32, 0.0f32, 0.0f32);
@@ -268,23 +313,30 @@ pub(crate) fn analyze_pcm16(
         file.seek(SeekFrom::Start(pcm.offset))?;
         let mut reader = file.take(pcm.len);
         let mut bytes = vec![0u8; 64 * 1024];
-        let mut samples: Vec<f32> = Vec::with_capacity(32 * 1024);
+        let mut ints: Vec<i16> = Vec::with_capacity(32 * 1024);
+        let mut floats: Vec<f32> = Vec::new();
         let mut carry: Option<u8> = None;
         loop {
             let got = reader.read(&mut bytes)?;
             if got == 0 {
                 break;
             }
-            samples.clear();
+            ints.clear();
             let mut chunk: &[u8] = &bytes[..got];
             if let Some(lo) = carry.take() {
-                samples.push(f32::from(i16::from_le_bytes([lo, chunk[0]])) / 32768.0);
+                ints.push(i16::from_le_bytes([lo, chunk[0]]));
                 chunk = &chunk[1..];
             }
             let pairs = chunk.chunks_exact(2);
             carry = pairs.remainder().first().copied();
-            samples.extend(pairs.map(|p| f32::from(i16::from_le_bytes([p[0], p[1]])) / 32768.0));
-            a.push(&samples);
+            ints.extend(pairs.map(|p| i16::from_le_bytes([p[0], p[1]])));
+            if pcm.channels == 1 {
+                a.push_i16_mono(&ints);
+            } else {
+                floats.clear();
+                floats.extend(ints.iter().map(|&x| f32::from(x) / 32768.0));
+                a.push(&floats);
+            }
         }
         Ok(())
     };
