@@ -267,7 +267,7 @@ impl Scan {
         let deep = self.options.deep;
         let options = self.options.clone();
         let mut results = Vec::new();
-        self.run_into(on_event, &mut |r| results.push(r))?;
+        self.run_with(on_event, &mut |r| results.push(r), false)?;
         if deep {
             add_loudness_outliers(&mut results, &options);
         }
@@ -281,6 +281,18 @@ impl Scan {
         self,
         on_event: impl Fn(ScanEvent<'_>) + Sync,
         sink: &mut dyn FnMut(CheckResult),
+    ) -> Result<Summary, ScanError> {
+        self.run_with(on_event, sink, true)
+    }
+
+    /// Both runs. `stream` hands results on as they are due (memory flat, a wake-up per
+    /// result); otherwise the checks collect their results and hand them on at the end (faster
+    /// when everything is kept anyway).
+    fn run_with(
+        self,
+        on_event: impl Fn(ScanEvent<'_>) + Sync,
+        sink: &mut dyn FnMut(CheckResult),
+        stream: bool,
     ) -> Result<Summary, ScanError> {
         let mut paths: Vec<PathBuf> = Vec::new();
         let mut path_index: Vec<usize> = Vec::new();
@@ -319,7 +331,7 @@ impl Scan {
             sink(r);
         };
         if !paths.is_empty() {
-            check_local(&paths, &self.options, &on_event, &mut |i, r| {
+            check_local(&paths, &self.options, &on_event, stream, &mut |i, r| {
                 while pending_urls
                     .front()
                     .is_some_and(|(u, _)| *u < path_index[i])
@@ -365,6 +377,7 @@ fn check_local(
     paths: &[PathBuf],
     options: &CheckOptions,
     on_event: &(dyn Fn(ScanEvent<'_>) + Sync),
+    stream: bool,
     sink: &mut dyn FnMut(usize, CheckResult),
 ) -> Result<(), ScanError> {
     let exclude =
@@ -396,6 +409,30 @@ fn check_local(
         .map_err(|source| ScanError::ThreadPool { jobs, source })?;
     // Bounded, so a huge tree is not listed far ahead of the checks.
     let (tx, rx) = mpsc::sync_channel::<(usize, usize, Target)>(4096);
+    if !stream {
+        let mut indexed: Vec<(usize, usize, CheckResult)> = std::thread::scope(|s| {
+            s.spawn(move || {
+                let mut seq = 0;
+                walk::walk(paths, exclude, |i, t| {
+                    on_event(ScanEvent::Found);
+                    // The receiver lives until the walk ends; a send cannot fail before.
+                    let _ = tx.send((seq, i, t));
+                    seq += 1;
+                });
+            });
+            pool.install(|| {
+                rx.into_iter()
+                    .par_bridge()
+                    .map(|(seq, i, t)| (seq, i, check(&t)))
+                    .collect()
+            })
+        });
+        indexed.sort_unstable_by_key(|(seq, _, _)| *seq);
+        for (_, i, r) in indexed {
+            sink(i, r);
+        }
+        return Ok(());
+    }
     let (done_tx, done_rx) = mpsc::channel::<(usize, usize, CheckResult)>();
     std::thread::scope(|s| {
         s.spawn(move || {
