@@ -97,6 +97,22 @@ impl Analyzer {
         }
     }
 
+    /// Counts runs of full-scale samples in a mono block (`self.frames` is the block's start).
+    fn track_clips_mono<T>(&mut self, samples: &[T], full: impl Fn(&T) -> bool) {
+        for (i, x) in samples.iter().enumerate() {
+            if full(x) {
+                self.run[0] += 1;
+                if self.run[0] == CLIP_RUN {
+                    self.clip_runs += 1;
+                    self.first_clip
+                        .get_or_insert(self.frames + i as u64 + 1 - u64::from(CLIP_RUN));
+                }
+            } else {
+                self.run[0] = 0;
+            }
+        }
+    }
+
     /// Mono 16-bit PCM, the prompt format itself: integer passes the compiler vectorizes, and
     /// the samples go to the loudness meter as they are.
     fn push_i16_mono(&mut self, samples: &[i16]) {
@@ -119,18 +135,7 @@ impl Analyzer {
             }
         }
         if peak >= 32767 {
-            for (i, &x) in samples.iter().enumerate() {
-                if x == i16::MAX || x == i16::MIN {
-                    self.run[0] += 1;
-                    if self.run[0] == CLIP_RUN {
-                        self.clip_runs += 1;
-                        self.first_clip
-                            .get_or_insert(self.frames + i as u64 + 1 - u64::from(CLIP_RUN));
-                    }
-                } else {
-                    self.run[0] = 0;
-                }
-            }
+            self.track_clips_mono(samples, |&x| x == i16::MAX || x == i16::MIN);
         } else {
             self.run[0] = 0;
         }
@@ -161,18 +166,7 @@ impl Analyzer {
             }
         }
         if peak >= FULL_SCALE {
-            for (i, &x) in samples.iter().enumerate() {
-                if x.abs() >= FULL_SCALE {
-                    self.run[0] += 1;
-                    if self.run[0] == CLIP_RUN {
-                        self.clip_runs += 1;
-                        self.first_clip
-                            .get_or_insert(self.frames + i as u64 + 1 - u64::from(CLIP_RUN));
-                    }
-                } else {
-                    self.run[0] = 0;
-                }
-            }
+            self.track_clips_mono(samples, |x| x.abs() >= FULL_SCALE);
         } else {
             self.run[0] = 0;
         }

@@ -411,15 +411,7 @@ fn check_local(
     let (tx, rx) = mpsc::sync_channel::<(usize, usize, Target)>(4096);
     if !stream {
         let mut indexed: Vec<(usize, usize, CheckResult)> = std::thread::scope(|s| {
-            s.spawn(move || {
-                let mut seq = 0;
-                walk::walk(paths, exclude, |i, t| {
-                    on_event(ScanEvent::Found);
-                    // The receiver lives until the walk ends; a send cannot fail before.
-                    let _ = tx.send((seq, i, t));
-                    seq += 1;
-                });
-            });
+            s.spawn(move || walk_into(paths, exclude, on_event, tx));
             pool.install(|| {
                 rx.into_iter()
                     .par_bridge()
@@ -435,15 +427,7 @@ fn check_local(
     }
     let (done_tx, done_rx) = mpsc::channel::<(usize, usize, CheckResult)>();
     std::thread::scope(|s| {
-        s.spawn(move || {
-            let mut seq = 0;
-            walk::walk(paths, exclude, |i, t| {
-                on_event(ScanEvent::Found);
-                // The receiver lives until the walk ends; a send cannot fail before.
-                let _ = tx.send((seq, i, t));
-                seq += 1;
-            });
-        });
+        s.spawn(move || walk_into(paths, exclude, on_event, tx));
         let pool = &pool;
         s.spawn(move || {
             pool.install(|| {
@@ -466,6 +450,22 @@ fn check_local(
         }
     });
     Ok(())
+}
+
+/// The walk, on its own thread: each target goes to the checks numbered in walk order.
+fn walk_into(
+    paths: &[PathBuf],
+    exclude: &walk::Exclude,
+    on_event: &(dyn Fn(ScanEvent<'_>) + Sync),
+    tx: mpsc::SyncSender<(usize, usize, Target)>,
+) {
+    let mut seq = 0;
+    walk::walk(paths, exclude, |i, t| {
+        on_event(ScanEvent::Found);
+        // The receiver lives until the walk ends; a send cannot fail before.
+        let _ = tx.send((seq, i, t));
+        seq += 1;
+    });
 }
 
 /// Checks files and folders and returns the report.
