@@ -18,6 +18,12 @@
 //! # Ok::<(), acs_preflight::ScanError>(())
 //! ```
 //!
+//! Entry points: [`check_file`], [`check_bytes`] and [`check_paths`] for local prompts;
+//! [`check_url_blocking`] and [`check_url`] for prompt URLs (reachability, SAS tokens, the header
+//! of the first 64 KiB); [`Scan`] for a mix of both with progress events and streaming;
+//! [`CheckOptions::deep`] to read every sample; [`fix_paths`] and [`convert_file`] to turn failing
+//! prompts into valid ones.
+//!
 //! The library never prints; the `acs-preflight` binary renders reports.
 
 mod convert;
