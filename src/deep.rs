@@ -9,13 +9,13 @@ use std::fs::File;
 use std::io::{Read, Seek, SeekFrom};
 use std::path::Path;
 
-use ebur128::{EbuR128, Mode};
 use symphonia::core::codecs::audio::AudioDecoderOptions;
 use symphonia::core::formats::probe::Hint;
 use symphonia::core::formats::{FormatOptions, TrackType};
 use symphonia::core::io::MediaSourceStream;
 use symphonia::core::meta::MetadataOptions;
 
+use crate::loudness::Meter;
 use crate::report::AudioInfo;
 use crate::rules::Rule;
 
@@ -60,7 +60,7 @@ struct Analyzer {
     run: Vec<u32>,
     clip_runs: u64,
     first_clip: Option<u64>,
-    loudness: Option<EbuR128>,
+    loudness: Meter,
 }
 
 impl Analyzer {
@@ -79,7 +79,7 @@ impl Analyzer {
             run: vec![0; channels],
             clip_runs: 0,
             first_clip: None,
-            loudness: EbuR128::new(channels as u32, rate.max(1), Mode::I).ok(),
+            loudness: Meter::new(channels, rate.max(1)),
         }
     }
 
@@ -89,12 +89,8 @@ impl Analyzer {
         } else {
             self.push_frames(samples);
         }
-        if let Some(l) = &mut self.loudness {
-            let whole = samples.len() - samples.len() % self.channels;
-            if l.add_frames_f32(&samples[..whole]).is_err() {
-                self.loudness = None;
-            }
-        }
+        let whole = samples.len() - samples.len() % self.channels;
+        self.loudness.push(&samples[..whole]);
     }
 
     /// Counts runs of full-scale samples in a mono block (`self.frames` is the block's start).
@@ -140,11 +136,7 @@ impl Analyzer {
             self.run[0] = 0;
         }
         self.frames += samples.len() as u64;
-        if let Some(l) = &mut self.loudness {
-            if l.add_frames_i16(samples).is_err() {
-                self.loudness = None;
-            }
-        }
+        self.loudness.push_i16_mono(samples);
     }
 
     /// Mono, the common case: whole-block passes the compiler can vectorize.
@@ -221,11 +213,7 @@ impl Analyzer {
         let finite = |x: f64| x.is_finite().then_some((x * 100.0).round() / 100.0);
         info.peak_dbfs = Some(finite(peak_db).unwrap_or(-200.0));
         info.rms_dbfs = Some(finite(rms_db).unwrap_or(-200.0));
-        info.loudness_lufs = self
-            .loudness
-            .as_ref()
-            .and_then(|l| l.loudness_global().ok())
-            .and_then(finite);
+        info.loudness_lufs = self.loudness.integrated().and_then(finite);
         let leading = self.first_loud.unwrap_or(self.frames);
         let trailing = self.last_loud.map_or(self.frames, |l| self.frames - 1 - l);
         info.leading_silence_ms = Some(self.ms(leading));

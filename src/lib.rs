@@ -32,6 +32,7 @@ mod display;
 mod error;
 mod fix;
 mod inspect;
+mod loudness;
 mod options;
 mod probe;
 pub mod remote;
