@@ -284,16 +284,15 @@ impl Analyzer {
 
 /// Analyzes the 16-bit PCM samples of a WAV, 64 KiB at a time.
 pub(crate) fn analyze_pcm16(
-    path: &Path,
+    mut file: File,
     pcm: Pcm16,
     t: Thresholds,
     info: &mut AudioInfo,
 ) -> Vec<(Rule, String)> {
     let mut a = Analyzer::new(usize::from(pcm.channels), pcm.rate, t);
     let mut read = || -> std::io::Result<()> {
-        let mut file = File::open(path)?;
         file.seek(SeekFrom::Start(pcm.offset))?;
-        let mut reader = file.take(pcm.len);
+        let mut reader = (&mut file).take(pcm.len);
         let mut bytes = vec![0u8; 64 * 1024];
         let mut ints: Vec<i16> = Vec::with_capacity(32 * 1024);
         let mut floats: Vec<f32> = Vec::new();
@@ -332,13 +331,13 @@ pub(crate) fn analyze_pcm16(
 
 /// Walks the MPEG Layer III frames of an MP3 by their headers and says where the last one is
 /// cut short, if it is. (symphonia stops quietly at a partial last frame.)
-pub(crate) fn mp3_cut_short(path: &Path) -> Option<String> {
+pub(crate) fn mp3_cut_short(mut file: &File) -> Option<String> {
     const V1: [u32; 15] = [
         0, 32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320,
     ];
     const V2: [u32; 15] = [0, 8, 16, 24, 32, 40, 48, 56, 64, 80, 96, 112, 128, 144, 160];
-    let mut file = File::open(path).ok()?;
     let len = file.metadata().ok()?.len();
+    file.seek(SeekFrom::Start(0)).ok()?;
     let mut head = [0u8; 10];
     file.read_exact(&mut head).ok()?;
     let mut offset = crate::sniff::id3v2_len(&head).unwrap_or(0);
@@ -378,16 +377,19 @@ pub(crate) fn mp3_cut_short(path: &Path) -> Option<String> {
     None
 }
 
-/// Analyzes any file symphonia decodes, one packet at a time.
+/// Analyzes any file symphonia decodes, one packet at a time (`path` only names its format).
 pub(crate) fn analyze_decoded(
+    file: File,
     path: &Path,
     t: Thresholds,
     info: &mut AudioInfo,
 ) -> Vec<(Rule, String)> {
+    // Kept for the MP3 frame walk after decoding.
+    let again = file.try_clone().ok();
     let mut analyzer: Option<Analyzer> = None;
     let mut error: Option<String> = None;
     let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        decode(path, t, &mut analyzer, &mut error);
+        decode(file, path, t, &mut analyzer, &mut error);
     }));
     if outcome.is_err() {
         error = Some("the decoder failed".to_owned());
@@ -406,7 +408,7 @@ pub(crate) fn analyze_decoded(
             format!("decoding stops at {at:.3} s: {e}"),
         ));
     } else if info.container == "mp3" {
-        if let Some(cut) = mp3_cut_short(path) {
+        if let Some(cut) = again.as_ref().and_then(mp3_cut_short) {
             issues.push((
                 Rule::DecodeError,
                 format!("decoding stops at {at:.3} s: {cut}"),
@@ -416,14 +418,17 @@ pub(crate) fn analyze_decoded(
     issues
 }
 
-fn decode(path: &Path, t: Thresholds, analyzer: &mut Option<Analyzer>, error: &mut Option<String>) {
-    let file = match File::open(path) {
-        Ok(f) => f,
-        Err(e) => {
-            *error = Some(e.to_string());
-            return;
-        }
-    };
+fn decode(
+    mut file: File,
+    path: &Path,
+    t: Thresholds,
+    analyzer: &mut Option<Analyzer>,
+    error: &mut Option<String>,
+) {
+    if let Err(e) = file.seek(SeekFrom::Start(0)) {
+        *error = Some(e.to_string());
+        return;
+    }
     let mss = MediaSourceStream::new(Box::new(file), Default::default());
     let mut hint = Hint::new();
     if let Some(ext) = path.extension().and_then(|e| e.to_str()) {

@@ -67,9 +67,9 @@ pub fn check_file(path: impl AsRef<Path>, options: &CheckOptions) -> CheckResult
     };
     let mut inspection = inspect(&mut window, origin, options);
     drop(window);
-    drop(file);
     if options.deep {
-        deep_findings(path, &mut inspection, options);
+        // The samples are read through the handle already open.
+        deep_findings(path, file, &mut inspection, options);
     }
     CheckResult::checked(input, inspection.audio, inspection.findings, options)
 }
@@ -104,14 +104,19 @@ pub fn check_bytes(name: &str, bytes: &[u8], options: &CheckOptions) -> CheckRes
 }
 
 /// `--deep`: reads the samples and adds what they show.
-fn deep_findings(path: &Path, inspection: &mut crate::inspect::Inspection, options: &CheckOptions) {
+fn deep_findings(
+    path: &Path,
+    file: File,
+    inspection: &mut crate::inspect::Inspection,
+    options: &CheckOptions,
+) {
     let Some(audio) = inspection.audio.as_mut() else {
         return;
     };
     let t = options.thresholds();
     let issues = match inspection.pcm16 {
-        Some(pcm) => crate::deep::analyze_pcm16(path, pcm, t, audio),
-        None if inspection.decodable => crate::deep::analyze_decoded(path, t, audio),
+        Some(pcm) => crate::deep::analyze_pcm16(file, pcm, t, audio),
+        None if inspection.decodable => crate::deep::analyze_decoded(file, path, t, audio),
         None => return,
     };
     inspection.findings.extend(

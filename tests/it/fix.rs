@@ -21,6 +21,14 @@ fn out_dir(dir: &Path) -> FixOptions {
     }
 }
 
+fn in_place(backup: bool) -> FixOptions {
+    FixOptions {
+        mode: FixMode::InPlace { backup },
+        dry_run: false,
+        overwrite: false,
+    }
+}
+
 fn run(inputs: &[&Path], fix: &FixOptions) -> FixReport {
     fix_paths(inputs, &CheckOptions::default(), fix, &|| {}, &|_| {}).unwrap()
 }
@@ -196,14 +204,7 @@ fn in_place_keeps_a_backup_and_replaces_atomically() {
     let p = dir.path().join("loud.wav");
     let original = wav_int(44_100, 2, 16, 4_410);
     std::fs::write(&p, &original).unwrap();
-    let report = run(
-        &[&p],
-        &FixOptions {
-            mode: FixMode::InPlace { backup: true },
-            dry_run: false,
-            overwrite: false,
-        },
-    );
+    let report = run(&[&p], &in_place(true));
     assert_eq!(report.results[0].action, FixAction::Converted);
     assert_eq!(
         std::fs::read(dir.path().join("loud.wav.orig")).unwrap(),
@@ -227,14 +228,7 @@ fn in_place_keeps_a_backup_and_replaces_atomically() {
     // A second backup is never overwritten: with loud.wav.orig present, a failing file there
     // is refused.
     std::fs::write(&p, &original).unwrap();
-    let report = run(
-        &[&p],
-        &FixOptions {
-            mode: FixMode::InPlace { backup: true },
-            dry_run: false,
-            overwrite: false,
-        },
-    );
+    let report = run(&[&p], &in_place(true));
     assert_eq!(report.results[0].action, FixAction::Refused);
     assert_eq!(
         std::fs::read(&p).unwrap(),
@@ -249,14 +243,7 @@ fn in_place_keeps_a_backup_and_replaces_atomically() {
         &mp3,
     )
     .unwrap();
-    let report = run(
-        &[&mp3],
-        &FixOptions {
-            mode: FixMode::InPlace { backup: false },
-            dry_run: false,
-            overwrite: false,
-        },
-    );
+    let report = run(&[&mp3], &in_place(false));
     assert_eq!(
         report.results[0].action,
         FixAction::Converted,
