@@ -198,7 +198,7 @@ impl Analyzer {
     }
 
     /// The measurements, into `info`, and the findings they lead to.
-    fn finish(self, t: Thresholds, info: &mut AudioInfo) -> Vec<(Rule, String)> {
+    fn finish(mut self, t: Thresholds, info: &mut AudioInfo) -> Vec<(Rule, String)> {
         let mut issues = Vec::new();
         let n = (self.frames * self.channels as u64).max(1) as f64;
         let db = |x: f64| {
