@@ -130,6 +130,18 @@ fn a_tone_10_db_louder_than_the_set_is_an_outlier() {
     let m = &report.results[2].findings[0].message;
     assert!(m.contains("LU louder than the median"), "{m}");
     assert_eq!(report.results[2].status, Status::Warn);
+    // The meter itself: 0.316 is 10 dB above 0.1, and a steady tone's loudness follows its level.
+    let lufs = |i: usize| {
+        report.results[i]
+            .audio
+            .as_ref()
+            .unwrap()
+            .loudness_lufs
+            .unwrap()
+    };
+    let apart = lufs(2) - lufs(0);
+    assert!((apart - 9.99).abs() < 0.02, "{apart} LU apart");
+    assert_eq!(lufs(0), lufs(1));
     // Two prompts 10 dB apart: no median to stand out from.
     std::fs::remove_file(d.join("b.wav")).unwrap();
     let report = check_paths(&[d], &deep()).unwrap();
