@@ -92,27 +92,18 @@ const LANE_SUBS: usize = 10;
 /// rate), so a header claiming an absurd rate gets the one-chain filter, which holds none.
 const LANE_MAX_RATE: u32 = 384_000;
 
-/// The coefficients of the two K-weighting sections, for the lane loop.
-#[derive(Debug, Clone, Copy)]
-struct Coefficients {
-    shelf_b: [f64; 3],
-    shelf_a: [f64; 2],
-    high_pass_a: [f64; 2],
-}
-
 /// A running loudness measurement over interleaved samples in [-1, 1].
 #[derive(Debug, Clone)]
 pub(crate) struct Meter {
     channels: usize,
     /// Mono at a sane rate: filtered in lanes through `pending`.
     lanes: bool,
-    /// Filter state per channel (the one-chain path).
+    /// The filter per channel: state for the one-chain path, coefficients for the lanes.
     filters: Vec<[Biquad; 2]>,
-    coefficients: Coefficients,
     /// Frames in 100 ms.
     sub_len: usize,
     /// Frames each segment filters before its own, from silence, to reach the state the
-    /// filter has there (see [`Meter::run_lanes`]).
+    /// filter has there (see [`run_lanes`]).
     warm: usize,
     /// Lanes: the last `warm` samples already measured (silence before the first), then the
     /// samples not yet measured. Empty until samples arrive.
@@ -125,8 +116,6 @@ pub(crate) struct Meter {
     subs_seen: usize,
     /// Mean-square energy of every 400 ms block.
     blocks: Vec<f64>,
-    /// Scratch for the lane loop's sub-block energies.
-    energies: Vec<f64>,
 }
 
 impl Meter {
@@ -142,11 +131,6 @@ impl Meter {
         Meter {
             channels,
             filters: vec![[shelf, high_pass]; channels],
-            coefficients: Coefficients {
-                shelf_b: shelf.b,
-                shelf_a: shelf.a,
-                high_pass_a: high_pass.a,
-            },
             sub_len,
             warm,
             lanes: channels == 1 && rate <= LANE_MAX_RATE,
@@ -156,7 +140,6 @@ impl Meter {
             recent: [0.0; 4],
             subs_seen: 0,
             blocks: Vec::new(),
-            energies: Vec::new(),
         }
     }
 
@@ -211,20 +194,16 @@ impl Meter {
     /// Measures `count` sub-blocks of `pending` from `start` (after its `warm` samples), as
     /// [`LANES`] segments of `per_lane` sub-blocks each.
     fn measure(&mut self, start: usize, per_lane: usize, count: usize) {
-        let mut energies = std::mem::take(&mut self.energies);
-        energies.clear();
-        run_lanes(
+        let energies = run_lanes(
             &self.pending[start..],
-            self.coefficients,
+            &self.filters[0],
             self.warm,
             self.sub_len,
             per_lane,
-            &mut energies,
         );
         for &energy in energies.iter().take(count) {
             self.end_sub_block(energy);
         }
-        self.energies = energies;
     }
 
     /// Measures the whole 100 ms sub-blocks still pending (a last part shorter than 100 ms
@@ -280,7 +259,7 @@ impl Meter {
     }
 }
 
-/// K-weights [`LANES`] consecutive segments of `input` at once and appends the energy of each
+/// K-weights [`LANES`] consecutive segments of `input` at once and returns the energy of each
 /// 100 ms sub-block, in signal order.
 ///
 /// Segment `l` covers `per_lane` sub-blocks from `warm + l * per_lane * sub_len`. Each lane
@@ -289,18 +268,17 @@ impl Meter {
 /// one filter running through the whole signal would have there.
 fn run_lanes(
     input: &[f64],
-    c: Coefficients,
+    [shelf, high_pass]: &[Biquad; 2],
     warm: usize,
     sub_len: usize,
     per_lane: usize,
-    energies: &mut Vec<f64>,
-) {
+) -> Vec<f64> {
     let seg = per_lane * sub_len;
     let len = warm + seg;
     let [l0, l1, l2, l3]: [&[f64]; LANES] = std::array::from_fn(|l| &input[l * seg..l * seg + len]);
-    let [b0, b1, b2] = c.shelf_b;
-    let [a1, a2] = c.shelf_a;
-    let [h1, h2] = c.high_pass_a;
+    let [b0, b1, b2] = shelf.b;
+    let [a1, a2] = shelf.a;
+    let [h1, h2] = high_pass.a;
     // Transposed direct form II: two state values per section and lane.
     let mut s1 = [0.0f64; LANES];
     let mut s2 = [0.0f64; LANES];
@@ -334,7 +312,7 @@ fn run_lanes(
             }
         }
     }
-    energies.extend_from_slice(&out);
+    out
 }
 
 #[cfg(test)]
