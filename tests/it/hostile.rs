@@ -133,6 +133,59 @@ fn thousands_of_mutated_headers_never_panic_and_always_say_why() {
 }
 
 #[test]
+fn deep_reads_mutated_files_without_panic_and_keeps_its_numbers_finite() {
+    // Whole files this time (half a second of samples each), so the mutations land in the
+    // samples as well as the headers, and `--deep` decodes what is left.
+    let seeds = [
+        valid(8_000),
+        wav_int(44_100, 2, 16, 4_000),
+        wav_int(16_000, 1, 24, 4_000),
+        wav_float(16_000, 1, 4_000),
+        to_extensible(&valid(4_000), 1),
+        mp3(true, 20),
+    ];
+    let dir = tempfile::tempdir().unwrap();
+    let mut rng = Rng(0xDEE9);
+    let mut names = Vec::new();
+    for (s, seed) in seeds.iter().enumerate() {
+        for i in 0..250 {
+            let name = format!("s{s}-{i:03}.{}", if s == 5 { "mp3" } else { "wav" });
+            std::fs::write(dir.path().join(&name), mutate(&mut rng, seed.clone())).unwrap();
+            names.push(name);
+        }
+    }
+    let opts = CheckOptions::default().deep(true).allow_mp3(true);
+    let report = check_paths(&[dir.path()], &opts).unwrap();
+    let got: Vec<&str> = report
+        .results
+        .iter()
+        .map(|r| r.input.rsplit('/').next().unwrap())
+        .collect();
+    assert_eq!(got, names);
+    let mut measured = 0;
+    for r in &report.results {
+        assert!(explained(r), "{}: {:#?}", r.input, r.findings);
+        let Some(a) = &r.audio else { continue };
+        if let Some(peak) = a.peak_dbfs {
+            measured += 1;
+            let rms = a.rms_dbfs.unwrap();
+            assert!(
+                peak.is_finite() && rms.is_finite() && rms <= peak + 0.01,
+                "{}: {a:?}",
+                r.input
+            );
+            assert!(
+                a.loudness_lufs.is_none_or(f64::is_finite),
+                "{}: {a:?}",
+                r.input
+            );
+        }
+    }
+    // Most mutated files still decode, so `--deep` really ran on them.
+    assert!(measured > names.len() / 2, "{measured} of {}", names.len());
+}
+
+#[test]
 fn size_fields_never_drive_reads_or_allocation() {
     let v = valid(200);
     for edge in [0u32, 1, 0x7FFF_FFFF, 0xFFFF_FFFF] {
