@@ -176,26 +176,31 @@ impl Meter {
         }
     }
 
-    /// Samples wait in `pending` until four seconds can be filtered at once.
-    fn push_lanes<T>(&mut self, samples: &[T], value: impl Fn(&T) -> f64) {
+    /// Samples wait in `pending` until four seconds can be filtered at once; it never holds
+    /// more than that and the warm-up before it.
+    fn push_lanes<T>(&mut self, mut samples: &[T], value: impl Fn(&T) -> f64) {
+        let full = self.warm + LANES * LANE_SUBS * self.sub_len;
         if self.pending.is_empty() {
+            self.pending.reserve_exact(full);
             self.pending.resize(self.warm, 0.0);
         }
-        self.pending.extend(samples.iter().map(value));
-        let group = LANES * LANE_SUBS * self.sub_len;
-        let mut done = 0;
-        while self.pending.len() - done >= self.warm + group {
-            self.measure(done, LANE_SUBS, LANES * LANE_SUBS);
-            done += group;
+        while !samples.is_empty() {
+            let take = (full - self.pending.len()).min(samples.len());
+            let (now, later) = samples.split_at(take);
+            self.pending.extend(now.iter().map(&value));
+            samples = later;
+            if self.pending.len() == full {
+                self.measure(LANE_SUBS, LANES * LANE_SUBS);
+                self.pending.drain(..full - self.warm);
+            }
         }
-        self.pending.drain(..done);
     }
 
-    /// Measures `count` sub-blocks of `pending` from `start` (after its `warm` samples), as
+    /// Measures the first `count` sub-blocks of `pending` (after its `warm` samples), as
     /// [`LANES`] segments of `per_lane` sub-blocks each.
-    fn measure(&mut self, start: usize, per_lane: usize, count: usize) {
+    fn measure(&mut self, per_lane: usize, count: usize) {
         let energies = run_lanes(
-            &self.pending[start..],
+            &self.pending,
             &self.filters[0],
             self.warm,
             self.sub_len,
@@ -219,7 +224,7 @@ impl Meter {
         let per_lane = count.div_ceil(LANES);
         self.pending
             .resize(self.warm + LANES * per_lane * self.sub_len, 0.0);
-        self.measure(0, per_lane, count);
+        self.measure(per_lane, count);
         self.pending.clear();
     }
 
@@ -410,8 +415,10 @@ mod tests {
             for block in [1, 4_097, samples.len()] {
                 let mut lanes = Meter::new(1, rate);
                 assert!(lanes.lanes);
+                let held = lanes.warm + LANES * LANE_SUBS * lanes.sub_len;
                 for part in samples.chunks(block) {
                     lanes.push(part);
+                    assert!(lanes.pending.len() <= held);
                 }
                 let got = lanes.integrated().unwrap();
                 assert!(
