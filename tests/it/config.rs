@@ -215,3 +215,103 @@ fn explain_prints_the_full_entry() {
         assert!(rule.info().explanation.len() > 80, "{rule}");
     }
 }
+
+/// `(input, action)` of each `fix --format json` result.
+fn fix_actions(json: &str) -> Vec<(String, String)> {
+    let v: Value = serde_json::from_str(json).unwrap();
+    v["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["input"].as_str().unwrap().to_owned(),
+                r["action"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn fix_takes_exclude_levels_and_allow_mp3_from_the_config() {
+    let dir = repo(
+        r#"
+exclude = ["drafts/**"]
+allow_mp3 = true
+jobs = 1
+[rules]
+channels = "off"
+"#,
+    );
+    let root = dir.path();
+    std::fs::write(root.join("prompts/e.mp3"), crate::support::mp3(true, 3)).unwrap();
+    let (code, stdout, stderr) = out(cmd_in(root).args([
+        "fix",
+        "--dry-run",
+        "--out",
+        "fixed",
+        "--format",
+        "json",
+        "prompts",
+    ]));
+    assert_eq!(code, 0, "{stderr}");
+    // The draft is never seen, the stereo prompt is fine by the config, the MP3 allowed.
+    assert_eq!(
+        fix_actions(&stdout),
+        vec![
+            ("prompts/a-ok.wav".to_owned(), "already-valid".to_owned()),
+            ("prompts/b-44k.wav".to_owned(), "would-convert".to_owned()),
+            (
+                "prompts/c-stereo.wav".to_owned(),
+                "already-valid".to_owned()
+            ),
+            ("prompts/e.mp3".to_owned(), "already-valid".to_owned()),
+        ]
+    );
+
+    // Flags win: --exclude replaces the file's globs; --config names another file.
+    std::fs::write(root.join("strict.toml"), "exclude = [\"b-*\"]\n").unwrap();
+    let (code, stdout, stderr) = out(cmd_in(root).args([
+        "fix",
+        "--dry-run",
+        "--out",
+        "fixed",
+        "--format",
+        "json",
+        "--config",
+        "strict.toml",
+        "--exclude",
+        "c-*",
+        "prompts",
+    ]));
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(
+        fix_actions(&stdout),
+        vec![
+            ("prompts/a-ok.wav".to_owned(), "already-valid".to_owned()),
+            ("prompts/b-44k.wav".to_owned(), "would-convert".to_owned()),
+            (
+                "prompts/drafts/d-8bit.wav".to_owned(),
+                "would-convert".to_owned()
+            ),
+            ("prompts/e.mp3".to_owned(), "would-convert".to_owned()),
+        ]
+    );
+    assert!(!root.join("fixed").exists());
+
+    // A bad config stops fix as it stops check.
+    std::fs::write(root.join("bad.toml"), "exclud = []\n").unwrap();
+    let (code, _, stderr) = out(cmd_in(root).args([
+        "fix",
+        "--dry-run",
+        "--config",
+        "bad.toml",
+        "--in-place",
+        "prompts",
+    ]));
+    assert_eq!(code, 2);
+    assert!(
+        stderr.contains("exclud") && stderr.contains("bad.toml"),
+        "{stderr}"
+    );
+}

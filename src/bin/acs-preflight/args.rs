@@ -80,6 +80,11 @@ pub struct FixArgs {
     #[arg(long, value_name = "GLOB")]
     pub exclude: Vec<String>,
 
+    /// Read settings from FILE instead of the acs-preflight.toml found in the working folder or
+    /// its parents (fix takes its exclude, allow_mp3, jobs and [rules]).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
     /// When to use colour in human output (NO_COLOR is honoured under `auto`).
     #[arg(long, value_enum, default_value_t = ColorArg::Auto)]
     pub color: ColorArg,

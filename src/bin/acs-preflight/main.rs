@@ -96,17 +96,7 @@ fn settings(args: &CheckArgs) -> anyhow::Result<Settings> {
     if let Some(j) = args.host_jobs.or(file.host_jobs) {
         options = options.host_jobs(usize::from(j));
     }
-    let exclude = if args.exclude.is_empty() {
-        file.exclude.clone().unwrap_or_default()
-    } else {
-        args.exclude.clone()
-    };
-    options = options.exclude(exclude);
-    if let Some(l) = &loaded {
-        for (&rule, &level) in &l.levels {
-            options = options.level(rule, level);
-        }
-    }
+    options = with_walk_and_levels(options, &args.exclude, loaded.as_ref());
     let fail_on = match (args.fail_on, file.fail_on) {
         (Some(FailOn::Warning), _) | (None, Some(FailOnName::Warning)) => Severity::Warning,
         _ => Severity::Error,
@@ -117,6 +107,26 @@ fn settings(args: &CheckArgs) -> anyhow::Result<Settings> {
         fail_on,
         inputs,
     })
+}
+
+/// The settings `check` and `fix` share beyond their own flags: the `--exclude` globs (or the
+/// file's `exclude`) and the file's `[rules]` levels.
+fn with_walk_and_levels(
+    options: CheckOptions,
+    exclude: &[String],
+    loaded: Option<&Loaded>,
+) -> CheckOptions {
+    let file_exclude = loaded.and_then(|l| l.config.exclude.clone());
+    let exclude = if exclude.is_empty() {
+        file_exclude.unwrap_or_default()
+    } else {
+        exclude.to_vec()
+    };
+    let mut options = options.exclude(exclude);
+    for (&rule, &level) in loaded.iter().flat_map(|l| &l.levels) {
+        options = options.level(rule, level);
+    }
+    options
 }
 
 fn check(args: CheckArgs) -> anyhow::Result<u8> {
@@ -343,12 +353,16 @@ fn fix(args: FixArgs) -> anyhow::Result<u8> {
         ColorArg::Always => anstream::ColorChoice::Always.write_global(),
         ColorArg::Never => anstream::ColorChoice::Never.write_global(),
     }
+    // The config file decides what counts as broken (`allow_mp3`, `[rules]`) and what is
+    // skipped (`exclude`), so `fix` never rewrites a file `check` accepts or never sees.
+    let loaded = config::find(args.config.as_deref())?;
+    let file = loaded.as_ref().map(|l| &l.config);
     let mut check = CheckOptions::default()
-        .allow_mp3(args.allow_mp3)
-        .exclude(args.exclude.clone());
-    if let Some(j) = args.jobs {
+        .allow_mp3(args.allow_mp3 || file.and_then(|f| f.allow_mp3).unwrap_or(false));
+    if let Some(j) = args.jobs.or(file.and_then(|f| f.jobs)) {
         check = check.jobs(usize::from(j));
     }
+    let check = with_walk_and_levels(check, &args.exclude, loaded.as_ref());
     let mode = match &args.out {
         Some(dir) => FixMode::OutDir(dir.clone()),
         None => FixMode::InPlace {
