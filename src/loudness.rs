@@ -108,7 +108,7 @@ pub(crate) struct Meter {
     /// Lanes: the last `warm` samples already measured (silence before the first), then the
     /// samples not yet measured. Empty until samples arrive.
     pending: Vec<f64>,
-    /// K-weighted energy of the current 100 ms so far, and its frames (interleaved path).
+    /// K-weighted energy of the current 100 ms so far, and its frames (the one-chain path).
     sub_sum: f64,
     sub_frames: usize,
     /// The last four 100 ms energies.
@@ -239,7 +239,7 @@ impl Meter {
     }
 
     /// The integrated loudness in LUFS, or `None` when no block passes the gates (silence, or
-    /// less than 400 ms of audio).
+    /// less than 400 ms of audio). This ends the measurement: it comes after the last samples.
     pub(crate) fn integrated(&mut self) -> Option<f64> {
         self.flush();
         let lufs = |energy: f64| -0.691 + 10.0 * energy.log10();
