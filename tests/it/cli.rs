@@ -276,6 +276,8 @@ fn every_flag_the_readme_names_exists() {
                 "--locked",
                 "--git",
                 "--fuzz-dir",
+                // lame's, in the fuzz seeding commands.
+                "--quiet",
                 // lychee's, in the benchmark table.
                 "--max-concurrency",
                 "--host-concurrency",
