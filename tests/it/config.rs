@@ -47,11 +47,14 @@ fn repo(config: &str) -> tempfile::TempDir {
     dir
 }
 
-fn rules_by_input(json: &str) -> Vec<(String, Vec<String>, String)> {
+/// The `results` array of a JSON report.
+fn results(json: &str) -> Vec<Value> {
     let v: Value = serde_json::from_str(json).unwrap();
-    v["results"]
-        .as_array()
-        .unwrap()
+    v["results"].as_array().unwrap().clone()
+}
+
+fn rules_by_input(json: &str) -> Vec<(String, Vec<String>, String)> {
+    results(json)
         .iter()
         .map(|r| {
             (
@@ -216,12 +219,16 @@ fn explain_prints_the_full_entry() {
     }
 }
 
-/// `(input, action)` of each `fix --format json` result.
-fn fix_actions(json: &str) -> Vec<(String, String)> {
-    let v: Value = serde_json::from_str(json).unwrap();
-    v["results"]
-        .as_array()
-        .unwrap()
+/// `fix --dry-run --out fixed --format json EXTRA... prompts` in `root`: `(input, action)` of each
+/// result.
+fn fix_actions(root: &Path, extra: &[&str]) -> Vec<(String, String)> {
+    let mut c = cmd_in(root);
+    c.args(["fix", "--dry-run", "--out", "fixed", "--format", "json"])
+        .args(extra)
+        .arg("prompts");
+    let (code, stdout, stderr) = out(&mut c);
+    assert_eq!(code, 0, "{stderr}");
+    results(&stdout)
         .iter()
         .map(|r| {
             (
@@ -229,6 +236,13 @@ fn fix_actions(json: &str) -> Vec<(String, String)> {
                 r["action"].as_str().unwrap().to_owned(),
             )
         })
+        .collect()
+}
+
+fn pairs(expected: &[(&str, &str)]) -> Vec<(String, String)> {
+    expected
+        .iter()
+        .map(|(a, b)| ((*a).to_owned(), (*b).to_owned()))
         .collect()
 }
 
@@ -245,57 +259,27 @@ channels = "off"
     );
     let root = dir.path();
     std::fs::write(root.join("prompts/e.mp3"), crate::support::mp3(true, 3)).unwrap();
-    let (code, stdout, stderr) = out(cmd_in(root).args([
-        "fix",
-        "--dry-run",
-        "--out",
-        "fixed",
-        "--format",
-        "json",
-        "prompts",
-    ]));
-    assert_eq!(code, 0, "{stderr}");
     // The draft is never seen, the stereo prompt is fine by the config, the MP3 allowed.
     assert_eq!(
-        fix_actions(&stdout),
-        vec![
-            ("prompts/a-ok.wav".to_owned(), "already-valid".to_owned()),
-            ("prompts/b-44k.wav".to_owned(), "would-convert".to_owned()),
-            (
-                "prompts/c-stereo.wav".to_owned(),
-                "already-valid".to_owned()
-            ),
-            ("prompts/e.mp3".to_owned(), "already-valid".to_owned()),
-        ]
+        fix_actions(root, &[]),
+        pairs(&[
+            ("prompts/a-ok.wav", "already-valid"),
+            ("prompts/b-44k.wav", "would-convert"),
+            ("prompts/c-stereo.wav", "already-valid"),
+            ("prompts/e.mp3", "already-valid"),
+        ])
     );
 
     // Flags win: --exclude replaces the file's globs; --config names another file.
     std::fs::write(root.join("strict.toml"), "exclude = [\"b-*\"]\n").unwrap();
-    let (code, stdout, stderr) = out(cmd_in(root).args([
-        "fix",
-        "--dry-run",
-        "--out",
-        "fixed",
-        "--format",
-        "json",
-        "--config",
-        "strict.toml",
-        "--exclude",
-        "c-*",
-        "prompts",
-    ]));
-    assert_eq!(code, 0, "{stderr}");
     assert_eq!(
-        fix_actions(&stdout),
-        vec![
-            ("prompts/a-ok.wav".to_owned(), "already-valid".to_owned()),
-            ("prompts/b-44k.wav".to_owned(), "would-convert".to_owned()),
-            (
-                "prompts/drafts/d-8bit.wav".to_owned(),
-                "would-convert".to_owned()
-            ),
-            ("prompts/e.mp3".to_owned(), "would-convert".to_owned()),
-        ]
+        fix_actions(root, &["--config", "strict.toml", "--exclude", "c-*"]),
+        pairs(&[
+            ("prompts/a-ok.wav", "already-valid"),
+            ("prompts/b-44k.wav", "would-convert"),
+            ("prompts/drafts/d-8bit.wav", "would-convert"),
+            ("prompts/e.mp3", "would-convert"),
+        ])
     );
     assert!(!root.join("fixed").exists());
 
