@@ -16,10 +16,10 @@ mod common;
 
 use std::io::Write;
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::time::Instant;
 
-use common::{max_rss_of, median, rss_child, run_quiet, wav_header};
+use common::{installed, max_rss_of, median, rss_child, run_quiet, wav_header};
 
 /// A prompt of `secs` seconds: 0.3 s of silence, a 440 Hz tone at -12 dBFS, 0.3 s of silence.
 fn prompt(secs: usize) -> Vec<u8> {
@@ -54,11 +54,7 @@ fn main() {
     for i in 0..300 {
         std::fs::write(set.join(format!("prompt-{i:03}.wav")), &ten).unwrap();
     }
-    let has_sox = Command::new("sox")
-        .arg("--version")
-        .stdout(Stdio::null())
-        .status()
-        .is_ok();
+    let has_sox = installed("sox");
     let script = format!(
         "ls '{}'/*.wav | xargs -P 2 -I{{}} sox {{}} -n stats",
         set.display()

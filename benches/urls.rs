@@ -103,18 +103,9 @@ fn connection(stream: TcpStream, body: &[u8], max_sent: &AtomicUsize) {
 
 fn lychee() -> Option<String> {
     let home = std::env::var("HOME").unwrap_or_default();
-    for candidate in ["lychee".to_owned(), format!("{home}/.cargo/bin/lychee")] {
-        let ok = Command::new(&candidate)
-            .arg("--version")
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .status()
-            .is_ok_and(|s| s.success());
-        if ok {
-            return Some(candidate);
-        }
-    }
-    None
+    ["lychee".to_owned(), format!("{home}/.cargo/bin/lychee")]
+        .into_iter()
+        .find(|candidate| common::installed(candidate))
 }
 
 fn main() {

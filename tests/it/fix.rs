@@ -163,16 +163,7 @@ fn valid_and_incurable_inputs_are_left_alone() {
     let actions: Vec<(String, FixAction)> = report
         .results
         .iter()
-        .map(|r| {
-            (
-                Path::new(&r.input)
-                    .file_name()
-                    .unwrap()
-                    .to_string_lossy()
-                    .into_owned(),
-                r.action,
-            )
-        })
+        .map(|r| (file_name(&r.input), r.action))
         .collect();
     assert_eq!(
         actions,

@@ -51,17 +51,7 @@ fn folders_hold_audio_files_only_but_named_files_are_always_checked() {
     fs::write(dir.path().join("notes.txt"), "hello").unwrap();
     fs::write(dir.path().join("prompt.bin"), valid(10)).unwrap();
     let report = check_paths(&[dir.path()], &CheckOptions::default()).unwrap();
-    let names: Vec<String> = report
-        .results
-        .iter()
-        .map(|r| {
-            Path::new(&r.input)
-                .file_name()
-                .unwrap()
-                .to_string_lossy()
-                .into_owned()
-        })
-        .collect();
+    let names: Vec<String> = report.results.iter().map(|r| file_name(&r.input)).collect();
     assert_eq!(names, vec!["B.WAV", "a.wav"]);
 
     let named = dir.path().join("prompt.bin");

@@ -64,6 +64,15 @@ pub fn valid(frames: usize) -> Vec<u8> {
     wav_int(16_000, 1, 16, frames)
 }
 
+/// The file name of a result's input path.
+pub fn file_name(input: &str) -> String {
+    std::path::Path::new(input)
+        .file_name()
+        .unwrap()
+        .to_string_lossy()
+        .into_owned()
+}
+
 /// Offset of the first chunk with this id (the chunk header's start).
 pub fn find_chunk(bytes: &[u8], id: &[u8; 4]) -> usize {
     let mut off = 12;
