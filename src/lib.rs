@@ -32,6 +32,7 @@ mod display;
 mod error;
 mod fix;
 mod inspect;
+pub mod limits;
 mod loudness;
 mod options;
 mod probe;

@@ -59,6 +59,9 @@ pub(crate) async fn check_all(
     options: &CheckOptions,
     on_done: &(dyn Fn(&CheckResult) + Sync),
 ) -> Result<Vec<CheckResult>, HttpSetupError> {
+    // Every setting within its range, whoever built the options.
+    let clamped = options.clamped();
+    let options = &clamped;
     let client = fetch::client(options).map_err(|e| HttpSetupError(redact(&e.to_string())))?;
     let jobs = options.effective_url_jobs();
     let mut hosts: HashMap<String, Arc<Semaphore>> = HashMap::new();

@@ -79,8 +79,12 @@ fn settings(args: &CheckArgs) -> anyhow::Result<Settings> {
         .action(action)
         .allow_mp3(args.allow_mp3 || file.allow_mp3.unwrap_or(false))
         .allow_private(args.allow_private || file.allow_private.unwrap_or(false))
-        .retries(args.retries.or(file.retries).unwrap_or(3))
-        .sas_min_days(args.sas_min_days.or(file.sas_min_days).unwrap_or(7));
+        .retries(args.retries.or(file.retries).map_or(3, |n| n as u32))
+        .sas_min_days(
+            args.sas_min_days
+                .or(file.sas_min_days)
+                .map_or(7, |n| n as u32),
+        );
     options = options
         .deep(args.deep || file.deep.unwrap_or(false))
         .silence(
@@ -91,10 +95,10 @@ fn settings(args: &CheckArgs) -> anyhow::Result<Settings> {
         options = options.timeout(Duration::from_secs_f64(t));
     }
     if let Some(j) = args.jobs.or(file.jobs) {
-        options = options.jobs(usize::from(j));
+        options = options.jobs(j as usize);
     }
     if let Some(j) = args.host_jobs.or(file.host_jobs) {
-        options = options.host_jobs(usize::from(j));
+        options = options.host_jobs(j as usize);
     }
     options = with_walk_and_levels(options, &args.exclude, loaded.as_ref());
     let fail_on = match (args.fail_on, file.fail_on) {
@@ -360,7 +364,7 @@ fn fix(args: FixArgs) -> anyhow::Result<u8> {
     let mut check = CheckOptions::default()
         .allow_mp3(args.allow_mp3 || file.and_then(|f| f.allow_mp3).unwrap_or(false));
     if let Some(j) = args.jobs.or(file.and_then(|f| f.jobs)) {
-        check = check.jobs(usize::from(j));
+        check = check.jobs(j as usize);
     }
     let check = with_walk_and_levels(check, &args.exclude, loaded.as_ref());
     let mode = match &args.out {
