@@ -45,8 +45,14 @@ fn main() -> ExitCode {
         Ok(code) => ExitCode::from(code),
         Err(err) if is_broken_pipe(&err) => ExitCode::from(EXIT_CLEAN),
         Err(err) => {
+            // Errors quote input (config lines, patterns, names): escaped like a report's text,
+            // line by line (a TOML error spans lines).
             let message = remote::sas::redact(&format!("{err:#}"));
-            let _ = writeln!(io::stderr(), "acs-preflight: error: {message}");
+            let message: Vec<_> = message
+                .split('\n')
+                .map(acs_preflight::escape_text)
+                .collect();
+            let _ = writeln!(io::stderr(), "acs-preflight: error: {}", message.join("\n"));
             ExitCode::from(EXIT_ERROR)
         }
     }
