@@ -1,6 +1,6 @@
 //! Every bound the tool keeps, in one place: the allowed range of each numeric setting (the
 //! command-line flags, `acs-preflight.toml` and [`CheckOptions::validate`] all check against
-//! these).
+//! these), and the caps on the text read from URL lists and config files.
 //!
 //! ```
 //! use acs_preflight::limits;
@@ -12,6 +12,9 @@
 //! ```
 //!
 //! [`CheckOptions::validate`]: crate::CheckOptions::validate
+
+use std::io::{self, Read};
+use std::path::Path;
 
 /// The allowed range of one numeric setting.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -221,6 +224,49 @@ pub const ALL: &[Limit] = &[
     MAX_SILENCE,
 ];
 
+/// The most bytes read from one URL list, config file or stdin (16 MiB): a longer one is an
+/// error, and reading stops there.
+pub const MAX_TEXT_BYTES: usize = 16 << 20;
+
+/// The longest URL checked, in bytes (64 KiB; Azure Blob Storage URLs are at most a few KiB). A
+/// longer URL, or a longer line in a URL list, is a `url-invalid` finding and gets no request.
+pub const MAX_URL_BYTES: usize = 64 << 10;
+
+/// Reads at most [`MAX_TEXT_BYTES`] from `reader`; more is an error of kind
+/// [`io::ErrorKind::FileTooLarge`], returned as soon as the cap is passed (`/dev/zero` ends
+/// quickly).
+pub fn read_bounded(reader: impl Read) -> io::Result<Vec<u8>> {
+    let mut bytes = Vec::new();
+    reader
+        .take(MAX_TEXT_BYTES as u64 + 1)
+        .read_to_end(&mut bytes)?;
+    if bytes.len() > MAX_TEXT_BYTES {
+        return Err(io::Error::new(
+            io::ErrorKind::FileTooLarge,
+            format!(
+                "it holds more than {} MiB, the most read from a URL list or config file",
+                MAX_TEXT_BYTES >> 20
+            ),
+        ));
+    }
+    Ok(bytes)
+}
+
+/// Reads a URL list or config text from `reader` (a file or stdin alike): at most
+/// [`MAX_TEXT_BYTES`], bytes that are not UTF-8 replaced by U+FFFD.
+pub fn read_text(reader: impl Read) -> io::Result<String> {
+    let bytes = read_bounded(reader)?;
+    Ok(match String::from_utf8(bytes) {
+        Ok(s) => s,
+        Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
+    })
+}
+
+/// [`read_text`] of the file at `path`.
+pub fn read_text_file(path: &Path) -> io::Result<String> {
+    read_text(std::fs::File::open(path)?)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -259,5 +305,13 @@ mod tests {
         assert!(TIMEOUT.clamp(0.0) > 0.0);
         assert!(SILENCE_DB.clamp(5.0) < 0.0);
         assert_eq!(JOBS.clamp(2.5), 3.0);
+    }
+
+    #[test]
+    fn reading_stops_at_the_cap() {
+        let err = read_bounded(io::repeat(0)).unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::FileTooLarge);
+        let text = read_text(&b"a\xFFb"[..]).unwrap();
+        assert_eq!(text, "a\u{FFFD}b");
     }
 }

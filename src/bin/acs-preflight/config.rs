@@ -119,7 +119,16 @@ fn discover() -> Option<PathBuf> {
 /// Reads and validates one config file.
 pub fn load(path: &Path) -> anyhow::Result<Loaded> {
     let shown = acs_preflight::path_to_string(path);
-    let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {shown}"))?;
+    // Through the library's bounded reader, like URL lists: at most limits::MAX_TEXT_BYTES.
+    let bytes = std::fs::File::open(path)
+        .and_then(limits::read_bounded)
+        .with_context(|| format!("cannot read {shown}"))?;
+    let text = String::from_utf8(bytes).map_err(|e| {
+        anyhow::anyhow!(
+            "{shown}: not UTF-8 (byte {} is not valid); TOML files are UTF-8",
+            e.utf8_error().valid_up_to()
+        )
+    })?;
     let config: Config = toml::from_str(&text).map_err(|e| anyhow::anyhow!("{shown}: {e}"))?;
     let mut levels = BTreeMap::new();
     for (id, level) in config.rules.iter().flatten() {

@@ -5,7 +5,7 @@ mod config;
 mod printer;
 mod progress;
 
-use std::io::{self, BufWriter, Read, Write};
+use std::io::{self, BufWriter, Write};
 use std::path::Path;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
@@ -302,23 +302,14 @@ fn inputs(args: &CheckArgs, loaded: Option<&Loaded>) -> anyhow::Result<Vec<Input
         })
     };
     if let Some(file) = &args.urls_from {
-        let (text, name) = if file.as_os_str() == "-" {
-            let mut text = String::new();
-            io::stdin()
-                .read_to_string(&mut text)
-                .context("cannot read URLs from stdin")?;
-            (text, "<stdin>".to_owned())
+        // Stdin and files go through the same bounded, lossy reader.
+        let list = if file.as_os_str() == "-" {
+            remote::read_url_list(io::stdin().lock(), "<stdin>")
+                .context("cannot read URLs from stdin")?
         } else {
-            let bytes = std::fs::read(file).map_err(|source| remote::ExtractError {
-                path: file.clone(),
-                source,
-            })?;
-            (
-                String::from_utf8_lossy(&bytes).into_owned(),
-                acs_preflight::path_to_string(file),
-            )
+            remote::url_list_file(file)?
         };
-        inputs.extend(as_urls(remote::url_list(&text, &name)));
+        inputs.extend(as_urls(list));
     }
     let config_pattern = loaded.and_then(|l| l.config.url_pattern.clone());
     let pattern = args
