@@ -262,3 +262,29 @@ impl CheckOptions {
         limits::HOST_JOBS.clamp(self.host_jobs.unwrap_or(8) as f64) as usize
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn settings_outside_their_range_are_refused_or_clamped() {
+        let wild = CheckOptions::default()
+            .jobs(65535)
+            .host_jobs(65535)
+            .retries(u32::MAX)
+            .sas_min_days(u32::MAX)
+            .timeout(Duration::from_secs(86_400))
+            .silence(f64::NAN, Duration::from_secs(86_400));
+        assert_eq!(wild.validate().map_err(|e| e.key), Err("jobs"));
+        let c = wild.clamped();
+        assert!(c.validate().is_ok(), "{c:?}");
+        assert_eq!((c.jobs, c.host_jobs), (Some(1024), Some(1024)));
+        assert_eq!((c.retries, c.sas_min_days), (10, 3650));
+        assert_eq!(c.timeout, Duration::from_secs(3600));
+        assert_eq!(c.effective_url_jobs(), 1024);
+        assert!(wild.effective_file_jobs() <= 1024);
+        let t = wild.thresholds();
+        assert!(t.silence_db.is_finite() && t.max_silence_ms == 3_600_000);
+    }
+}
