@@ -372,6 +372,26 @@ mod tests {
     }
 
     #[test]
+    fn decoding_never_panics_on_broken_escapes() {
+        // Escape prefixes cut short, surrogates in any order, multibyte characters next to them.
+        let pieces = [
+            "\\", "u", "d83d", "de00", "00", "26", "&", "#", "x", "amp", ";", "é", "😀", "/", "\"",
+        ];
+        let mut rng = fastrand::Rng::with_seed(11);
+        for _ in 0..20_000 {
+            let line: String = (0..rng.usize(0..12))
+                .map(|_| pieces[rng.usize(0..pieces.len())])
+                .collect();
+            let json = decode_json(&line);
+            let xml = decode_xml(&line);
+            assert!(
+                json.len() <= line.len() + 3 && xml.len() <= line.len() + 3,
+                "{line}"
+            );
+        }
+    }
+
+    #[test]
     fn decoding_keeps_line_numbers() {
         let json = "{\n  \"a\": \"https://x.example/a.wav?sv=1\\u0026se=2020-01-01\\u0026sig=s\",\n  \"b\": \"x\\n https://x.example/b.wav\"\n}";
         let got: Vec<(String, usize)> = extract_urls_as(json, "f", Syntax::Json, None)

@@ -122,12 +122,13 @@ pub struct CheckArgs {
     pub inputs: Vec<OsString>,
 
     /// Read prompt URLs from FILE, one per line (`-` for stdin; blank lines and # comments
-    /// skipped).
+    /// skipped). At most 16 MiB is read; a line over 64 KiB is url-invalid.
     #[arg(long, value_name = "FILE")]
     pub urls_from: Option<PathBuf>,
 
     /// Find prompt URLs in config and source files (JSON, YAML, .env, appsettings, code): http(s)
-    /// URLs whose path ends in an audio extension, or that match --url-pattern.
+    /// URLs whose path ends in an audio extension, or that match --url-pattern. JSON string
+    /// escapes (\u0026) and XML entities (&amp;) are decoded first. At most 16 MiB per file.
     #[arg(long, value_name = "FILE", num_args = 1..)]
     pub extract_from: Vec<PathBuf>,
 
