@@ -1,11 +1,61 @@
-//! Showing paths losslessly and safely: printable text as is; control characters, backslashes and
-//! bytes that are not UTF-8 escaped, so a file name can neither be mistaken for another nor send
-//! escape sequences to a terminal.
+//! Showing input safely: printable text as is; control characters (C0, DEL, C1) and the
+//! invisible bidirectional-text controls escaped, so nothing read from a checked repository or
+//! the network can send escape sequences to a terminal, or reorder what a reader sees. Paths are
+//! escaped losslessly (backslashes and bytes that are not UTF-8 too), so a file name cannot be
+//! mistaken for another.
 
+use std::borrow::Cow;
 use std::path::Path;
 
-/// The path as text: control characters and non-UTF-8 bytes become `\xNN`, a backslash becomes
-/// `\\`, everything else is kept. Distinct paths give distinct strings.
+/// Whether `c` must never reach an output raw: C0 controls (tab and newline included), DEL, C1
+/// controls, and the bidirectional-text controls (U+061C, U+200E, U+200F, U+202A to U+202E,
+/// U+2066 to U+2069) that make text display in another order than it is stored.
+pub fn is_unsafe_char(c: char) -> bool {
+    c.is_control()
+        || matches!(
+            c,
+            '\u{061C}' | '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}'
+        )
+}
+
+/// `text` for a report or a terminal: every [unsafe character](is_unsafe_char) written as
+/// `\xNN` (below U+0100) or `\u{NNNN}`, everything else kept. Backslashes are left alone, so
+/// text already escaped by [`path_to_string`] is not escaped twice. Every printer passes each
+/// piece of input-derived text (names, URLs, messages, advice) through this, once.
+///
+/// ```
+/// use acs_preflight::escape_text;
+///
+/// assert_eq!(escape_text("a\u{1b}]0;title\u{7}b\u{202E}"), "a\\x1B]0;title\\x07b\\u{202E}");
+/// assert_eq!(escape_text("prompts/a\\x1B.wav"), "prompts/a\\x1B.wav");
+/// ```
+pub fn escape_text(text: &str) -> Cow<'_, str> {
+    if !text.chars().any(is_unsafe_char) {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        if is_unsafe_char(c) {
+            push_escaped(&mut out, c);
+        } else {
+            out.push(c);
+        }
+    }
+    Cow::Owned(out)
+}
+
+fn push_escaped(out: &mut String, c: char) {
+    use std::fmt::Write;
+    let _ = if (c as u32) < 0x100 {
+        write!(out, "\\x{:02X}", c as u32)
+    } else {
+        write!(out, "\\u{{{:X}}}", c as u32)
+    };
+}
+
+/// The path as text: [unsafe characters](is_unsafe_char) become `\xNN` or `\u{NNNN}` as in
+/// [`escape_text`], bytes that are not UTF-8 `\xNN`, a backslash `\\`; everything else is kept.
+/// Distinct paths give distinct strings.
 pub fn path_to_string(path: &Path) -> String {
     #[cfg(unix)]
     {
@@ -19,7 +69,7 @@ pub fn path_to_string(path: &Path) -> String {
 }
 
 fn needs_escape(c: char) -> bool {
-    c.is_control() || c == '\\'
+    is_unsafe_char(c) || c == '\\'
 }
 
 fn escape_bytes(bytes: &[u8]) -> String {
@@ -33,10 +83,7 @@ fn escape_bytes(bytes: &[u8]) -> String {
         for c in chunk.valid().chars() {
             match c {
                 '\\' => out.push_str("\\\\"),
-                c if c.is_control() && (c as u32) < 0x100 => {
-                    out.push_str(&format!("\\x{:02X}", c as u32));
-                }
-                c if c.is_control() => out.push_str(&format!("\\u{{{:X}}}", c as u32)),
+                c if is_unsafe_char(c) => push_escaped(&mut out, c),
                 c => out.push(c),
             }
         }
@@ -70,6 +117,19 @@ mod tests {
             path_to_string(Path::new("a\\x41.wav")),
             path_to_string(Path::new("aA.wav"))
         );
+    }
+
+    #[test]
+    fn unsafe_characters_are_escaped_once() {
+        let hostile = "a\u{1b}]0;title\u{7}\u{1b}[2J\u{7f}\u{9b}\u{202E}\u{2066}\tz";
+        assert_eq!(
+            escape_text(hostile),
+            "a\\x1B]0;title\\x07\\x1B[2J\\x7F\\x9B\\u{202E}\\u{2066}\\x09z"
+        );
+        let path = path_to_string(Path::new(hostile));
+        assert!(!path.chars().any(is_unsafe_char), "{path}");
+        assert_eq!(escape_text(&path), path, "paths are not escaped twice");
+        assert!(matches!(escape_text("plain ünïcode"), Cow::Borrowed(_)));
     }
 
     #[cfg(unix)]

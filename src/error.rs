@@ -27,6 +27,9 @@ pub enum ScanError {
         /// Why it is invalid.
         reason: String,
     },
+    /// A setting is outside its range (see [`crate::limits`]).
+    #[error(transparent)]
+    Setting(#[from] crate::limits::LimitError),
     /// The worker threads could not be started.
     #[error("cannot start {jobs} worker threads: {source}")]
     ThreadPool {

@@ -394,10 +394,7 @@ pub fn fix_paths<P: AsRef<Path>>(
     if targets.is_empty() && problems.is_empty() {
         return Err(ScanError::NothingFound(paths));
     }
-    let jobs = check
-        .jobs
-        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from))
-        .max(1);
+    let jobs = check.effective_file_jobs();
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(jobs)
         .build()

@@ -32,6 +32,7 @@ mod display;
 mod error;
 mod fix;
 mod inspect;
+pub mod limits;
 mod loudness;
 mod options;
 mod probe;
@@ -46,7 +47,7 @@ mod walk;
 mod wav;
 
 pub use convert::{convert_file, Conversion, ConvertError};
-pub use display::path_to_string;
+pub use display::{escape_text, is_unsafe_char, path_to_string};
 pub use error::ScanError;
 pub use fix::{
     fix_paths, ConversionInfo, FixAction, FixMode, FixOptions, FixReport, FixResult, FixSummary,

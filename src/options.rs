@@ -3,6 +3,7 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
+use crate::limits::{self, LimitError};
 use crate::report::Finding;
 use crate::rules::{Action, Rule, Severity};
 
@@ -33,6 +34,11 @@ impl std::str::FromStr for Level {
 }
 
 /// Settings shared by every check of a run.
+///
+/// Each numeric setting has an allowed range in [`crate::limits`]. [`Scan`](crate::Scan) refuses
+/// options outside them ([`CheckOptions::validate`]); the entry points that cannot fail
+/// ([`crate::check_url`], [`crate::check_file`], [`crate::fix_paths`]) move each value into its
+/// range instead, so no caller can ask for 65,535 threads or endless retries.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct CheckOptions {
@@ -156,9 +162,10 @@ impl CheckOptions {
     }
 
     pub(crate) fn thresholds(&self) -> crate::deep::Thresholds {
+        let max_silence = limits::MAX_SILENCE.clamp(self.max_silence.as_secs_f64());
         crate::deep::Thresholds {
-            silence_db: self.silence_db,
-            max_silence_ms: self.max_silence.as_millis() as u64,
+            silence_db: limits::SILENCE_DB.clamp(self.silence_db),
+            max_silence_ms: (max_silence * 1000.0).round() as u64,
         }
     }
 
@@ -192,13 +199,92 @@ impl CheckOptions {
             .collect()
     }
 
+    /// Checks every numeric setting against its range in [`crate::limits`]; the error names
+    /// the first one outside it and the range.
+    ///
+    /// ```
+    /// use acs_preflight::CheckOptions;
+    ///
+    /// assert!(CheckOptions::default().validate().is_ok());
+    /// let err = CheckOptions::default().jobs(65535).validate().unwrap_err();
+    /// assert_eq!(err.key, "jobs");
+    /// ```
+    pub fn validate(&self) -> Result<(), LimitError> {
+        if let Some(j) = self.jobs {
+            limits::JOBS.check(j as f64)?;
+        }
+        if let Some(j) = self.host_jobs {
+            limits::HOST_JOBS.check(j as f64)?;
+        }
+        limits::TIMEOUT.check(self.timeout.as_secs_f64())?;
+        limits::RETRIES.check(f64::from(self.retries))?;
+        limits::SAS_MIN_DAYS.check(f64::from(self.sas_min_days))?;
+        limits::SILENCE_DB.check(self.silence_db)?;
+        limits::MAX_SILENCE.check(self.max_silence.as_secs_f64())?;
+        Ok(())
+    }
+
+    /// The options with every numeric setting moved into its range (see [`Limit::clamp`]).
+    ///
+    /// [`Limit::clamp`]: crate::limits::Limit::clamp
+    pub(crate) fn clamped(&self) -> CheckOptions {
+        let count = |limit: &limits::Limit, v: usize| limit.clamp(v as f64) as usize;
+        let secs = |limit: &limits::Limit, d: Duration| {
+            Duration::from_secs_f64(limit.clamp(d.as_secs_f64()))
+        };
+        CheckOptions {
+            jobs: self.jobs.map(|j| count(&limits::JOBS, j)),
+            host_jobs: self.host_jobs.map(|j| count(&limits::HOST_JOBS, j)),
+            timeout: secs(&limits::TIMEOUT, self.timeout),
+            retries: limits::RETRIES.clamp(f64::from(self.retries)) as u32,
+            sas_min_days: limits::SAS_MIN_DAYS.clamp(f64::from(self.sas_min_days)) as u32,
+            silence_db: limits::SILENCE_DB.clamp(self.silence_db),
+            max_silence: secs(&limits::MAX_SILENCE, self.max_silence),
+            ..self.clone()
+        }
+    }
+
+    /// Worker threads for files: `jobs`, or one per core, within [`limits::JOBS`].
+    pub(crate) fn effective_file_jobs(&self) -> usize {
+        let jobs = self
+            .jobs
+            .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from));
+        limits::JOBS.clamp(jobs as f64) as usize
+    }
+
     /// Requests in flight for URLs.
     pub(crate) fn effective_url_jobs(&self) -> usize {
-        self.jobs.unwrap_or(16).max(1)
+        limits::JOBS.clamp(self.jobs.unwrap_or(16) as f64) as usize
     }
 
     /// Requests in flight to one host.
     pub(crate) fn effective_host_jobs(&self) -> usize {
-        self.host_jobs.unwrap_or(8).max(1)
+        limits::HOST_JOBS.clamp(self.host_jobs.unwrap_or(8) as f64) as usize
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn settings_outside_their_range_are_refused_or_clamped() {
+        let wild = CheckOptions::default()
+            .jobs(65535)
+            .host_jobs(65535)
+            .retries(u32::MAX)
+            .sas_min_days(u32::MAX)
+            .timeout(Duration::from_secs(86_400))
+            .silence(f64::NAN, Duration::from_secs(86_400));
+        assert_eq!(wild.validate().map_err(|e| e.key), Err("jobs"));
+        let c = wild.clamped();
+        assert!(c.validate().is_ok(), "{c:?}");
+        assert_eq!((c.jobs, c.host_jobs), (Some(1024), Some(1024)));
+        assert_eq!((c.retries, c.sas_min_days), (10, 3650));
+        assert_eq!(c.timeout, Duration::from_secs(3600));
+        assert_eq!(c.effective_url_jobs(), 1024);
+        assert!(wild.effective_file_jobs() <= 1024);
+        let t = wild.thresholds();
+        assert!(t.silence_db.is_finite() && t.max_silence_ms == 3_600_000);
     }
 }

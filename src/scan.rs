@@ -226,7 +226,8 @@ pub struct Scan {
 }
 
 impl Scan {
-    /// A scan of files and folders; fails only when there are none.
+    /// A scan of files and folders; fails when there are none, or when a setting is outside its
+    /// range ([`CheckOptions::validate`]).
     pub fn new<P: AsRef<Path>>(inputs: &[P], options: CheckOptions) -> Result<Scan, ScanError> {
         let inputs = inputs
             .iter()
@@ -235,12 +236,14 @@ impl Scan {
         Scan::from_inputs(inputs, options)
     }
 
-    /// A scan of files, folders and URLs; fails only when there are none. A URL given more than
-    /// once is checked once, and its result lists every place it came from.
+    /// A scan of files, folders and URLs; fails when there are none, or when a setting is outside
+    /// its range ([`CheckOptions::validate`]). A URL given more than once is checked once, and its
+    /// result lists every place it came from.
     pub fn from_inputs(inputs: Vec<Input>, options: CheckOptions) -> Result<Scan, ScanError> {
         if inputs.is_empty() {
             return Err(ScanError::NoInputs);
         }
+        options.validate()?;
         let mut merged: Vec<Input> = Vec::with_capacity(inputs.len());
         let mut url_at: HashMap<String, usize> = HashMap::new();
         for input in inputs {
@@ -396,10 +399,7 @@ fn check_local(
         on_event(ScanEvent::Checked(&r));
         r
     };
-    let jobs = options
-        .jobs
-        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from))
-        .max(1);
+    let jobs = options.effective_file_jobs();
     if jobs == 1 {
         walk::walk(paths, exclude, |i, t| {
             on_event(ScanEvent::Found);

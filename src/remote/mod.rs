@@ -18,9 +18,13 @@ use futures_util::stream::{self, StreamExt};
 use reqwest::{Client, Url};
 use tokio::sync::Semaphore;
 
-pub use extract::{extract_from_file, extract_urls, url_list, ExtractError, Extracted};
+pub use extract::{
+    extract_from_file, extract_urls, extract_urls_as, read_url_list, url_list, url_list_file,
+    ExtractError, Extracted, Syntax,
+};
 
 use crate::inspect::{inspect, Origin};
+use crate::limits;
 use crate::options::CheckOptions;
 use crate::report::{CheckResult, Finding, Source};
 use crate::rules::Rule;
@@ -59,6 +63,9 @@ pub(crate) async fn check_all(
     options: &CheckOptions,
     on_done: &(dyn Fn(&CheckResult) + Sync),
 ) -> Result<Vec<CheckResult>, HttpSetupError> {
+    // Every setting within its range, whoever built the options.
+    let clamped = options.clamped();
+    let options = &clamped;
     let client = fetch::client(options).map_err(|e| HttpSetupError(redact(&e.to_string())))?;
     let jobs = options.effective_url_jobs();
     let mut hosts: HashMap<String, Arc<Semaphore>> = HashMap::new();
@@ -144,7 +151,7 @@ pub(crate) fn runtime() -> Result<tokio::runtime::Runtime, HttpSetupError> {
 
 fn unreachable_result(input: &UrlInput, options: &CheckOptions, why: String) -> CheckResult {
     let mut r = CheckResult::checked(
-        redact(&input.url),
+        shown(&input.url),
         None,
         vec![Finding::new(
             Rule::UrlUnreachable,
@@ -164,8 +171,18 @@ fn url_extension(url: &Url) -> Option<String> {
     Some(ext.to_ascii_lowercase())
 }
 
+/// A URL as reports show it: redacted, and cut after 100 characters when it is longer than
+/// [`limits::MAX_URL_BYTES`] (such a URL is never checked).
+fn shown(url: &str) -> String {
+    if url.len() <= limits::MAX_URL_BYTES {
+        return redact(url);
+    }
+    let cut = url.char_indices().nth(100).map_or(url, |(i, _)| &url[..i]);
+    redact(&format!("{cut}…"))
+}
+
 async fn check_with(client: &Client, input: &UrlInput, options: &CheckOptions) -> CheckResult {
-    let display = redact(&input.url);
+    let display = shown(&input.url);
     let mut issues: Vec<(Rule, String)> = Vec::new();
     let finish = |issues: Vec<(Rule, String)>, extra: Vec<Finding>, audio, http| {
         let mut findings: Vec<Finding> = issues
@@ -179,6 +196,17 @@ async fn check_with(client: &Client, input: &UrlInput, options: &CheckOptions) -
         r
     };
 
+    if input.url.len() > limits::MAX_URL_BYTES {
+        issues.push((
+            Rule::UrlInvalid,
+            format!(
+                "the URL (or the line it was read from) is {} bytes long, over the {} KiB a URL may have; no request was sent",
+                input.url.len(),
+                limits::MAX_URL_BYTES >> 10
+            ),
+        ));
+        return finish(issues, Vec::new(), None, None);
+    }
     let url = match Url::parse(input.url.trim()) {
         Ok(u) => u,
         Err(e) => {

@@ -186,7 +186,11 @@ fn unknown_keys_rule_ids_and_levels_are_errors_naming_the_file() {
             "`ignore` is not a level",
         ),
         ("fail_on = \"info\"\n", "acs-preflight.toml", "fail_on"),
-        ("jobs = 0\n", "acs-preflight.toml", "at least 1"),
+        (
+            "jobs = 0\n",
+            "acs-preflight.toml",
+            "must be an integer from 1 to 1024",
+        ),
         ("timeout = \"soon\"\n", "acs-preflight.toml", "timeout"),
     ];
     for (config, file, want) in cases {

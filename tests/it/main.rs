@@ -9,6 +9,7 @@ mod fix;
 mod fixtures;
 mod formats;
 mod hostile;
+mod hygiene;
 mod rules;
 mod scan;
 mod server;

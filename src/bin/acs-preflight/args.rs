@@ -3,6 +3,7 @@
 use std::ffi::OsString;
 use std::path::PathBuf;
 
+use acs_preflight::limits;
 use clap::{Parser, Subcommand, ValueEnum};
 
 /// Catch broken audio prompts before Azure Communication Services plays them.
@@ -73,8 +74,8 @@ pub struct FixArgs {
     pub allow_mp3: bool,
 
     /// Files converted in parallel [default: one per CPU].
-    #[arg(short, long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=1024))]
-    pub jobs: Option<u16>,
+    #[arg(short, long, value_name = "N", value_parser = |s: &str| limits::JOBS.parse(s))]
+    pub jobs: Option<f64>,
 
     /// Skip files and folders matching this glob inside the folders walked (repeatable).
     #[arg(long, value_name = "GLOB")]
@@ -110,7 +111,8 @@ pub struct ExplainArgs {
 /// Arguments of `check`.
 ///
 /// Options without a value here take it from `acs-preflight.toml` when it sets one, else from
-/// the default shown.
+/// the default shown. Numeric options are checked against `acs_preflight::limits`, as the
+/// config file's values are.
 #[derive(Debug, clap::Args)]
 pub struct CheckArgs {
     /// Files, folders and URLs to check. Folders are searched recursively for audio files
@@ -120,12 +122,13 @@ pub struct CheckArgs {
     pub inputs: Vec<OsString>,
 
     /// Read prompt URLs from FILE, one per line (`-` for stdin; blank lines and # comments
-    /// skipped).
+    /// skipped). At most 16 MiB is read; a line over 64 KiB is url-invalid.
     #[arg(long, value_name = "FILE")]
     pub urls_from: Option<PathBuf>,
 
     /// Find prompt URLs in config and source files (JSON, YAML, .env, appsettings, code): http(s)
-    /// URLs whose path ends in an audio extension, or that match --url-pattern.
+    /// URLs whose path ends in an audio extension, or that match --url-pattern. JSON string
+    /// escapes (\u0026) and XML entities (&amp;) are decoded first. At most 16 MiB per file.
     #[arg(long, value_name = "FILE", num_args = 1..)]
     pub extract_from: Vec<PathBuf>,
 
@@ -156,12 +159,12 @@ pub struct CheckArgs {
 
     /// Files checked in parallel, and URL requests in flight [default: one per CPU for files,
     /// 16 for URLs].
-    #[arg(short, long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=1024))]
-    pub jobs: Option<u16>,
+    #[arg(short, long, value_name = "N", value_parser = |s: &str| limits::JOBS.parse(s))]
+    pub jobs: Option<f64>,
 
     /// URL requests in flight to one host [default: 8].
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=1024))]
-    pub host_jobs: Option<u16>,
+    #[arg(long, value_name = "N", value_parser = |s: &str| limits::HOST_JOBS.parse(s))]
+    pub host_jobs: Option<f64>,
 
     /// Check URLs on loopback, private and other non-public addresses (staging hosts, tests).
     /// By default such URLs are reported as url-private without any request.
@@ -169,16 +172,16 @@ pub struct CheckArgs {
     pub allow_private: bool,
 
     /// Longest time for one URL request, body included, in seconds [default: 20].
-    #[arg(long, value_name = "SECONDS", value_parser = parse_timeout)]
+    #[arg(long, value_name = "SECONDS", value_parser = |s: &str| limits::TIMEOUT.parse(s))]
     pub timeout: Option<f64>,
 
     /// Retries of a URL request after 429, 5xx, 408 or a reset connection [default: 3].
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(0..=10))]
-    pub retries: Option<u32>,
+    #[arg(long, value_name = "N", value_parser = |s: &str| limits::RETRIES.parse(s))]
+    pub retries: Option<f64>,
 
     /// Warn (sas-expiring) when a SAS token in a URL expires within this many days [default: 7].
-    #[arg(long, value_name = "DAYS")]
-    pub sas_min_days: Option<u32>,
+    #[arg(long, value_name = "DAYS", value_parser = |s: &str| limits::SAS_MIN_DAYS.parse(s))]
+    pub sas_min_days: Option<f64>,
 
     /// Read every sample of local files: silence, clipping, leading and trailing silence, DC
     /// offset, loudness outliers, streams that stop decoding.
@@ -186,11 +189,11 @@ pub struct CheckArgs {
     pub deep: bool,
 
     /// With --deep: frames below this level are silent, in dBFS [default: -50].
-    #[arg(long, value_name = "DB", allow_negative_numbers = true, value_parser = parse_silence_db)]
+    #[arg(long, value_name = "DB", allow_negative_numbers = true, value_parser = |s: &str| limits::SILENCE_DB.parse(s))]
     pub silence_db: Option<f64>,
 
     /// With --deep: report more silence than this at the start or end, in seconds [default: 2].
-    #[arg(long, value_name = "SECONDS", value_parser = parse_max_silence)]
+    #[arg(long, value_name = "SECONDS", value_parser = |s: &str| limits::MAX_SILENCE.parse(s))]
     pub max_silence: Option<f64>,
 
     /// The least severe finding that makes the run exit 1 [default: error].
@@ -214,27 +217,6 @@ pub enum FailOn {
     Error,
     /// Exit 1 when any input has an error or a warning.
     Warning,
-}
-
-fn parse_silence_db(s: &str) -> Result<f64, String> {
-    match s.parse::<f64>() {
-        Ok(v) if (-150.0..0.0).contains(&v) => Ok(v),
-        _ => Err("expected a level in dBFS below 0, e.g. -50".to_owned()),
-    }
-}
-
-fn parse_max_silence(s: &str) -> Result<f64, String> {
-    match s.parse::<f64>() {
-        Ok(v) if (0.0..=3600.0).contains(&v) => Ok(v),
-        _ => Err("expected seconds from 0 to 3600".to_owned()),
-    }
-}
-
-fn parse_timeout(s: &str) -> Result<f64, String> {
-    match s.parse::<f64>() {
-        Ok(v) if v > 0.0 && v <= 3600.0 => Ok(v),
-        _ => Err("expected a number of seconds above 0 and at most 3600".to_owned()),
-    }
 }
 
 /// Arguments of `rules`.

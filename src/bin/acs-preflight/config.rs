@@ -3,6 +3,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+use acs_preflight::limits;
 use acs_preflight::Level;
 use acs_preflight::Rule;
 use anyhow::{bail, Context};
@@ -23,12 +24,14 @@ pub struct Config {
     pub action: Option<ActionName>,
     pub allow_mp3: Option<bool>,
     pub allow_private: Option<bool>,
-    pub jobs: Option<u16>,
-    pub host_jobs: Option<u16>,
+    // Numbers are read as f64 and checked against `acs_preflight::limits`, so an integer the
+    // type would hold but the range does not (`jobs = 65535`) is refused like the flag's.
+    pub jobs: Option<f64>,
+    pub host_jobs: Option<f64>,
     /// Seconds.
     pub timeout: Option<f64>,
-    pub retries: Option<u32>,
-    pub sas_min_days: Option<u32>,
+    pub retries: Option<f64>,
+    pub sas_min_days: Option<f64>,
     /// Config and source files to find prompt URLs in.
     pub extract_from: Option<Vec<PathBuf>>,
     pub url_pattern: Option<String>,
@@ -116,7 +119,16 @@ fn discover() -> Option<PathBuf> {
 /// Reads and validates one config file.
 pub fn load(path: &Path) -> anyhow::Result<Loaded> {
     let shown = acs_preflight::path_to_string(path);
-    let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {shown}"))?;
+    // Through the library's bounded reader, like URL lists: at most limits::MAX_TEXT_BYTES.
+    let bytes = std::fs::File::open(path)
+        .and_then(limits::read_bounded)
+        .with_context(|| format!("cannot read {shown}"))?;
+    let text = String::from_utf8(bytes).map_err(|e| {
+        anyhow::anyhow!(
+            "{shown}: not UTF-8 (byte {} is not valid); TOML files are UTF-8",
+            e.utf8_error().valid_up_to()
+        )
+    })?;
     let config: Config = toml::from_str(&text).map_err(|e| anyhow::anyhow!("{shown}: {e}"))?;
     let mut levels = BTreeMap::new();
     for (id, level) in config.rules.iter().flatten() {
@@ -128,23 +140,22 @@ pub fn load(path: &Path) -> anyhow::Result<Loaded> {
             .map_err(|e| anyhow::anyhow!("{shown}: [rules] {id}: {e}"))?;
         levels.insert(rule, level);
     }
-    if let Some(t) = config.timeout {
-        if !(t > 0.0 && t <= 3600.0) {
-            bail!("{shown}: timeout must be above 0 and at most 3600 seconds, not {t}");
+    // The same limits, and the same range text, as the flags'.
+    let numbers = [
+        (limits::JOBS, config.jobs),
+        (limits::HOST_JOBS, config.host_jobs),
+        (limits::TIMEOUT, config.timeout),
+        (limits::RETRIES, config.retries),
+        (limits::SAS_MIN_DAYS, config.sas_min_days),
+        (limits::SILENCE_DB, config.silence_db),
+        (limits::MAX_SILENCE, config.max_silence),
+    ];
+    for (limit, value) in numbers {
+        if let Some(v) = value {
+            limit
+                .check(v)
+                .map_err(|e| anyhow::anyhow!("{shown}: {e}"))?;
         }
-    }
-    if let Some(db) = config.silence_db {
-        if !(-150.0..0.0).contains(&db) {
-            bail!("{shown}: silence_db must be a level below 0 dBFS, not {db}");
-        }
-    }
-    if let Some(s) = config.max_silence {
-        if !(0.0..=3600.0).contains(&s) {
-            bail!("{shown}: max_silence must be from 0 to 3600 seconds, not {s}");
-        }
-    }
-    if config.jobs == Some(0) || config.host_jobs == Some(0) {
-        bail!("{shown}: jobs and host_jobs must be at least 1");
     }
     Ok(Loaded {
         path: path.to_path_buf(),

@@ -5,7 +5,7 @@ mod config;
 mod printer;
 mod progress;
 
-use std::io::{self, BufWriter, Read, Write};
+use std::io::{self, BufWriter, Write};
 use std::path::Path;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
@@ -45,8 +45,14 @@ fn main() -> ExitCode {
         Ok(code) => ExitCode::from(code),
         Err(err) if is_broken_pipe(&err) => ExitCode::from(EXIT_CLEAN),
         Err(err) => {
+            // Errors quote input (config lines, patterns, names): escaped like a report's text,
+            // line by line (a TOML error spans lines).
             let message = remote::sas::redact(&format!("{err:#}"));
-            let _ = writeln!(io::stderr(), "acs-preflight: error: {message}");
+            let message: Vec<_> = message
+                .split('\n')
+                .map(acs_preflight::escape_text)
+                .collect();
+            let _ = writeln!(io::stderr(), "acs-preflight: error: {}", message.join("\n"));
             ExitCode::from(EXIT_ERROR)
         }
     }
@@ -79,8 +85,12 @@ fn settings(args: &CheckArgs) -> anyhow::Result<Settings> {
         .action(action)
         .allow_mp3(args.allow_mp3 || file.allow_mp3.unwrap_or(false))
         .allow_private(args.allow_private || file.allow_private.unwrap_or(false))
-        .retries(args.retries.or(file.retries).unwrap_or(3))
-        .sas_min_days(args.sas_min_days.or(file.sas_min_days).unwrap_or(7));
+        .retries(args.retries.or(file.retries).map_or(3, |n| n as u32))
+        .sas_min_days(
+            args.sas_min_days
+                .or(file.sas_min_days)
+                .map_or(7, |n| n as u32),
+        );
     options = options
         .deep(args.deep || file.deep.unwrap_or(false))
         .silence(
@@ -91,10 +101,10 @@ fn settings(args: &CheckArgs) -> anyhow::Result<Settings> {
         options = options.timeout(Duration::from_secs_f64(t));
     }
     if let Some(j) = args.jobs.or(file.jobs) {
-        options = options.jobs(usize::from(j));
+        options = options.jobs(j as usize);
     }
     if let Some(j) = args.host_jobs.or(file.host_jobs) {
-        options = options.host_jobs(usize::from(j));
+        options = options.host_jobs(j as usize);
     }
     options = with_walk_and_levels(options, &args.exclude, loaded.as_ref());
     let fail_on = match (args.fail_on, file.fail_on) {
@@ -292,23 +302,14 @@ fn inputs(args: &CheckArgs, loaded: Option<&Loaded>) -> anyhow::Result<Vec<Input
         })
     };
     if let Some(file) = &args.urls_from {
-        let (text, name) = if file.as_os_str() == "-" {
-            let mut text = String::new();
-            io::stdin()
-                .read_to_string(&mut text)
-                .context("cannot read URLs from stdin")?;
-            (text, "<stdin>".to_owned())
+        // Stdin and files go through the same bounded, lossy reader.
+        let list = if file.as_os_str() == "-" {
+            remote::read_url_list(io::stdin().lock(), "<stdin>")
+                .context("cannot read URLs from stdin")?
         } else {
-            let bytes = std::fs::read(file).map_err(|source| remote::ExtractError {
-                path: file.clone(),
-                source,
-            })?;
-            (
-                String::from_utf8_lossy(&bytes).into_owned(),
-                acs_preflight::path_to_string(file),
-            )
+            remote::url_list_file(file)?
         };
-        inputs.extend(as_urls(remote::url_list(&text, &name)));
+        inputs.extend(as_urls(list));
     }
     let config_pattern = loaded.and_then(|l| l.config.url_pattern.clone());
     let pattern = args
@@ -360,7 +361,7 @@ fn fix(args: FixArgs) -> anyhow::Result<u8> {
     let mut check = CheckOptions::default()
         .allow_mp3(args.allow_mp3 || file.and_then(|f| f.allow_mp3).unwrap_or(false));
     if let Some(j) = args.jobs.or(file.and_then(|f| f.jobs)) {
-        check = check.jobs(usize::from(j));
+        check = check.jobs(j as usize);
     }
     let check = with_walk_and_levels(check, &args.exclude, loaded.as_ref());
     let mode = match &args.out {

@@ -3,7 +3,7 @@
 use std::io::{self, Write};
 use std::time::Duration;
 
-use acs_preflight::{FixAction, FixReport, Status};
+use acs_preflight::{escape_text, FixAction, FixReport, Status};
 use anstyle::{AnsiColor, Style};
 
 const PATH: Style = Style::new().bold();
@@ -18,14 +18,16 @@ pub fn human(
     out: &mut dyn Write,
 ) -> io::Result<()> {
     for r in &report.results {
-        let output = r.output.as_deref().unwrap_or("");
-        let reason = r.reason.as_deref().unwrap_or("");
+        // Names and reasons come from the input: escaped once, here.
+        let input = escape_text(&r.input);
+        let output = escape_text(r.output.as_deref().unwrap_or(""));
+        let reason = escape_text(r.reason.as_deref().unwrap_or(""));
         match r.action {
             FixAction::AlreadyValid => {
-                writeln!(out, "{PATH}{}{PATH:#}: already valid, left alone", r.input)?
+                writeln!(out, "{PATH}{input}{PATH:#}: already valid, left alone")?
             }
             FixAction::WouldConvert => {
-                writeln!(out, "{PATH}{}{PATH:#}: would convert -> {output}", r.input)?
+                writeln!(out, "{PATH}{input}{PATH:#}: would convert -> {output}")?
             }
             FixAction::Converted => {
                 let what = r
@@ -50,29 +52,24 @@ pub fn human(
                 };
                 write!(
                     out,
-                    "{PATH}{}{PATH:#}: converted -> {output} ({what}); re-check: {verdict}",
-                    r.input
+                    "{PATH}{input}{PATH:#}: converted -> {output} ({what}); re-check: {verdict}"
                 )?;
                 if let Some(b) = &r.backup {
-                    write!(out, "; original kept as {b}")?;
+                    write!(out, "; original kept as {}", escape_text(b))?;
                 }
                 writeln!(out)?;
             }
             FixAction::CannotFix => writeln!(
                 out,
-                "{PATH}{}{PATH:#}: {BAD}cannot fix{BAD:#}: {reason}; left alone",
-                r.input
+                "{PATH}{input}{PATH:#}: {BAD}cannot fix{BAD:#}: {reason}; left alone"
             )?,
             FixAction::Failed => writeln!(
                 out,
-                "{PATH}{}{PATH:#}: {BAD}conversion failed{BAD:#}: {reason}; left alone",
-                r.input
+                "{PATH}{input}{PATH:#}: {BAD}conversion failed{BAD:#}: {reason}; left alone"
             )?,
-            FixAction::Refused => writeln!(
-                out,
-                "{PATH}{}{PATH:#}: {BAD}refused{BAD:#}: {reason}",
-                r.input
-            )?,
+            FixAction::Refused => {
+                writeln!(out, "{PATH}{input}{PATH:#}: {BAD}refused{BAD:#}: {reason}")?
+            }
         }
     }
     let s = &report.summary;
@@ -100,6 +97,6 @@ pub fn human(
 
 /// Writes the report as JSON.
 pub fn json(report: &FixReport, out: &mut dyn Write) -> io::Result<()> {
-    serde_json::to_writer_pretty(&mut *out, report)?;
+    super::json_pretty(out, report)?;
     writeln!(out)
 }

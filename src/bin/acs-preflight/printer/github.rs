@@ -3,20 +3,23 @@
 
 use std::io::{self, Write};
 
-use acs_preflight::{Report, Severity};
+use acs_preflight::{escape_text, Report, Severity};
 
 use super::{place, Place};
 
-/// Escapes a command's message (GitHub's rules: `%`, CR and LF).
+/// Escapes a command's message (GitHub's rules: `%`, CR and LF). Text from the input is passed
+/// through [`escape_text`] first, so the CR and LF left are ours.
 fn data(s: &str) -> String {
     s.replace('%', "%25")
         .replace('\r', "%0D")
         .replace('\n', "%0A")
 }
 
-/// Escapes a command's property value (also `:` and `,`).
+/// Escapes a command's property value (also `:` and `,`), which comes from the input.
 fn property(s: &str) -> String {
-    data(s).replace(':', "%3A").replace(',', "%2C")
+    data(&escape_text(s))
+        .replace(':', "%3A")
+        .replace(',', "%2C")
 }
 
 /// Writes the annotations and a summary line.
@@ -40,11 +43,11 @@ pub fn print(report: &Report, out: &mut dyn Write) -> io::Result<()> {
                 "title={}",
                 property(&format!("acs-preflight {}", f.rule))
             ));
-            let mut message = format!("{}: {}", r.input, f.message);
+            let mut message = format!("{}: {}", escape_text(&r.input), escape_text(&f.message));
             if let Some(acs) = &f.acs {
                 message.push_str(&format!(" ({acs})"));
             }
-            message.push_str(&format!("\nhelp: {}", f.advice));
+            message.push_str(&format!("\nhelp: {}", escape_text(&f.advice)));
             writeln!(out, "::{kind} {}::{}", props.join(","), data(&message))?;
         }
     }

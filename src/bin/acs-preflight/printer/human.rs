@@ -3,7 +3,7 @@
 use std::io::{self, Write};
 use std::time::Duration;
 
-use acs_preflight::{Report, Severity, Status};
+use acs_preflight::{escape_text, Report, Severity, Status};
 use anstyle::{AnsiColor, Style};
 
 const PATH: Style = Style::new().bold();
@@ -19,11 +19,17 @@ pub fn print(report: &Report, elapsed: Duration, out: &mut dyn Write) -> io::Res
         if result.status == Status::Pass {
             continue;
         }
+        // Names, URLs, messages and advice come from the input: escaped once, here.
+        let input = escape_text(&result.input);
         let mut advice: Vec<&str> = Vec::new();
         let from = if result.sources.is_empty() {
             String::new()
         } else {
-            let places: Vec<String> = result.sources.iter().map(ToString::to_string).collect();
+            let places: Vec<String> = result
+                .sources
+                .iter()
+                .map(|s| escape_text(&s.to_string()).into_owned())
+                .collect();
             format!(" (from {})", places.join(", "))
         };
         for f in &result.findings {
@@ -33,8 +39,10 @@ pub fn print(report: &Report, elapsed: Duration, out: &mut dyn Write) -> io::Res
             };
             write!(
                 out,
-                "{PATH}{}{PATH:#}{from}: {style}{}[{}]{style:#} {}",
-                result.input, f.severity, f.rule, f.message
+                "{PATH}{input}{PATH:#}{from}: {style}{}[{}]{style:#} {}",
+                f.severity,
+                f.rule,
+                escape_text(&f.message)
             )?;
             match (&f.acs, f.severity) {
                 (Some(acs), Severity::Error) => write!(out, " ({acs})")?,
@@ -47,7 +55,7 @@ pub fn print(report: &Report, elapsed: Duration, out: &mut dyn Write) -> io::Res
             }
         }
         for a in advice {
-            writeln!(out, "  {HELP}help:{HELP:#} {a}")?;
+            writeln!(out, "  {HELP}help:{HELP:#} {}", escape_text(a))?;
         }
     }
     deep_table(report, out)?;
@@ -84,7 +92,7 @@ fn deep_table(report: &Report, out: &mut dyn Write) -> io::Result<()> {
             r.audio
                 .as_ref()
                 .filter(|a| a.peak_dbfs.is_some())
-                .map(|a| (r, a))
+                .map(|a| (escape_text(&r.input), a))
         })
         .collect();
     if rows.is_empty() {
@@ -92,7 +100,7 @@ fn deep_table(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     }
     let width = rows
         .iter()
-        .map(|(r, _)| r.input.chars().count())
+        .map(|(input, _)| input.chars().count())
         .max()
         .unwrap_or(5)
         .max(5);
@@ -103,11 +111,11 @@ fn deep_table(report: &Report, out: &mut dyn Write) -> io::Result<()> {
         "{:<width$}  {:>9}  {:>8}  {:>6}  {:>8}  {:>9}",
         "input", "peak dBFS", "RMS dBFS", "LUFS", "lead ms", "trail ms"
     )?;
-    for (r, a) in rows {
+    for (input, a) in rows {
         writeln!(
             out,
             "{:<width$}  {:>9}  {:>8}  {:>6}  {:>8}  {:>9}",
-            r.input,
+            input,
             num(a.peak_dbfs),
             num(a.rms_dbfs),
             num(a.loudness_lufs),

@@ -4,7 +4,7 @@
 use std::io::{self, Write};
 use std::time::Duration;
 
-use acs_preflight::{Report, Severity};
+use acs_preflight::{escape_text, Report, Severity};
 
 use super::{failed, place, Place};
 
@@ -80,7 +80,9 @@ pub fn print(
     writeln!(out, "    </properties>")?;
     for r in &report.results {
         let is_url = matches!(place(r), Place::Url(_));
-        let (classname, name) = split(&r.input, is_url);
+        // Names, messages and advice come from the input: control characters escaped once
+        // (escape_text), then XML markup (escape).
+        let (classname, name) = split(&escape_text(&r.input), is_url);
         let open = format!(
             r#"    <testcase name="{}" classname="{}" time="0""#,
             escape(&name),
@@ -98,7 +100,7 @@ pub fn print(
         let rules: Vec<&str> = failing.iter().map(|f| f.rule.id()).collect();
         let first = failing
             .first()
-            .map(|f| format!("{}: {}", f.rule, f.message))
+            .map(|f| format!("{}: {}", f.rule, escape_text(&f.message)))
             .unwrap_or_default();
         writeln!(out, "{open}>")?;
         write!(
@@ -109,15 +111,20 @@ pub fn print(
         )?;
         let mut body = String::new();
         for f in &failing {
-            body.push_str(&format!("{}[{}] {}", f.severity, f.rule, f.message));
+            body.push_str(&format!(
+                "{}[{}] {}",
+                f.severity,
+                f.rule,
+                escape_text(&f.message)
+            ));
             if let Some(acs) = &f.acs {
                 body.push_str(&format!(" ({acs})"));
             }
             body.push('\n');
-            body.push_str(&format!("  help: {}\n", f.advice));
+            body.push_str(&format!("  help: {}\n", escape_text(&f.advice)));
         }
         for s in &r.sources {
-            body.push_str(&format!("from {s}\n"));
+            body.push_str(&format!("from {}\n", escape_text(&s.to_string())));
         }
         write!(out, "{}", escape(&body))?;
         writeln!(out, "</failure>")?;

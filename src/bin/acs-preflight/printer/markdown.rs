@@ -2,11 +2,12 @@
 
 use std::io::{self, Write};
 
-use acs_preflight::{Report, Status};
+use acs_preflight::{escape_text, Report, Status};
 
-/// Escapes text for a table cell.
+/// Escapes text from the input for a table cell: control characters first, then Markdown.
 fn cell(s: &str) -> String {
-    s.replace('\\', "\\\\")
+    escape_text(s)
+        .replace('\\', "\\\\")
         .replace('|', "\\|")
         .replace('\n', " ")
         .replace('`', "'")

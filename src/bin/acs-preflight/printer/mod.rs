@@ -1,4 +1,9 @@
 //! Printers: each renders a report (or the rule catalog) and nothing else.
+//!
+//! Everything that came from input (names, URLs, messages, advice) passes through
+//! [`acs_preflight::escape_text`] once, here at the printer boundary, or through the JSON
+//! formatter below: no control character or bidirectional-text control reaches a terminal, a
+//! CI log or a report raw.
 
 pub mod fix;
 pub mod github;
@@ -9,7 +14,78 @@ pub mod markdown;
 pub mod rules;
 pub mod sarif;
 
-use acs_preflight::{CheckResult, Severity};
+use std::io::{self, Write};
+
+use acs_preflight::{is_unsafe_char, CheckResult, Severity};
+use serde::Serialize;
+use serde_json::ser::{CompactFormatter, Formatter, PrettyFormatter};
+
+/// A serde_json formatter that also writes DEL, the C1 controls and the bidirectional-text
+/// controls as `\uNNNN` (serde_json escapes only C0): JSON stays lossless, and no control
+/// character from the input reaches the output raw.
+struct Safe<F>(F);
+
+impl<F: Formatter> Formatter for Safe<F> {
+    fn write_string_fragment<W: ?Sized + Write>(
+        &mut self,
+        w: &mut W,
+        fragment: &str,
+    ) -> io::Result<()> {
+        let mut start = 0;
+        for (i, c) in fragment.char_indices() {
+            if is_unsafe_char(c) {
+                w.write_all(&fragment.as_bytes()[start..i])?;
+                write!(w, "\\u{:04x}", c as u32)?;
+                start = i + c.len_utf8();
+            }
+        }
+        w.write_all(&fragment.as_bytes()[start..])
+    }
+
+    // What PrettyFormatter does differently from the defaults: indentation.
+    fn begin_array<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.0.begin_array(w)
+    }
+    fn end_array<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.0.end_array(w)
+    }
+    fn begin_array_value<W: ?Sized + Write>(&mut self, w: &mut W, first: bool) -> io::Result<()> {
+        self.0.begin_array_value(w, first)
+    }
+    fn end_array_value<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.0.end_array_value(w)
+    }
+    fn begin_object<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.0.begin_object(w)
+    }
+    fn end_object<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.0.end_object(w)
+    }
+    fn begin_object_key<W: ?Sized + Write>(&mut self, w: &mut W, first: bool) -> io::Result<()> {
+        self.0.begin_object_key(w, first)
+    }
+    fn end_object_key<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.0.end_object_key(w)
+    }
+    fn begin_object_value<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.0.begin_object_value(w)
+    }
+    fn end_object_value<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.0.end_object_value(w)
+    }
+}
+
+/// Writes `value` as indented JSON (every JSON printer goes through this or [`json_line`]).
+pub fn json_pretty(out: &mut dyn Write, value: &impl Serialize) -> io::Result<()> {
+    let mut ser = serde_json::Serializer::with_formatter(out, Safe(PrettyFormatter::new()));
+    value.serialize(&mut ser).map_err(io::Error::from)
+}
+
+/// Writes `value` as JSON on one line.
+pub fn json_line(out: &mut dyn Write, value: &impl Serialize) -> io::Result<()> {
+    let mut ser = serde_json::Serializer::with_formatter(out, Safe(CompactFormatter));
+    value.serialize(&mut ser).map_err(io::Error::from)
+}
 
 /// How an input is located for a dashboard: a path relative to the working folder, or a URL.
 pub enum Place<'a> {

@@ -65,7 +65,7 @@ pub fn json(out: &mut dyn Write) -> io::Result<()> {
             }
         })
         .collect();
-    serde_json::to_writer_pretty(&mut *out, &rules)?;
+    super::json_pretty(out, &rules)?;
     writeln!(out)
 }
 

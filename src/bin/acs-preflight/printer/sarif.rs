@@ -124,6 +124,6 @@ pub fn print(report: &Report, action: Action, out: &mut dyn Write) -> io::Result
             "results": results,
         }],
     });
-    serde_json::to_writer_pretty(&mut *out, &log)?;
+    super::json_pretty(out, &log)?;
     writeln!(out)
 }

@@ -1,0 +1,467 @@
+//! Input hygiene: numeric settings checked against one table of limits (flags and config
+//! alike), no control character from input in any output, JSON and XML escapes decoded before
+//! URLs are looked for, and URL lists and config files read with bounded memory.
+
+use std::path::Path;
+use std::process::Stdio;
+
+use assert_cmd::Command;
+use regex::Regex;
+use serde_json::Value;
+
+use crate::support::{valid, wav_int};
+
+fn cmd_in(dir: &Path) -> Command {
+    let mut c = Command::cargo_bin("acs-preflight").unwrap();
+    c.current_dir(dir)
+        .env_remove("NO_COLOR")
+        .env_remove("CLICOLOR_FORCE");
+    c
+}
+
+fn run(c: &mut Command) -> (i32, String, String) {
+    let o = c.output().unwrap();
+    (
+        o.status.code().unwrap_or(-1),
+        String::from_utf8(o.stdout).unwrap(),
+        String::from_utf8(o.stderr).unwrap(),
+    )
+}
+
+/// A repository root (`.git`) with one valid prompt and this `acs-preflight.toml`.
+fn repo(config: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join(".git")).unwrap();
+    std::fs::create_dir(dir.path().join("prompts")).unwrap();
+    std::fs::write(dir.path().join("prompts/ok.wav"), valid(100)).unwrap();
+    std::fs::write(dir.path().join("acs-preflight.toml"), config).unwrap();
+    dir
+}
+
+/// One result of a JSON report: input, rule ids, sources as (file, line).
+type Row = (String, Vec<String>, Vec<(String, u64)>);
+
+/// The rows of a JSON report.
+fn results(json: &str) -> Vec<Row> {
+    let v: Value = serde_json::from_str(json).unwrap_or_else(|e| panic!("{e}: {json}"));
+    v["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["input"].as_str().unwrap().to_owned(),
+                r["findings"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|f| f["rule"].as_str().unwrap().to_owned())
+                    .collect(),
+                r["sources"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|s| {
+                        (
+                            s["file"].as_str().unwrap().to_owned(),
+                            s["line"].as_u64().unwrap(),
+                        )
+                    })
+                    .collect(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn numbers_outside_their_range_exit_2_naming_key_file_and_range_for_flags_and_config_alike() {
+    let cases = [
+        ("jobs", "65535", "an integer from 1 to 1024"),
+        ("jobs", "0", "an integer from 1 to 1024"),
+        ("host_jobs", "65535", "an integer from 1 to 1024"),
+        ("retries", "4294967295", "an integer from 0 to 10"),
+        (
+            "timeout",
+            "0",
+            "a number of seconds above 0 and at most 3600",
+        ),
+        (
+            "timeout",
+            "86400",
+            "a number of seconds above 0 and at most 3600",
+        ),
+        (
+            "sas_min_days",
+            "4294967295",
+            "a whole number of days from 0 to 3650",
+        ),
+        (
+            "silence_db",
+            "3",
+            "a level in dBFS at least -150 and below 0",
+        ),
+        ("max_silence", "3601", "a number of seconds from 0 to 3600"),
+    ];
+    // A URL input: on a build that takes `jobs = 65535`, no thread pool is started for it.
+    let clean = repo("");
+    for (key, value, range) in cases {
+        let dir = repo(&format!(
+            "inputs = [\"https://127.0.0.1/x.wav\"]\n{key} = {value}\n"
+        ));
+        let (code, out, err) = run(cmd_in(dir.path()).arg("check"));
+        assert_eq!(code, 2, "{key} = {value}: {out}{err}");
+        assert_eq!(out, "");
+        assert!(
+            err.contains("acs-preflight.toml")
+                && err.contains(&format!("{key} = {value}"))
+                && err.contains(&format!("must be {range}")),
+            "{key} = {value}: {err}"
+        );
+        // The flag reports the same range, in the same words.
+        let flag = format!("--{}", key.replace('_', "-"));
+        let (code, _, err) = run(cmd_in(clean.path())
+            .args(["check", &flag, value])
+            .arg("https://127.0.0.1/x.wav"));
+        assert_eq!(code, 2, "{flag} {value}: {err}");
+        assert!(
+            err.contains(&flag) && err.contains(&format!("must be {range}")),
+            "{flag} {value}: {err}"
+        );
+    }
+    // Values inside the range are taken from the file.
+    let dir = repo("inputs = [\"prompts\"]\njobs = 2\nhost_jobs = 1024\nretries = 10\ntimeout = 0.5\nsas_min_days = 3650\nsilence_db = -150\nmax_silence = 0\n");
+    let (code, _, err) = run(cmd_in(dir.path()).arg("check"));
+    assert_eq!(code, 0, "{err}");
+}
+
+#[test]
+fn the_library_refuses_settings_outside_their_range() {
+    use acs_preflight::{CheckOptions, Scan, ScanError};
+    let err = Scan::new(&["fixtures/valid"], CheckOptions::default().jobs(65535)).unwrap_err();
+    match err {
+        ScanError::Setting(e) => {
+            assert_eq!(e.key, "jobs");
+            assert_eq!(e.range, acs_preflight::limits::JOBS.range());
+        }
+        other => panic!("{other}"),
+    }
+    let e = CheckOptions::default()
+        .retries(u32::MAX)
+        .validate()
+        .unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "retries = 4294967295 is out of range: it must be an integer from 0 to 10"
+    );
+}
+
+/// What a hostile name or URL carries: a window-title change (OSC 0, ended by BEL), a screen
+/// clear (CSI 2J), DEL, a C1 control (CSI as one byte) and a right-to-left override.
+const HOSTILE: &str = "\u{1b}]0;pwned\u{7}\u{1b}[2J\u{7f}\u{9b}\u{202e}";
+/// The same, as the text printers escape it.
+const ESCAPED: &str = "\\x1B]0;pwned\\x07\\x1B[2J\\x7F\\x9B\\u{202E}";
+
+/// The characters left that a terminal or a reader would act on: control characters other
+/// than line ends, and bidirectional-text controls. Our own SGR colour codes are removed first.
+fn raw_controls(text: &str) -> Vec<char> {
+    let sgr = Regex::new("\u{1b}\\[[0-9;]*m").unwrap();
+    sgr.replace_all(text, "")
+        .chars()
+        .filter(|&c| {
+            (c.is_control() && c != '\n' && c != '\r')
+                || matches!(c, '\u{061c}' | '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+        })
+        .collect()
+}
+
+/// Every string in a JSON document.
+fn strings(v: &Value, out: &mut Vec<String>) {
+    match v {
+        Value::String(s) => out.push(s.clone()),
+        Value::Array(a) => a.iter().for_each(|x| strings(x, out)),
+        Value::Object(o) => o.values().for_each(|x| strings(x, out)),
+        _ => {}
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn control_characters_from_input_reach_no_output_raw_in_any_format() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    std::fs::create_dir(root.join("prompts")).unwrap();
+    // 44.1 kHz: a finding whose advice line repeats the name.
+    let name = format!("n{HOSTILE}.wav");
+    std::fs::write(
+        root.join("prompts").join(&name),
+        wav_int(44_100, 1, 16, 100),
+    )
+    .unwrap();
+    let extracted = format!("https://127.0.0.1/e/x{HOSTILE}.wav");
+    let listed = format!("https://127.0.0.1/l/x{HOSTILE}.wav");
+    std::fs::write(root.join("prompts.env"), format!("PROMPT={extracted}\n")).unwrap();
+    std::fs::write(root.join("list.txt"), format!("{listed}\n")).unwrap();
+    let args = [
+        "check",
+        "prompts",
+        "--urls-from",
+        "list.txt",
+        "--extract-from",
+        "prompts.env",
+    ];
+
+    let mut outputs: Vec<(String, String)> = Vec::new();
+    for format in [
+        "human", "json", "jsonl", "sarif", "junit", "github", "markdown",
+    ] {
+        let (code, out, err) = run(cmd_in(root).args(args).args(["--format", format]));
+        assert_eq!(code, 1, "{format}: {err}");
+        outputs.push((format.to_owned(), out));
+        outputs.push((format!("{format} stderr"), err));
+    }
+    let (code, out, _) = run(cmd_in(root).args(args).args(["--color", "always"]));
+    assert_eq!(code, 1);
+    outputs.push(("human --color always".to_owned(), out));
+    // Errors quote input too: here the bad line of a config file.
+    std::fs::write(root.join("bad.toml"), format!("x{HOSTILE} = 1\n")).unwrap();
+    let (code, _, err) = run(cmd_in(root).args(["check", "--config", "bad.toml", "prompts"]));
+    assert_eq!(code, 2);
+    assert!(err.contains(&format!("x{ESCAPED} = 1")), "{err}");
+    outputs.push(("a config error".to_owned(), err));
+
+    // On a terminal: `script` runs the command on a pty (stderr to /dev/null, so no progress
+    // bar mixes its own cursor codes in).
+    let exe = assert_cmd::cargo::cargo_bin("acs-preflight");
+    let log = root.join("typescript");
+    let status = std::process::Command::new("script")
+        .current_dir(root)
+        .arg("-qec")
+        .arg(format!("{} {} 2>/dev/null", exe.display(), args.join(" ")))
+        .arg(&log)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .status()
+        .expect("`script` (util-linux) runs the command on a terminal");
+    assert_eq!(status.code(), Some(1));
+    let screen: String = String::from_utf8(std::fs::read(&log).unwrap())
+        .unwrap()
+        .lines()
+        .filter(|l| !l.starts_with("Script started") && !l.starts_with("Script done"))
+        .collect::<Vec<_>>()
+        .join("\n");
+    outputs.push(("human on a terminal".to_owned(), screen));
+
+    for (what, text) in &outputs {
+        assert_eq!(raw_controls(text), Vec::<char>::new(), "{what}:\n{text}");
+    }
+    for (what, text) in outputs
+        .iter()
+        .filter(|(w, _)| !w.contains("stderr") && !w.contains("error"))
+    {
+        match what.as_str() {
+            "json" | "jsonl" | "sarif" => {
+                // JSON stays lossless: the strings decode to the input exactly.
+                let docs: Vec<Value> = if what == "jsonl" {
+                    text.lines()
+                        .map(|l| serde_json::from_str(l).unwrap())
+                        .collect()
+                } else {
+                    vec![serde_json::from_str(text).unwrap()]
+                };
+                let mut decoded = Vec::new();
+                docs.iter().for_each(|d| strings(d, &mut decoded));
+                for want in [&extracted, &listed] {
+                    assert!(
+                        decoded.iter().any(|s| s.contains(want.as_str())),
+                        "{what}: {want:?} not found losslessly:\n{text}"
+                    );
+                }
+            }
+            _ => {
+                // Text formats show every hostile input escaped: the file name (in the advice
+                // line too), the extracted URL and the listed URL.
+                // Markdown doubles the backslashes, as it does every backslash.
+                let escaped = if what == "markdown" {
+                    ESCAPED.replace('\\', "\\\\")
+                } else {
+                    ESCAPED.to_owned()
+                };
+                for want in ["n", "e/x", "l/x"] {
+                    assert!(
+                        text.contains(&format!("{want}{escaped}.wav")),
+                        "{what}: {want}{escaped}.wav missing:\n{text}"
+                    );
+                }
+                if what.starts_with("human") {
+                    assert!(
+                        text.contains(&format!("fix --in-place 'prompts/n{ESCAPED}.wav'")),
+                        "{what}: the advice line:\n{text}"
+                    );
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn json_and_xml_escapes_are_decoded_before_urls_are_matched() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    // System.Text.Json writes `&` as \u0026 by default.
+    std::fs::write(
+        root.join("appsettings.json"),
+        r#"{
+  "Prompts": {
+    "Welcome": "https://127.0.0.1/p/welcome.wav?sv=2022-11-02\u0026se=2020-01-01T00%3A00%3A00Z\u0026sp=r\u0026sig=s3cr3tJSON",
+    "Hold": "https:\/\/127.0.0.1\/p\/hold.wav"
+  }
+}
+"#,
+    )
+    .unwrap();
+    std::fs::write(
+        root.join("web.config"),
+        r#"<?xml version="1.0" encoding="utf-8"?>
+<configuration>
+  <appSettings>
+    <add key="Goodbye" value="https://127.0.0.1/p/bye.wav?sv=2022-11-02&amp;se=2020-01-01&amp;sp=r&amp;sig=s3cr3tXML" />
+    <add key="Menu" value="https://127.0.0.1/p/menu.wav?sv=2022-11-02&#38;se=2020-01-01&#x26;sp=r&amp;sig=s3cr3tXML" />
+  </appSettings>
+</configuration>
+"#,
+    )
+    .unwrap();
+    let (code, out, err) = run(cmd_in(root).args([
+        "check",
+        "--format",
+        "json",
+        "--extract-from",
+        "appsettings.json",
+        "web.config",
+    ]));
+    assert_eq!(code, 1, "{err}");
+    assert!(!out.contains("s3cr3t") && !err.contains("s3cr3t"));
+    let rules = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+    assert_eq!(
+        results(&out),
+        vec![
+            (
+                "https://127.0.0.1/p/welcome.wav?sv=2022-11-02&se=2020-01-01T00%3A00%3A00Z&sp=r&sig=REDACTED".to_owned(),
+                rules(&["sas-expired", "url-private"]),
+                vec![("appsettings.json".to_owned(), 3)],
+            ),
+            (
+                "https://127.0.0.1/p/hold.wav".to_owned(),
+                rules(&["url-private"]),
+                vec![("appsettings.json".to_owned(), 4)],
+            ),
+            (
+                "https://127.0.0.1/p/bye.wav?sv=2022-11-02&se=2020-01-01&sp=r&sig=REDACTED".to_owned(),
+                rules(&["sas-expired", "url-private"]),
+                vec![("web.config".to_owned(), 4)],
+            ),
+            (
+                "https://127.0.0.1/p/menu.wav?sv=2022-11-02&se=2020-01-01&sp=r&sig=REDACTED".to_owned(),
+                rules(&["sas-expired", "url-private"]),
+                vec![("web.config".to_owned(), 5)],
+            ),
+        ]
+    );
+}
+
+#[test]
+fn an_over_long_line_in_a_url_list_is_url_invalid_at_its_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let long = format!("https://127.0.0.1/{}.wav", "a".repeat(70_000));
+    std::fs::write(
+        dir.path().join("list.txt"),
+        format!("https://127.0.0.1/a.wav\n{long}\nhttps://127.0.0.1/c.wav\n"),
+    )
+    .unwrap();
+    let (code, out, err) =
+        run(cmd_in(dir.path()).args(["check", "--format", "json", "--urls-from", "list.txt"]));
+    assert_eq!(code, 1, "{err}");
+    let got = results(&out);
+    assert_eq!(got.len(), 3);
+    assert_eq!(got[1].1, vec!["url-invalid".to_owned()]);
+    assert_eq!(got[1].2, vec![("list.txt".to_owned(), 2)]);
+    assert!(got[1].0.len() < 300, "the report shows the start only");
+    assert_eq!(got[0].1, vec!["url-private".to_owned()]);
+    assert_eq!(got[2].1, vec!["url-private".to_owned()]);
+}
+
+/// Runs the binary with its address space capped at 2 GiB: reading without a bound dies of it
+/// (an abort, not exit 2) instead of taking the machine's memory.
+#[cfg(unix)]
+fn run_capped(args: &[&str], stdin: Stdio) -> (Option<i32>, String) {
+    let exe = assert_cmd::cargo::cargo_bin("acs-preflight");
+    let out = std::process::Command::new("sh")
+        .arg("-c")
+        .arg("ulimit -v 2097152 && exec \"$@\"")
+        .arg("sh")
+        .arg(exe)
+        .args(args)
+        .stdin(stdin)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .output()
+        .unwrap();
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[cfg(unix)]
+#[test]
+fn lists_and_config_files_are_read_up_to_16_mib_even_from_dev_zero() {
+    let zero = || Stdio::from(std::fs::File::open("/dev/zero").unwrap());
+    let cases: [(&[&str], Stdio, &str); 4] = [
+        (
+            &["check", "--urls-from", "/dev/zero"],
+            Stdio::null(),
+            "/dev/zero",
+        ),
+        (
+            &["check", "--extract-from", "/dev/zero"],
+            Stdio::null(),
+            "/dev/zero",
+        ),
+        (&["check", "--urls-from", "-"], zero(), "URLs from stdin"),
+        (
+            &["check", "--config", "/dev/zero", "fixtures"],
+            Stdio::null(),
+            "/dev/zero",
+        ),
+    ];
+    for (args, stdin, name) in cases {
+        let (code, err) = run_capped(args, stdin);
+        assert_eq!(code, Some(2), "{args:?}: {err}");
+        assert!(
+            err.contains(&format!("cannot read {name}")) && err.contains("16 MiB"),
+            "{args:?}: {err}"
+        );
+    }
+}
+
+#[test]
+fn non_utf8_bytes_on_stdin_are_read_like_a_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let bytes = b"# prompts\nhttps://127.0.0.1/caf\xE9.wav\n".to_vec();
+    std::fs::write(dir.path().join("list.txt"), &bytes).unwrap();
+    let (code, from_file, err) =
+        run(cmd_in(dir.path()).args(["check", "--format", "json", "--urls-from", "list.txt"]));
+    assert_eq!(code, 1, "{err}");
+    let (code, from_stdin, err) = run(cmd_in(dir.path())
+        .args(["check", "--format", "json", "--urls-from", "-"])
+        .write_stdin(bytes));
+    assert_eq!(code, 1, "{err}");
+    let (file, stdin) = (results(&from_file), results(&from_stdin));
+    assert_eq!(file.len(), 1);
+    assert_eq!(file[0].0, "https://127.0.0.1/caf\u{FFFD}.wav");
+    assert_eq!(
+        (&file[0].0, &file[0].1, file[0].2[0].1),
+        (&stdin[0].0, &stdin[0].1, stdin[0].2[0].1)
+    );
+    assert_eq!(stdin[0].2[0].0, "<stdin>");
+}
