@@ -431,13 +431,14 @@ fn refusal_reason(e: &WriteError, job: &Job, fix: &FixOptions, inputs: &HashSet<
 }
 
 /// Runs one job: checks its names, then converts (unless a dry run) and checks the output.
+/// Returns the folder written to, which is still to be flushed.
 fn run_job(
     result: &mut FixResult,
     job: &Job,
     check: &CheckOptions,
     fix: &FixOptions,
     inputs: &HashSet<&Path>,
-) {
+) -> Option<PathBuf> {
     let not_written = |result: &mut FixResult, e: WriteError| {
         result.action = if e.is_refusal() {
             FixAction::Refused
@@ -451,27 +452,36 @@ fn run_job(
     };
     let like = match preflight(job, fix) {
         Ok(like) => like,
-        Err(e) => return not_written(result, e),
+        Err(e) => {
+            not_written(result, e);
+            return None;
+        }
     };
     if fix.dry_run {
         result.action = FixAction::WouldConvert;
-        return;
+        return None;
     }
     match write_converted(job, like, fix) {
-        Ok(conversion) => {
+        Ok((conversion, folder)) => {
             result.action = FixAction::Converted;
             result.conversion = Some(ConversionInfo::from(&conversion));
             result.after = Some(check_file(&job.dest, check));
+            Some(folder)
         }
-        Err(Failure::NotWritten(e)) => not_written(result, e),
+        Err(Failure::NotWritten(e)) => {
+            not_written(result, e);
+            None
+        }
         Err(Failure::Convert(why)) => {
             result.action = FixAction::Failed;
             result.reason = Some(why);
             result.backup = None;
+            None
         }
         Err(Failure::AfterWrite(why)) => {
             result.action = FixAction::Failed;
             result.reason = Some(why);
+            None
         }
     }
 }
@@ -488,14 +498,15 @@ enum Failure {
 
 /// Converts into the temporary file beside the destination, flushes it, keeps the backup, then
 /// renames it into place (over the input itself, or over a file `--overwrite` may replace, else
-/// only onto a free name), removes the input when it was converted in place under another name,
-/// and flushes the folder. Before the rename every error removes the temporary file and the
-/// backup, and nothing else has changed.
+/// only onto a free name) and removes the input when it was converted in place under another
+/// name (after flushing the folder, so the new name is on disk before the old one goes). Before
+/// the rename every error removes the temporary file and the backup, and nothing else has
+/// changed. Returns the folder, still to be flushed.
 fn write_converted(
     job: &Job,
     like: Option<fs::Metadata>,
     fix: &FixOptions,
-) -> Result<Conversion, Failure> {
+) -> Result<(Conversion, PathBuf), Failure> {
     if let FixMode::OutDir(dir) = &fix.mode {
         write::folders_inside(dir, &job.rel_dir, true).map_err(Failure::NotWritten)?;
     }
@@ -515,6 +526,9 @@ fn write_converted(
     let shown = path_to_string(&job.dest);
     // Converting x.mp3 in place writes x.wav: the original goes (its backup, if asked for, stays).
     if matches!(fix.mode, FixMode::InPlace { .. }) && !job.over_input {
+        committed
+            .sync()
+            .map_err(|e| Failure::AfterWrite(format!("wrote {shown} but {e}")))?;
         fs::remove_file(&job.input).map_err(|e| {
             Failure::AfterWrite(format!(
                 "wrote {shown} but cannot remove {}: {e}",
@@ -522,10 +536,28 @@ fn write_converted(
             ))
         })?;
     }
-    committed
-        .sync()
-        .map_err(|e| Failure::AfterWrite(format!("wrote {shown} but {e}")))?;
-    Ok(conversion)
+    Ok((conversion, committed.into_folder()))
+}
+
+/// Flushes every folder written to once, after all its renames; a folder that cannot be flushed
+/// fails the inputs written into it.
+fn flush_folders(planned: &mut [(FixResult, Option<Job>)], written: &[Option<PathBuf>]) {
+    let mut folders: Vec<&PathBuf> = written.iter().flatten().collect();
+    folders.sort();
+    folders.dedup();
+    let failed: HashMap<&PathBuf, WriteError> = folders
+        .into_iter()
+        .filter_map(|dir| write::flush_folder(dir).err().map(|e| (dir, e)))
+        .collect();
+    for ((result, _), folder) in planned.iter_mut().zip(written) {
+        if let Some(e) = folder.as_ref().and_then(|f| failed.get(f)) {
+            result.action = FixAction::Failed;
+            result.reason = Some(format!(
+                "wrote {} but {e}",
+                result.output.as_deref().unwrap_or_default()
+            ));
+        }
+    }
 }
 
 /// Fixes every prompt under `inputs` (files and folders), `check.jobs` at a time, calling
@@ -613,14 +645,18 @@ pub fn fix_paths<P: AsRef<Path>>(
     });
     refuse_collisions(&mut planned, on_done);
     let input_paths: HashSet<&Path> = targets.iter().map(|f| f.path.as_path()).collect();
-    pool.install(|| {
-        planned.par_iter_mut().for_each(|(r, job)| {
-            if let Some(job) = job {
-                run_job(r, job, check, fix, &input_paths);
+    let written: Vec<Option<PathBuf>> = pool.install(|| {
+        planned
+            .par_iter_mut()
+            .map(|(r, job)| {
+                let job = job.as_ref()?;
+                let folder = run_job(r, job, check, fix, &input_paths);
                 on_done(r);
-            }
-        });
+                folder
+            })
+            .collect()
     });
+    flush_folders(&mut planned, &written);
     // Put the unreadable entries back where the walk found them.
     let mut results: Vec<FixResult> = planned.into_iter().map(|(r, _)| r).collect();
     for (at, r) in problems {

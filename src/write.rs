@@ -346,7 +346,7 @@ impl Pending {
 
     /// Flushes the file and renames it to the destination: over whatever entry is there when
     /// `replace` (the entry itself is replaced, never a symlink's target), else only if the name
-    /// is still free. The folder still has to be flushed: see [`Committed::sync`].
+    /// is still free. The folder still has to be flushed: see [`Committed`].
     pub(crate) fn commit(self, replace: bool) -> Result<Committed, WriteError> {
         let Pending {
             dest,
@@ -387,11 +387,21 @@ pub(crate) struct Committed {
 }
 
 impl Committed {
-    /// Flushes the folder, making the rename (and any removal made since in that folder)
-    /// durable.
-    pub(crate) fn sync(self) -> Result<(), WriteError> {
-        sync_folder(&self.dir).map_err(|e| WriteError::io(&self.dir, e))
+    /// Flushes the folder now, making the rename durable (before, say, the input is removed).
+    pub(crate) fn sync(&self) -> Result<(), WriteError> {
+        flush_folder(&self.dir)
     }
+
+    /// The folder, to flush later with [`flush_folder`]: once for all the renames in it, which
+    /// costs one journal commit instead of one per file.
+    pub(crate) fn into_folder(self) -> PathBuf {
+        self.dir
+    }
+}
+
+/// Flushes a folder's entries (the renames and removals made in it) to disk.
+pub(crate) fn flush_folder(dir: &Path) -> Result<(), WriteError> {
+    sync_folder(dir).map_err(|e| WriteError::io(dir, e))
 }
 
 /// A file this run made that is removed when dropped, unless kept.
@@ -502,5 +512,24 @@ mod tests {
             temp_path(Path::new("r.json")),
             Path::new("./.r.json.acs-preflight-tmp")
         );
+    }
+
+    #[test]
+    fn an_error_while_writing_leaves_the_old_file_whole_and_no_temporary_file() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("report.json");
+        fs::write(&path, "old").expect("write");
+        let err = write_file(&path, |out| {
+            out.write_all(b"half")?;
+            Err(io::Error::other("the scan failed"))
+        })
+        .expect_err("fails");
+        assert!(!err.is_refusal());
+        assert_eq!(fs::read(&path).expect("read"), b"old");
+        let names: Vec<_> = fs::read_dir(dir.path())
+            .expect("list")
+            .map(|e| e.expect("entry").file_name())
+            .collect();
+        assert_eq!(names, vec![std::ffi::OsString::from("report.json")]);
     }
 }
