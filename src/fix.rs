@@ -2,11 +2,19 @@
 //! unasked.
 //!
 //! Every input is checked first. One that passes is left alone; one whose problems conversion
-//! cannot cure (truncated, empty, not audio, unreadable) is reported and left alone; the rest are
-//! converted ([`crate::convert_file`]) into a temporary file next to the destination, flushed to
-//! disk, and renamed into place, so a destination is never left half-written. The output is
-//! checked again.
+//! cannot cure (truncated, empty, not audio, unreadable) is reported and left alone. Before
+//! anything is written, inputs whose outputs would be the same file are all refused, each naming
+//! the others, and (in place) a file inside a named folder whose own folder lies outside it,
+//! reached through a symlinked folder, is refused. Every name a conversion needs is then checked:
+//! any entry at the temporary name, the backup name or (unless it is the input itself, or a
+//! regular file `--overwrite` may replace) the output name refuses the input, and so does a
+//! symlink or non-folder among the folders below `--out DIR`. The rest are converted
+//! ([`crate::convert_file`]) through [`crate::write`], the one file-writing path: into a
+//! temporary file next to the destination, flushed to disk, and renamed into place, so a
+//! destination is never left half-written and nothing is ever written through a symlink. The
+//! output is checked again.
 
+use std::collections::{HashMap, HashSet};
 use std::fs;
 use std::io::BufWriter;
 use std::path::{Path, PathBuf};
@@ -22,6 +30,7 @@ use crate::report::{CheckResult, Finding, Status};
 use crate::rules::Rule;
 use crate::scan::check_file;
 use crate::walk::{self, Target};
+use crate::write::{self, EntryKind, Pending, WriteError};
 
 /// Where converted files go.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -42,7 +51,8 @@ pub struct FixOptions {
     pub mode: FixMode,
     /// Report what would happen; write nothing.
     pub dry_run: bool,
-    /// With [`FixMode::OutDir`]: replace files that already exist there.
+    /// With [`FixMode::OutDir`]: replace regular files that already exist there (keeping their
+    /// permissions); a symlink or folder there is still refused.
     pub overwrite: bool,
 }
 
@@ -60,7 +70,8 @@ pub enum FixAction {
     CannotFix,
     /// Conversion was tried and failed (the file does not decode): left alone.
     Failed,
-    /// The destination or backup exists and may not be overwritten: left alone.
+    /// Something is in the way (an entry at the output, backup or temporary name, another input
+    /// with the same output, a symlink out of the named folder): left alone, nothing written.
     Refused,
 }
 
@@ -193,14 +204,80 @@ fn backup_path(path: &Path) -> PathBuf {
     path.with_file_name(name)
 }
 
-fn same_file(a: &Path, b: &Path) -> bool {
-    match (fs::canonicalize(a), fs::canonicalize(b)) {
-        (Ok(x), Ok(y)) => x == y,
-        _ => false,
+/// A path as the file system sees it, to tell whether two names are one: the canonical form of
+/// the deepest folder above it that exists, plus the rest (the last component is never
+/// followed), case-folded where file systems usually ignore case.
+fn identity(path: &Path) -> PathBuf {
+    let abs = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+    let key = abs
+        .ancestors()
+        .skip(1)
+        .find_map(|dir| {
+            let rest = abs.strip_prefix(dir).ok()?;
+            fs::canonicalize(dir).ok().map(|c| c.join(rest))
+        })
+        .unwrap_or(abs);
+    #[cfg(any(windows, target_os = "macos"))]
+    let key = PathBuf::from(key.to_string_lossy().to_lowercase());
+    key
+}
+
+/// A file the walk found, with where its output goes.
+struct Found {
+    path: PathBuf,
+    /// Its path below the named folder (its name, when named directly).
+    rel: PathBuf,
+    /// In place: why it may not be rewritten (its folder lies outside the named folder).
+    outside: Option<String>,
+}
+
+/// For in-place runs: finds the files inside a named folder whose own folder lies outside it,
+/// reached through a symlinked folder. Every write of an in-place conversion (the output, its
+/// temporary file, the backup) goes into the input's folder.
+#[derive(Default)]
+struct Containment {
+    roots: HashMap<usize, Option<PathBuf>>,
+    folders: HashMap<(usize, PathBuf), bool>,
+}
+
+impl Containment {
+    fn check(&mut self, index: usize, root: &Path, file: &Path) -> Option<String> {
+        // A file named directly is written beside, as asked.
+        if file == root {
+            return None;
+        }
+        let root_canon = self
+            .roots
+            .entry(index)
+            .or_insert_with(|| fs::canonicalize(root).ok());
+        let dir = write::folder_of(file).to_path_buf();
+        let inside = *self
+            .folders
+            .entry((index, dir))
+            .or_insert_with_key(|(_, dir)| match (&root_canon, fs::canonicalize(dir)) {
+                (Some(r), Ok(d)) => d.starts_with(r),
+                _ => false,
+            });
+        (!inside).then(|| format!("reached through a symlink outside {}", path_to_string(root)))
     }
 }
 
-fn fix_one(path: &Path, rel: &Path, check: &CheckOptions, fix: &FixOptions) -> FixResult {
+/// A conversion to do, once nothing is in its way.
+struct Job {
+    input: PathBuf,
+    dest: PathBuf,
+    /// [`identity`] of `dest`.
+    key: PathBuf,
+    /// With `--out`: the folder of `dest` below the out folder.
+    rel_dir: PathBuf,
+    backup: Option<PathBuf>,
+    /// In place under the input's own name: the input's entry is what the output replaces.
+    over_input: bool,
+}
+
+/// Checks one input and decides what to do with it; a conversion to do is returned as a job.
+fn plan_one(found: &Found, check: &CheckOptions, fix: &FixOptions) -> (FixResult, Option<Job>) {
+    let path = &found.path;
     let before = check_file(path, check);
     let mut result = FixResult {
         input: before.input.clone(),
@@ -213,15 +290,15 @@ fn fix_one(path: &Path, rel: &Path, check: &CheckOptions, fix: &FixOptions) -> F
         after: None,
     };
     match plan(&before) {
-        Ok(false) => return result,
+        Ok(false) => return (result, None),
         Ok(true) => {}
         Err(reason) => {
             result.action = FixAction::CannotFix;
             result.reason = Some(reason);
-            return result;
+            return (result, None);
         }
     }
-    let dest = destination(path, rel, &fix.mode);
+    let dest = destination(path, &found.rel, &fix.mode);
     result.output = Some(path_to_string(&dest));
     let in_place = matches!(fix.mode, FixMode::InPlace { .. });
     let backup = match fix.mode {
@@ -229,124 +306,265 @@ fn fix_one(path: &Path, rel: &Path, check: &CheckOptions, fix: &FixOptions) -> F
         _ => None,
     };
     result.backup = backup.as_deref().map(path_to_string);
-    let refuse = |result: &mut FixResult, why: String| {
-        result.action = FixAction::Refused;
-        result.reason = Some(why);
-    };
-    if let Some(b) = &backup {
-        if b.exists() {
-            refuse(
-                &mut result,
-                format!("the backup {} already exists", path_to_string(b)),
-            );
-            return result;
-        }
+    if let Some(why) = &found.outside {
+        refuse(&mut result, why.clone());
+        return (result, None);
     }
-    let dest_is_input = same_file(&dest, path);
-    let may_replace = fix.overwrite && !in_place;
-    if dest.exists() && !dest_is_input && !may_replace {
-        refuse(
-            &mut result,
-            format!(
-                "{} already exists (--overwrite replaces it)",
-                path_to_string(&dest)
-            ),
-        );
-        return result;
-    }
-    if dest_is_input && !in_place {
+    let key = identity(&dest);
+    let over_input = key == identity(path);
+    if over_input && !in_place {
         refuse(
             &mut result,
             "the output would replace the input; use --in-place".to_owned(),
         );
-        return result;
+        return (result, None);
     }
+    let rel_dir = found
+        .rel
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_default();
+    let job = Job {
+        input: path.clone(),
+        dest,
+        key,
+        rel_dir,
+        backup,
+        over_input,
+    };
+    (result, Some(job))
+}
+
+fn refuse(result: &mut FixResult, why: String) {
+    result.action = FixAction::Refused;
+    result.reason = Some(why);
+}
+
+/// Refuses every input whose output is another converted input's output, naming the others.
+fn refuse_collisions(
+    planned: &mut [(FixResult, Option<Job>)],
+    on_done: &(dyn Fn(&FixResult) + Sync),
+) {
+    let mut by_dest: HashMap<&Path, Vec<usize>> = HashMap::new();
+    for (i, (_, job)) in planned.iter().enumerate() {
+        if let Some(job) = job {
+            by_dest.entry(&job.key).or_default().push(i);
+        }
+    }
+    let mut refusals: Vec<(usize, String)> = Vec::new();
+    for group in by_dest.values().filter(|g| g.len() > 1) {
+        for &i in group {
+            let others: Vec<&str> = group
+                .iter()
+                .filter(|&&j| j != i)
+                .map(|&j| planned[j].0.input.as_str())
+                .collect();
+            let output = planned[i].0.output.as_deref().unwrap_or_default();
+            refusals.push((
+                i,
+                format!(
+                    "{} would be converted to the same output {output}; rename one of them",
+                    others.join(", ")
+                ),
+            ));
+        }
+    }
+    for (i, why) in refusals {
+        let (result, job) = &mut planned[i];
+        *job = None;
+        refuse(result, why);
+        on_done(result);
+    }
+}
+
+/// Checks every name a job needs before anything is written: the folders under `--out`, the
+/// temporary name, the backup name and the output. Returns the file the output replaces (whose
+/// permissions it keeps), if any.
+fn preflight(job: &Job, fix: &FixOptions) -> Result<Option<fs::Metadata>, WriteError> {
+    if let FixMode::OutDir(dir) = &fix.mode {
+        write::folders_inside(dir, &job.rel_dir, false)?;
+    }
+    write::ensure_no_leftover(&job.dest)?;
+    if let Some(b) = &job.backup {
+        write::ensure_free(b)?;
+    }
+    let original = || {
+        fs::metadata(&job.input)
+            .map(Some)
+            .map_err(|source| WriteError::Io {
+                path: job.dest.clone(),
+                source,
+            })
+    };
+    if job.over_input {
+        return original();
+    }
+    match (&fix.mode, write::existing_file(&job.dest)?) {
+        // In place, `x.mp3` becomes `x.wav`: the new file replaces the original.
+        (FixMode::InPlace { .. }, None) => original(),
+        (FixMode::OutDir(_), None) => Ok(None),
+        (FixMode::OutDir(_), Some(meta)) if fix.overwrite => Ok(Some(meta)),
+        (_, Some(_)) => Err(WriteError::Taken {
+            path: job.dest.clone(),
+            kind: EntryKind::File,
+        }),
+    }
+}
+
+/// The reason for a refusal of the output name, saying what would help.
+fn refusal_reason(e: &WriteError, job: &Job, fix: &FixOptions, inputs: &HashSet<&Path>) -> String {
+    match e {
+        WriteError::Taken {
+            path,
+            kind: EntryKind::File,
+        } if *path == job.dest => {
+            if inputs.contains(path.as_path()) {
+                format!("{e}: it is another input")
+            } else if matches!(fix.mode, FixMode::OutDir(_)) && !fix.overwrite {
+                format!("{e} (--overwrite replaces it)")
+            } else {
+                e.to_string()
+            }
+        }
+        _ => e.to_string(),
+    }
+}
+
+/// Runs one job: checks its names, then converts (unless a dry run) and checks the output.
+/// Returns the folder written to, which is still to be flushed.
+fn run_job(
+    result: &mut FixResult,
+    job: &Job,
+    check: &CheckOptions,
+    fix: &FixOptions,
+    inputs: &HashSet<&Path>,
+) -> Option<PathBuf> {
+    let not_written = |result: &mut FixResult, e: WriteError| {
+        result.action = if e.is_refusal() {
+            FixAction::Refused
+        } else {
+            FixAction::Failed
+        };
+        result.reason = Some(refusal_reason(&e, job, fix, inputs));
+        if result.action == FixAction::Failed {
+            result.backup = None;
+        }
+    };
+    let like = match preflight(job, fix) {
+        Ok(like) => like,
+        Err(e) => {
+            not_written(result, e);
+            return None;
+        }
+    };
     if fix.dry_run {
         result.action = FixAction::WouldConvert;
-        return result;
+        return None;
     }
-    let replace = fix.overwrite || dest_is_input;
-    let remove_input = in_place && !dest_is_input;
-    match write_converted(path, &dest, backup.as_deref(), replace, remove_input) {
-        Ok(conversion) => {
+    match write_converted(job, like, fix) {
+        Ok((conversion, folder)) => {
             result.action = FixAction::Converted;
             result.conversion = Some(ConversionInfo::from(&conversion));
-            result.after = Some(check_file(&dest, check));
+            result.after = Some(check_file(&job.dest, check));
+            Some(folder)
         }
-        Err(why) => {
+        Err(Failure::NotWritten(e)) => {
+            not_written(result, e);
+            None
+        }
+        Err(Failure::Convert(why)) => {
             result.action = FixAction::Failed;
             result.reason = Some(why);
             result.backup = None;
+            None
+        }
+        Err(Failure::AfterWrite(why)) => {
+            result.action = FixAction::Failed;
+            result.reason = Some(why);
+            None
         }
     }
-    result
 }
 
-/// Converts into a temporary file beside `dest`, flushes it, keeps the backup, then renames it
-/// into place (replacing an existing file only when `replace`), and removes the input when it
-/// was converted in place under another name. On an error before the rename the temporary file
-/// is removed and nothing else has changed.
+/// Why a conversion did not end well.
+enum Failure {
+    /// A name was in the way, or writing failed: nothing changed.
+    NotWritten(WriteError),
+    /// The input does not decode: nothing changed.
+    Convert(String),
+    /// The output is in place (and the backup kept), but a later step failed.
+    AfterWrite(String),
+}
+
+/// Converts into the temporary file beside the destination, flushes it, keeps the backup, then
+/// renames it into place (over the input itself, or over a file `--overwrite` may replace, else
+/// only onto a free name) and removes the input when it was converted in place under another
+/// name (after flushing the folder, so the new name is on disk before the old one goes). Before
+/// the rename every error removes the temporary file and the backup, and nothing else has
+/// changed. Returns the folder, still to be flushed.
 fn write_converted(
-    input: &Path,
-    dest: &Path,
-    backup: Option<&Path>,
-    replace: bool,
-    remove_input: bool,
-) -> Result<Conversion, String> {
-    let shown = path_to_string(dest);
-    let dir = match dest.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d,
-        _ => Path::new("."),
+    job: &Job,
+    like: Option<fs::Metadata>,
+    fix: &FixOptions,
+) -> Result<(Conversion, PathBuf), Failure> {
+    if let FixMode::OutDir(dir) = &fix.mode {
+        write::folders_inside(dir, &job.rel_dir, true).map_err(Failure::NotWritten)?;
+    }
+    let replace = job.over_input || (like.is_some() && matches!(fix.mode, FixMode::OutDir(_)));
+    let mut pending = Pending::create(&job.dest, like).map_err(Failure::NotWritten)?;
+    let conversion = convert_file(&job.input, BufWriter::new(pending.file()))
+        .map_err(|e| Failure::Convert(e.to_string()))?;
+    let backup = match &job.backup {
+        Some(b) => Some(write::keep_backup(&job.input, b).map_err(Failure::NotWritten)?),
+        None => None,
     };
-    fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", path_to_string(dir)))?;
-    let prefix = format!(
-        ".{}.acs-preflight-",
-        dest.file_name().unwrap_or_default().to_string_lossy()
-    );
-    let mut tmp = tempfile::Builder::new()
-        .prefix(&prefix)
-        .suffix(".tmp")
-        .tempfile_in(dir)
-        .map_err(|e| format!("cannot write in {}: {e}", path_to_string(dir)))?;
-    let conversion = {
-        let writer = BufWriter::new(tmp.as_file_mut());
-        convert_file(input, writer).map_err(|e| e.to_string())?
-    };
-    tmp.as_file()
-        .sync_all()
-        .map_err(|e| format!("cannot write {shown}: {e}"))?;
+    let committed = pending.commit(replace).map_err(Failure::NotWritten)?;
+    // The output is in place: the backup stays whatever happens next.
     if let Some(b) = backup {
-        // A hard link keeps the original under its backup name while the rename below replaces
-        // it atomically; a copy where links are not possible.
-        fs::hard_link(input, b)
-            .or_else(|_| fs::copy(input, b).map(|_| ()))
-            .map_err(|e| format!("cannot keep the backup {}: {e}", path_to_string(b)))?;
+        b.keep();
     }
-    let persisted = if replace {
-        tmp.persist(dest).map(|_| ())
-    } else {
-        tmp.persist_noclobber(dest).map(|_| ())
-    };
-    if let Err(e) = persisted {
-        if let Some(b) = backup {
-            let _ = fs::remove_file(b);
-        }
-        return Err(format!("cannot write {shown}: {}", e.error));
-    }
+    let shown = path_to_string(&job.dest);
     // Converting x.mp3 in place writes x.wav: the original goes (its backup, if asked for, stays).
-    if remove_input {
-        fs::remove_file(input).map_err(|e| {
-            format!(
+    if matches!(fix.mode, FixMode::InPlace { .. }) && !job.over_input {
+        committed
+            .sync()
+            .map_err(|e| Failure::AfterWrite(format!("wrote {shown} but {e}")))?;
+        fs::remove_file(&job.input).map_err(|e| {
+            Failure::AfterWrite(format!(
                 "wrote {shown} but cannot remove {}: {e}",
-                path_to_string(input)
-            )
+                path_to_string(&job.input)
+            ))
         })?;
     }
-    Ok(conversion)
+    Ok((conversion, committed.into_folder()))
+}
+
+/// Flushes every folder written to once, after all its renames; a folder that cannot be flushed
+/// fails the inputs written into it.
+fn flush_folders(planned: &mut [(FixResult, Option<Job>)], written: &[Option<PathBuf>]) {
+    let mut folders: Vec<&PathBuf> = written.iter().flatten().collect();
+    folders.sort();
+    folders.dedup();
+    let failed: HashMap<&PathBuf, WriteError> = folders
+        .into_iter()
+        .filter_map(|dir| write::flush_folder(dir).err().map(|e| (dir, e)))
+        .collect();
+    for ((result, _), folder) in planned.iter_mut().zip(written) {
+        if let Some(e) = folder.as_ref().and_then(|f| failed.get(f)) {
+            result.action = FixAction::Failed;
+            result.reason = Some(format!(
+                "wrote {} but {e}",
+                result.output.as_deref().unwrap_or_default()
+            ));
+        }
+    }
 }
 
 /// Fixes every prompt under `inputs` (files and folders), `check.jobs` at a time, calling
 /// `on_done` after each; results in input order.
+///
+/// Every input is checked and planned first; inputs whose outputs collide are refused before
+/// anything is written; then the conversions run.
 pub fn fix_paths<P: AsRef<Path>>(
     inputs: &[P],
     check: &CheckOptions,
@@ -363,7 +581,9 @@ pub fn fix_paths<P: AsRef<Path>>(
             pattern,
             reason: e.to_string(),
         })?;
-    let mut targets: Vec<(PathBuf, PathBuf)> = Vec::new();
+    let in_place = matches!(fix.mode, FixMode::InPlace { .. });
+    let mut containment = Containment::default();
+    let mut targets: Vec<Found> = Vec::new();
     let mut problems: Vec<(usize, FixResult)> = Vec::new();
     walk::walk(&paths, &exclude, |i, t| {
         on_found();
@@ -374,7 +594,16 @@ pub fn fix_paths<P: AsRef<Path>>(
                     Ok(r) if !r.as_os_str().is_empty() => r.to_path_buf(),
                     _ => PathBuf::from(p.file_name().unwrap_or_default()),
                 };
-                targets.push((p, rel));
+                let outside = if in_place {
+                    containment.check(i, root, &p)
+                } else {
+                    None
+                };
+                targets.push(Found {
+                    path: p,
+                    rel,
+                    outside,
+                });
             }
             Target::Problem { path, reason } => problems.push((
                 targets.len() + problems.len(),
@@ -399,18 +628,34 @@ pub fn fix_paths<P: AsRef<Path>>(
         .num_threads(jobs)
         .build()
         .map_err(|source| ScanError::ThreadPool { jobs, source })?;
-    let fixed: Vec<FixResult> = pool.install(|| {
+    let mut planned: Vec<(FixResult, Option<Job>)> = pool.install(|| {
         targets
             .par_iter()
-            .map(|(p, rel)| {
-                let r = fix_one(p, rel, check, fix);
-                on_done(&r);
-                r
+            .map(|found| {
+                let (r, job) = plan_one(found, check, fix);
+                if job.is_none() {
+                    on_done(&r);
+                }
+                (r, job)
             })
             .collect()
     });
+    refuse_collisions(&mut planned, on_done);
+    let input_paths: HashSet<&Path> = targets.iter().map(|f| f.path.as_path()).collect();
+    let written: Vec<Option<PathBuf>> = pool.install(|| {
+        planned
+            .par_iter_mut()
+            .map(|(r, job)| {
+                let job = job.as_ref()?;
+                let folder = run_job(r, job, check, fix, &input_paths);
+                on_done(r);
+                folder
+            })
+            .collect()
+    });
+    flush_folders(&mut planned, &written);
     // Put the unreadable entries back where the walk found them.
-    let mut results = fixed;
+    let mut results: Vec<FixResult> = planned.into_iter().map(|(r, _)| r).collect();
     for (at, r) in problems {
         on_done(&r);
         results.insert(at.min(results.len()), r);

@@ -45,6 +45,7 @@ mod sniff;
 mod source;
 mod walk;
 mod wav;
+mod write;
 
 pub use convert::{convert_file, Conversion, ConvertError};
 pub use display::{escape_text, is_unsafe_char, path_to_string};
@@ -61,6 +62,7 @@ pub use sniff::{identify, Container, OggCodec};
 pub use source::MAX_READ;
 pub use walk::{has_audio_extension, AUDIO_EXTENSIONS};
 pub use wav::{REQUIRED_BITS, REQUIRED_CHANNELS, REQUIRED_SAMPLE_RATE};
+pub use write::{write_file, EntryKind, WriteError, TEMP_SUFFIX};
 
 #[cfg(doctest)]
 #[doc = include_str!("../README.md")]

@@ -632,3 +632,97 @@ fn readme_quick_start_output_is_what_the_tool_prints() {
         "the README's Quick start output is stale"
     );
 }
+
+/// `check --format json --output REPORT fixtures/valid` under the given umask.
+#[cfg(unix)]
+fn check_to(umask: &str, report: &Path) -> std::process::Output {
+    std::process::Command::new("sh")
+        .arg("-c")
+        .arg(format!("umask {umask}; exec \"$0\" \"$@\""))
+        .arg(env!("CARGO_BIN_EXE_acs-preflight"))
+        .args(["check", "--format", "json", "--output"])
+        .arg(report)
+        .arg("fixtures/valid")
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .unwrap()
+}
+
+#[cfg(unix)]
+#[test]
+fn output_keeps_a_reports_permissions_and_a_new_one_gets_the_umask_default() {
+    use std::os::unix::fs::PermissionsExt;
+    let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o7777;
+    let dir = tempfile::tempdir().unwrap();
+    let new = dir.path().join("new.json");
+    assert_eq!(check_to("027", &new).status.code(), Some(0));
+    assert_eq!(mode(&new), 0o640);
+    let existing = dir.path().join("report.json");
+    std::fs::write(&existing, "old").unwrap();
+    std::fs::set_permissions(&existing, std::fs::Permissions::from_mode(0o644)).unwrap();
+    assert_eq!(check_to("077", &existing).status.code(), Some(0));
+    assert_eq!(mode(&existing), 0o644, "kept, whatever the umask");
+    assert!(std::fs::read_to_string(&existing).unwrap().starts_with('{'));
+}
+
+#[cfg(unix)]
+#[test]
+fn output_is_never_written_through_a_symlink_over_a_folder_or_over_a_leftover() {
+    use std::os::unix::fs::symlink;
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::write(d.join("victim"), "keep me").unwrap();
+    symlink("victim", d.join("linked.json")).unwrap();
+    symlink("home/.bashrc", d.join("dangling.json")).unwrap();
+    std::fs::create_dir(d.join("folder.json")).unwrap();
+    std::fs::write(d.join(".left.json.acs-preflight-tmp"), "partial").unwrap();
+    let shown = d.to_string_lossy();
+    for (name, why) in [
+        (
+            "linked.json",
+            "is a symlink (never written through or replaced)",
+        ),
+        (
+            "dangling.json",
+            "is a symlink (never written through or replaced)",
+        ),
+        ("folder.json", "is a folder"),
+    ] {
+        let out = check_to("022", &d.join(name));
+        assert_eq!(out.status.code(), Some(2), "{name}");
+        assert_eq!(
+            String::from_utf8(out.stderr).unwrap(),
+            format!("acs-preflight: error: {shown}/{name} {why}\n")
+        );
+    }
+    let out = check_to("022", &d.join("left.json"));
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8(out.stderr).unwrap().contains(&format!(
+        "error: {shown}/.left.json.acs-preflight-tmp is in the way: a temporary file left by a killed run"
+    )));
+    assert_eq!(std::fs::read(d.join("victim")).unwrap(), b"keep me");
+    assert!(!d.join("home").exists());
+    assert!(std::fs::symlink_metadata(d.join("linked.json"))
+        .unwrap()
+        .is_symlink());
+    assert_eq!(
+        std::fs::read(d.join(".left.json.acs-preflight-tmp")).unwrap(),
+        b"partial"
+    );
+    let mut names: Vec<String> = std::fs::read_dir(d)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(
+        names,
+        vec![
+            ".left.json.acs-preflight-tmp",
+            "dangling.json",
+            "folder.json",
+            "linked.json",
+            "victim"
+        ],
+        "nothing written"
+    );
+}

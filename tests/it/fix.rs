@@ -346,3 +346,450 @@ fn cli_fix_reports_and_exits_like_check() {
         .unwrap();
     assert_eq!(o.status.code(), Some(2));
 }
+
+// --- Writing safely (issue 11): names that are taken, symlinks, permissions, collisions. ---
+
+/// A prompt `fix` converts (44.1 kHz stereo).
+fn failing() -> Vec<u8> {
+    wav_int(44_100, 2, 16, 4_410)
+}
+
+fn fix_cmd(dir: &Path) -> Command {
+    let mut c = Command::cargo_bin("acs-preflight").unwrap();
+    c.current_dir(dir).arg("fix");
+    c
+}
+
+/// The names in a folder, sorted.
+fn names(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+#[cfg(unix)]
+#[test]
+fn a_symlink_or_folder_at_the_backup_name_is_refused_and_nothing_is_written_through_it() {
+    use std::os::unix::fs::symlink;
+    let dir = tempfile::tempdir().unwrap();
+    let prompts = dir.path().join("prompts");
+    let home = dir.path().join("home");
+    std::fs::create_dir_all(&prompts).unwrap();
+    std::fs::create_dir_all(&home).unwrap();
+    std::fs::write(prompts.join("welcome.wav"), failing()).unwrap();
+    std::fs::write(prompts.join("menu.wav"), failing()).unwrap();
+    std::fs::write(prompts.join("bye.wav"), failing()).unwrap();
+    std::fs::write(home.join(".profile"), "keep me").unwrap();
+    // Dangling, to a file that exists, and a folder.
+    symlink("../home/.bash_profile", prompts.join("welcome.wav.orig")).unwrap();
+    symlink("../home/.profile", prompts.join("menu.wav.orig")).unwrap();
+    std::fs::create_dir(prompts.join("bye.wav.orig")).unwrap();
+
+    let report = run(&[&prompts], &in_place(true));
+    for r in &report.results {
+        assert_eq!(r.action, FixAction::Refused, "{r:#?}");
+    }
+    let reasons: Vec<(String, String)> = report
+        .results
+        .iter()
+        .map(|r| (file_name(&r.input), r.reason.clone().unwrap()))
+        .collect();
+    let p = prompts.to_string_lossy();
+    assert_eq!(
+        reasons,
+        vec![
+            (
+                "bye.wav".to_owned(),
+                format!("{p}/bye.wav.orig is a folder")
+            ),
+            (
+                "menu.wav".to_owned(),
+                format!("{p}/menu.wav.orig is a symlink (never written through or replaced)")
+            ),
+            (
+                "welcome.wav".to_owned(),
+                format!("{p}/welcome.wav.orig is a symlink (never written through or replaced)")
+            ),
+        ]
+    );
+    assert!(
+        !home.join(".bash_profile").exists(),
+        "nothing written through the link"
+    );
+    assert_eq!(std::fs::read(home.join(".profile")).unwrap(), b"keep me");
+    for name in ["welcome.wav", "menu.wav", "bye.wav"] {
+        assert_eq!(std::fs::read(prompts.join(name)).unwrap(), failing());
+    }
+    assert_eq!(
+        names(&prompts),
+        vec![
+            "bye.wav",
+            "bye.wav.orig",
+            "menu.wav",
+            "menu.wav.orig",
+            "welcome.wav",
+            "welcome.wav.orig"
+        ],
+        "no temporary file left"
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn in_place_never_rewrites_a_file_reached_through_a_symlink_leaving_the_named_folder() {
+    use std::os::unix::fs::symlink;
+    let dir = tempfile::tempdir().unwrap();
+    let music = dir.path().join("outside/music");
+    std::fs::create_dir_all(&music).unwrap();
+    std::fs::create_dir_all(dir.path().join("prompts")).unwrap();
+    std::fs::write(music.join("song.wav"), failing()).unwrap();
+    std::fs::write(dir.path().join("prompts/hello.wav"), failing()).unwrap();
+    symlink("../outside/music", dir.path().join("prompts/shared")).unwrap();
+
+    let out = fix_cmd(dir.path())
+        .args(["--in-place", "prompts"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(
+        text.contains(
+            "prompts/shared/song.wav: refused: reached through a symlink outside prompts\n"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains("prompts/hello.wav: converted -> prompts/hello.wav"),
+        "{text}"
+    );
+    assert_eq!(std::fs::read(music.join("song.wav")).unwrap(), failing());
+    assert_eq!(
+        names(&music),
+        vec!["song.wav"],
+        "no backup or temporary file outside"
+    );
+    // `check` still reads it.
+    let out = Command::cargo_bin("acs-preflight")
+        .unwrap()
+        .current_dir(dir.path())
+        .args(["check", "prompts"])
+        .output()
+        .unwrap();
+    assert!(String::from_utf8(out.stdout)
+        .unwrap()
+        .contains("prompts/shared/song.wav: error[sample-rate]"));
+}
+
+#[cfg(unix)]
+#[test]
+fn the_backup_of_a_symlinked_input_is_a_copy_of_what_it_points_to() {
+    use std::os::unix::fs::symlink;
+    let dir = tempfile::tempdir().unwrap();
+    let prompts = dir.path().join("prompts");
+    std::fs::create_dir_all(&prompts).unwrap();
+    std::fs::write(dir.path().join("real.wav"), failing()).unwrap();
+    symlink("../real.wav", prompts.join("alias.wav")).unwrap();
+
+    let report = run(&[&prompts], &in_place(true));
+    assert_eq!(
+        report.results[0].action,
+        FixAction::Converted,
+        "{report:#?}"
+    );
+    let backup = prompts.join("alias.wav.orig");
+    assert!(
+        std::fs::symlink_metadata(&backup).unwrap().is_file(),
+        "a copy, not a link"
+    );
+    assert_eq!(std::fs::read(&backup).unwrap(), failing());
+    // The link itself was replaced; what it pointed to is untouched.
+    assert!(std::fs::symlink_metadata(prompts.join("alias.wav"))
+        .unwrap()
+        .is_file());
+    assert_eq!(
+        std::fs::read(dir.path().join("real.wav")).unwrap(),
+        failing()
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn in_place_keeps_the_permission_bits_of_the_original() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o7777;
+    let modes = [
+        ("a.wav", 0o644),
+        ("b.wav", 0o664),
+        ("c.wav", 0o444),
+        ("d.wav", 0o600),
+    ];
+    for (name, m) in modes {
+        let p = dir.path().join(name);
+        std::fs::write(&p, failing()).unwrap();
+        std::fs::set_permissions(&p, std::fs::Permissions::from_mode(m)).unwrap();
+    }
+    // An MP3 in place becomes NAME.wav: the replacement of the original keeps its bits too.
+    let mp3 = dir.path().join("e.mp3");
+    std::fs::copy(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/prompt-mp3-renamed.wav"),
+        &mp3,
+    )
+    .unwrap();
+    std::fs::set_permissions(&mp3, std::fs::Permissions::from_mode(0o640)).unwrap();
+
+    let report = run(&[dir.path()], &in_place(true));
+    assert!(
+        report
+            .results
+            .iter()
+            .all(|r| r.action == FixAction::Converted),
+        "{report:#?}"
+    );
+    let got: Vec<(&str, u32, u32)> = modes
+        .iter()
+        .map(|&(name, _)| {
+            let p = dir.path().join(name);
+            (
+                name,
+                mode(&p),
+                mode(&dir.path().join(format!("{name}.orig"))),
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        vec![
+            ("a.wav", 0o644, 0o644),
+            ("b.wav", 0o664, 0o664),
+            ("c.wav", 0o444, 0o444),
+            ("d.wav", 0o600, 0o600),
+        ]
+    );
+    assert_eq!(mode(&dir.path().join("e.wav")), 0o640);
+}
+
+#[test]
+fn two_inputs_with_one_output_are_both_refused_naming_each_other() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    for sub in ["x", "y", "p", "q"] {
+        std::fs::create_dir_all(d.join(sub)).unwrap();
+    }
+    std::fs::write(d.join("x/hello.wav"), failing()).unwrap();
+    std::fs::write(d.join("y/hello.wav"), failing()).unwrap();
+    std::fs::write(d.join("p/a.wav"), failing()).unwrap();
+    std::fs::copy(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/audio/tone-22k05-stereo.flac"),
+        d.join("p/a.flac"),
+    )
+    .unwrap();
+    let reasons = |report: &FixReport| -> Vec<(String, FixAction, String)> {
+        report
+            .results
+            .iter()
+            .map(|r| {
+                let input = r
+                    .input
+                    .strip_prefix(&*d.to_string_lossy())
+                    .unwrap()
+                    .to_owned();
+                (input, r.action, r.reason.clone().unwrap_or_default())
+            })
+            .collect()
+    };
+    let out = d.join("fixed");
+    let shown = out.to_string_lossy();
+    let other = |p: &str| d.join(p).to_string_lossy().into_owned();
+    for overwrite in [true, false] {
+        let fix = FixOptions {
+            overwrite,
+            ..out_dir(&out)
+        };
+        let report = run(
+            &[&d.join("x/hello.wav"), &d.join("y/hello.wav"), &d.join("p")],
+            &fix,
+        );
+        let also = |output: &str, of: &str| {
+            format!(
+                "{} would be converted to the same output {shown}/{output}; rename one of them",
+                other(of)
+            )
+        };
+        assert_eq!(
+            reasons(&report),
+            vec![
+                (
+                    "/x/hello.wav".to_owned(),
+                    FixAction::Refused,
+                    also("hello.wav", "y/hello.wav")
+                ),
+                (
+                    "/y/hello.wav".to_owned(),
+                    FixAction::Refused,
+                    also("hello.wav", "x/hello.wav")
+                ),
+                (
+                    "/p/a.flac".to_owned(),
+                    FixAction::Refused,
+                    also("a.wav", "p/a.wav")
+                ),
+                (
+                    "/p/a.wav".to_owned(),
+                    FixAction::Refused,
+                    also("a.wav", "p/a.flac")
+                ),
+            ],
+            "--overwrite: {overwrite}"
+        );
+        assert!(!out.exists(), "nothing written");
+    }
+    // In place: a.flac and a.wav would both become p/a.wav.
+    let report = run(&[&d.join("p")], &in_place(true));
+    let refused: Vec<FixAction> = report.results.iter().map(|r| r.action).collect();
+    assert_eq!(refused, vec![FixAction::Refused, FixAction::Refused]);
+    assert_eq!(
+        report.results[0].reason.as_deref(),
+        Some(&*format!(
+            "{} would be converted to the same output {}; rename one of them",
+            other("p/a.wav"),
+            other("p/a.wav")
+        ))
+    );
+    assert_eq!(
+        names(&d.join("p")),
+        vec!["a.flac", "a.wav"],
+        "nothing written"
+    );
+    assert_eq!(std::fs::read(d.join("p/a.wav")).unwrap(), failing());
+    // When a.wav is valid already, a.flac is refused naming it.
+    std::fs::write(d.join("p/a.wav"), valid(100)).unwrap();
+    let report = run(&[&d.join("p")], &in_place(true));
+    assert_eq!(report.results[0].action, FixAction::Refused);
+    assert_eq!(
+        report.results[0].reason.as_deref(),
+        Some(&*format!(
+            "{} already exists: it is another input",
+            other("p/a.wav")
+        ))
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn out_refuses_a_folder_or_symlink_at_the_output_and_symlinked_folders_inside_it() {
+    use std::os::unix::fs::symlink;
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::create_dir_all(d.join("in/sub")).unwrap();
+    std::fs::create_dir_all(d.join("etc")).unwrap();
+    for name in [
+        "in/folder.wav",
+        "in/link.wav",
+        "in/sub/deep.wav",
+        "in/file.wav",
+    ] {
+        std::fs::write(d.join(name), failing()).unwrap();
+    }
+    let out = d.join("out");
+    std::fs::create_dir_all(out.join("folder.wav")).unwrap();
+    std::fs::write(d.join("victim.txt"), "keep me").unwrap();
+    symlink("../victim.txt", out.join("link.wav")).unwrap();
+    symlink("../etc", out.join("sub")).unwrap();
+    std::fs::write(out.join("file.wav"), "old output").unwrap();
+    let fix = FixOptions {
+        overwrite: true,
+        ..out_dir(&out)
+    };
+    let report = run(&[&d.join("in")], &fix);
+    let o = out.to_string_lossy();
+    let got: Vec<(String, FixAction, Option<String>)> = report
+        .results
+        .iter()
+        .map(|r| (file_name(&r.input), r.action, r.reason.clone()))
+        .collect();
+    assert_eq!(
+        got,
+        vec![
+            ("file.wav".to_owned(), FixAction::Converted, None),
+            (
+                "folder.wav".to_owned(),
+                FixAction::Refused,
+                Some(format!("{o}/folder.wav is a folder"))
+            ),
+            (
+                "link.wav".to_owned(),
+                FixAction::Refused,
+                Some(format!(
+                    "{o}/link.wav is a symlink (never written through or replaced)"
+                ))
+            ),
+            (
+                "deep.wav".to_owned(),
+                FixAction::Refused,
+                Some(format!(
+                    "{o}/sub is a symlink: writes are never carried through one"
+                ))
+            ),
+        ]
+    );
+    assert_eq!(std::fs::read(d.join("victim.txt")).unwrap(), b"keep me");
+    assert!(std::fs::symlink_metadata(out.join("link.wav"))
+        .unwrap()
+        .is_symlink());
+    assert!(
+        names(&d.join("etc")).is_empty(),
+        "nothing written outside DIR"
+    );
+    assert_eq!(
+        names(&out),
+        vec!["file.wav", "folder.wav", "link.wav", "sub"]
+    );
+}
+
+#[test]
+fn a_leftover_temporary_file_is_named_and_kept() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("loud.wav");
+    std::fs::write(&p, failing()).unwrap();
+    let leftover = dir.path().join(".loud.wav.acs-preflight-tmp");
+    std::fs::write(&leftover, "partial").unwrap();
+    for dry_run in [true, false] {
+        let fix = FixOptions {
+            dry_run,
+            ..in_place(true)
+        };
+        let r = &run(&[&p], &fix).results[0];
+        assert_eq!(r.action, FixAction::Refused);
+        assert_eq!(
+            r.reason.as_deref(),
+            Some(&*format!(
+                "{} is in the way: a temporary file left by a killed run, or one a run under way is writing; remove it if no acs-preflight is running",
+                leftover.to_string_lossy()
+            ))
+        );
+    }
+    assert_eq!(std::fs::read(&leftover).unwrap(), b"partial");
+    assert_eq!(std::fs::read(&p).unwrap(), failing());
+    assert_eq!(
+        names(dir.path()),
+        vec![".loud.wav.acs-preflight-tmp", "loud.wav"]
+    );
+}
+
+#[test]
+fn a_failed_conversion_in_place_leaves_no_temporary_file_or_backup() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("big-endian.wav");
+    let mut big = wav_int(44_100, 1, 16, 100);
+    big[..4].copy_from_slice(b"RIFX");
+    std::fs::write(&p, &big).unwrap();
+    let r = &run(&[&p], &in_place(true)).results[0];
+    assert_eq!(r.action, FixAction::Failed, "{r:#?}");
+    assert_eq!(r.backup, None);
+    assert_eq!(names(dir.path()), vec!["big-endian.wav"]);
+    assert_eq!(std::fs::read(&p).unwrap(), big);
+}

@@ -57,7 +57,7 @@ pub struct FixArgs {
     #[arg(long, requires = "in_place")]
     pub no_backup: bool,
 
-    /// With --out: replace files that already exist in DIR.
+    /// With --out: replace regular files that already exist in DIR (never a symlink or folder).
     #[arg(long, requires = "out")]
     pub overwrite: bool,
 
@@ -144,7 +144,8 @@ pub struct CheckArgs {
     #[arg(long, value_enum, default_value_t = Format::Human)]
     pub format: Format,
 
-    /// Write the report to FILE instead of stdout (replaced whole, never left half-written).
+    /// Write the report to FILE instead of stdout (replaced whole, never left half-written, keeping
+    /// its permissions; a symlink or folder at FILE is refused).
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
 

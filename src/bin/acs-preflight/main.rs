@@ -246,35 +246,14 @@ fn check(args: CheckArgs) -> anyhow::Result<u8> {
     })
 }
 
-/// Writes `path` through a temporary file in the same folder, renamed into place only once it
-/// is complete: the old report stays whole until the new one is.
+/// Writes `path` whole or not at all, through the library's one file-writing path: a report
+/// that exists is replaced (keeping its permissions) only once the new one is complete; a
+/// symlink or folder at `path` is refused, never written through.
 fn write_atomically(
     path: &Path,
     write: impl FnOnce(&mut dyn Write) -> io::Result<()>,
 ) -> anyhow::Result<()> {
-    let shown = acs_preflight::path_to_string(path);
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d,
-        _ => Path::new("."),
-    };
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".acs-preflight-")
-        .suffix(".tmp")
-        .tempfile_in(dir)
-        .with_context(|| format!("cannot write {shown}"))?;
-    {
-        let mut out = BufWriter::new(tmp.as_file_mut());
-        write(&mut out)
-            .and_then(|()| out.flush())
-            .with_context(|| format!("cannot write {shown}"))?;
-    }
-    tmp.as_file()
-        .sync_all()
-        .with_context(|| format!("cannot write {shown}"))?;
-    tmp.persist(path)
-        .map_err(|e| e.error)
-        .with_context(|| format!("cannot write {shown}"))?;
-    Ok(())
+    Ok(acs_preflight::write_file(path, write)?)
 }
 
 /// Everything to check, in order: the arguments (or the config's `inputs`), then
