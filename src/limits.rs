@@ -262,9 +262,42 @@ pub fn read_text(reader: impl Read) -> io::Result<String> {
     })
 }
 
-/// [`read_text`] of the file at `path`.
+/// [`read_text`] of the file at `path`, which must be a regular file (see [`open_regular`]).
 pub fn read_text_file(path: &Path) -> io::Result<String> {
-    read_text(std::fs::File::open(path)?)
+    read_text(open_regular(path)?)
+}
+
+/// Opens `path` for reading only when it is a regular file (after following symlinks): a FIFO,
+/// socket or device named by a config file could block the run forever or never end, so it is
+/// refused. The file is opened without blocking and its type is taken from the open handle, so
+/// nothing can be swapped in between. (A list can still be piped in through stdin, `-`.)
+pub fn open_regular(path: &Path) -> io::Result<std::fs::File> {
+    let mut options = std::fs::OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        // Opening a FIFO without a writer would wait for one; a regular file reads the same.
+        options.custom_flags(libc::O_NONBLOCK);
+    }
+    let file = options.open(path)?;
+    let file_type = file.metadata()?.file_type();
+    if file_type.is_file() {
+        Ok(file)
+    } else if file_type.is_dir() {
+        Err(io::Error::new(
+            io::ErrorKind::IsADirectory,
+            "it is a folder, not a file",
+        ))
+    } else {
+        Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            format!(
+                "it is {}, not a regular file (pipe a list in through `-` instead)",
+                crate::walk::special_kind(&file_type)
+            ),
+        ))
+    }
 }
 
 #[cfg(test)]

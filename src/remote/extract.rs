@@ -277,7 +277,7 @@ pub fn url_list_file(path: &Path) -> Result<Vec<Extracted>, ExtractError> {
         path: path.to_path_buf(),
         source,
     };
-    let file = std::fs::File::open(path).map_err(error)?;
+    let file = limits::open_regular(path).map_err(error)?;
     read_url_list(file, &path_to_string(path)).map_err(error)
 }
 

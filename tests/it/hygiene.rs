@@ -415,30 +415,82 @@ fn run_capped(args: &[&str], stdin: Stdio) -> (Option<i32>, String) {
 #[cfg(unix)]
 #[test]
 fn lists_and_config_files_are_read_up_to_16_mib_even_from_dev_zero() {
+    // A regular file over the cap (sparse: 17 MiB of zeros without a newline).
+    let dir = tempfile::tempdir().unwrap();
+    let big = dir.path().join("big.txt");
+    std::fs::File::create(&big)
+        .unwrap()
+        .set_len(17 << 20)
+        .unwrap();
+    let big = big.to_str().unwrap();
     let zero = || Stdio::from(std::fs::File::open("/dev/zero").unwrap());
     let cases: [(&[&str], Stdio, &str); 4] = [
-        (
-            &["check", "--urls-from", "/dev/zero"],
-            Stdio::null(),
-            "/dev/zero",
-        ),
-        (
-            &["check", "--extract-from", "/dev/zero"],
-            Stdio::null(),
-            "/dev/zero",
-        ),
+        (&["check", "--urls-from", big], Stdio::null(), big),
+        (&["check", "--extract-from", big], Stdio::null(), big),
         (&["check", "--urls-from", "-"], zero(), "URLs from stdin"),
-        (
-            &["check", "--config", "/dev/zero", "fixtures"],
-            Stdio::null(),
-            "/dev/zero",
-        ),
+        (&["check", "--config", big, "fixtures"], Stdio::null(), big),
     ];
     for (args, stdin, name) in cases {
         let (code, err) = run_capped(args, stdin);
         assert_eq!(code, Some(2), "{args:?}: {err}");
         assert!(
             err.contains(&format!("cannot read {name}")) && err.contains("16 MiB"),
+            "{args:?}: {err}"
+        );
+    }
+}
+
+/// A device or a FIFO named as a list or config file (by a flag or by a hostile config) is
+/// refused at once: /dev/zero never ends, and a FIFO without a writer would block forever.
+#[cfg(unix)]
+#[test]
+fn devices_and_fifos_are_refused_as_lists_and_config_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("fifo");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap();
+    assert!(made.success());
+    std::fs::write(
+        dir.path().join("acs-preflight.toml"),
+        "extract_from = [\"fifo\"]\n",
+    )
+    .unwrap();
+    let fifo = fifo.to_str().unwrap();
+    let cases: [(&[&str], &str, &str); 5] = [
+        (
+            &["check", "--urls-from", "/dev/zero"],
+            "/dev/zero",
+            "a device",
+        ),
+        (
+            &["check", "--extract-from", "/dev/zero"],
+            "/dev/zero",
+            "a device",
+        ),
+        (
+            &["check", "--config", "/dev/zero", "x.wav"],
+            "/dev/zero",
+            "a device",
+        ),
+        (&["check", "--urls-from", fifo], fifo, "a FIFO"),
+        // From the config file, which the repository controls.
+        (&["check"], "fifo", "a FIFO"),
+    ];
+    for (args, name, kind) in cases {
+        let out = std::process::Command::new("timeout")
+            .arg("20")
+            .arg(assert_cmd::cargo::cargo_bin("acs-preflight"))
+            .args(args)
+            .current_dir(dir.path())
+            .stdin(Stdio::null())
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+        assert!(
+            err.contains(&format!("cannot read {name}")) && err.contains(kind),
             "{args:?}: {err}"
         );
     }

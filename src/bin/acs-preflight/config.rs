@@ -120,7 +120,7 @@ fn discover() -> Option<PathBuf> {
 pub fn load(path: &Path) -> anyhow::Result<Loaded> {
     let shown = acs_preflight::path_to_string(path);
     // Through the library's bounded reader, like URL lists: at most limits::MAX_TEXT_BYTES.
-    let bytes = std::fs::File::open(path)
+    let bytes = limits::open_regular(path)
         .and_then(limits::read_bounded)
         .with_context(|| format!("cannot read {shown}"))?;
     let text = String::from_utf8(bytes).map_err(|e| {
