@@ -26,12 +26,12 @@ use crate::report::{CheckResult, Finding, Source};
 use crate::rules::Rule;
 use crate::sniff::Container;
 use crate::source::Window;
-use sas::{redact, redact_url};
+use sas::{redact, redact_url_text};
 
 /// A URL to check and where it was written.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UrlInput {
-    /// The URL as written (it is redacted before it is shown anywhere).
+    /// The URL as written (it is shown only through [`display_url`]).
     pub url: String,
     /// The files and lines it came from; empty for a URL given on the command line.
     pub sources: Vec<Source>,
@@ -144,7 +144,7 @@ pub(crate) fn runtime() -> Result<tokio::runtime::Runtime, HttpSetupError> {
 
 fn unreachable_result(input: &UrlInput, options: &CheckOptions, why: String) -> CheckResult {
     let mut r = CheckResult::checked(
-        redact(&input.url),
+        display_url(&input.url),
         None,
         vec![Finding::new(
             Rule::UrlUnreachable,
@@ -165,7 +165,7 @@ fn url_extension(url: &Url) -> Option<String> {
 }
 
 async fn check_with(client: &Client, input: &UrlInput, options: &CheckOptions) -> CheckResult {
-    let display = redact(&input.url);
+    let display = display_url(&input.url);
     let mut issues: Vec<(Rule, String)> = Vec::new();
     let finish = |issues: Vec<(Rule, String)>, extra: Vec<Finding>, audio, http| {
         let mut findings: Vec<Finding> = issues
@@ -280,10 +280,9 @@ async fn check_with(client: &Client, input: &UrlInput, options: &CheckOptions) -
     finish(issues, findings, inspection.audio, http)
 }
 
-/// A redacted URL for display.
+/// A URL for display: parsed, in its normalised form, with its `sig` values and any user name
+/// and password redacted; if it does not parse, the text with anything that may be a secret
+/// redacted (see [`sas::redact_url_text`]).
 pub fn display_url(url: &str) -> String {
-    match Url::parse(url) {
-        Ok(u) => redact_url(&u),
-        Err(_) => redact(url),
-    }
+    redact_url_text(url)
 }
