@@ -2,7 +2,8 @@
 //!
 //! Each URL gets one GET for its first 64 KiB (`Range: bytes=0-65535`); the bytes go through the
 //! same checks as a local file's. Requests run on tokio with a bound on those in flight overall
-//! and per host; results come back in input order.
+//! and per host; results come back in input order. One deadline (`--timeout`) bounds each URL,
+//! its retries, waits and redirect hops included, from its first request.
 
 pub mod address;
 mod extract;
@@ -186,29 +187,11 @@ async fn check_with(client: &Client, input: &UrlInput, options: &CheckOptions) -
             return finish(issues, Vec::new(), None, None);
         }
     };
-    match url.scheme() {
-        "https" => {}
-        "http" => issues.push((
-            Rule::UrlInsecure,
-            "plain http: the prompt travels unencrypted and can be altered on the way".to_owned(),
-        )),
-        other => {
-            issues.push((
-                Rule::UrlInvalid,
-                format!("the scheme is {other}:, and ACS fetches http(s) URLs only"),
-            ));
-            return finish(issues, Vec::new(), None, None);
-        }
-    }
-    if url.host_str().is_none_or(str::is_empty) {
-        issues.push((Rule::UrlInvalid, "the URL has no host".to_owned()));
+    let checks = fetch::url_checks(&url, fetch::Step::Input);
+    issues.extend(checks.issues);
+    if let Some(last) = checks.stop {
+        issues.push(last);
         return finish(issues, Vec::new(), None, None);
-    }
-    if !url.username().is_empty() || url.password().is_some() {
-        issues.push((
-            Rule::UrlInvalid,
-            "the URL carries a user name or password; ACS fetches without credentials".to_owned(),
-        ));
     }
     issues.extend(sas::check(
         &url,
