@@ -53,7 +53,9 @@ pub struct CheckOptions {
     pub host_jobs: Option<usize>,
     /// Check URLs on private, loopback and other non-public addresses (staging hosts, tests).
     pub allow_private: bool,
-    /// The longest a URL request may take, body included (default 20 s).
+    /// The longest one URL's check may take, from its first request: connects, answers,
+    /// retries, `Retry-After` waits and redirect hops included (default 20 s). Connecting
+    /// takes at most 10 s of it.
     pub timeout: Duration,
     /// How often a URL request is repeated after 429, 5xx, 408 or a reset (default 3).
     pub retries: u32,
@@ -123,7 +125,8 @@ impl CheckOptions {
         self
     }
 
-    /// Sets the per-request timeout.
+    /// Sets the deadline of each URL: the longest one URL's check may take, retries, waits and
+    /// redirect hops included.
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = timeout;
         self

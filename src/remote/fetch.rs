@@ -1,6 +1,6 @@
 //! Fetching the first 64 KiB of a prompt URL the way ACS would fetch the whole file: without
 //! credentials, from a public address, following redirects, retrying what ACS's error table says
-//! to retry.
+//! to retry, all of it within one deadline per URL (`--timeout`).
 
 use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
@@ -10,9 +10,10 @@ use reqwest::header::{
     HeaderMap, ACCEPT_ENCODING, CONTENT_RANGE, CONTENT_TYPE, LOCATION, RANGE, RETRY_AFTER,
 };
 use reqwest::{Client, StatusCode, Url};
+use tokio::time::Instant;
 
 use super::address::non_public_reason;
-use super::sas::{redact, redact_url};
+use super::sas::{redact, redact_url, redact_url_text};
 use crate::options::CheckOptions;
 use crate::report::HttpInfo;
 use crate::rules::Rule;
@@ -26,8 +27,19 @@ pub(crate) const MAX_RETRY_AFTER: Duration = Duration::from_secs(30);
 const BACKOFF_START: Duration = Duration::from_millis(250);
 /// Longest backoff.
 const BACKOFF_MAX: Duration = Duration::from_secs(8);
-/// Longest connect phase.
+/// Longest connect phase (or `--timeout`, when that is shorter).
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// The connect limit under these options.
+fn connect_limit(options: &CheckOptions) -> Duration {
+    CONNECT_TIMEOUT.min(options.timeout)
+}
+
+/// Seconds for a message: `30`, `1.8`, `0.25`.
+pub(crate) fn secs(d: Duration) -> String {
+    let text = format!("{:.2}", d.as_secs_f64());
+    text.trim_end_matches('0').trim_end_matches('.').to_owned()
+}
 
 /// A host that resolves to an address ACS cannot reach; raised by the resolver so no connection
 /// is ever opened to it.
@@ -72,7 +84,7 @@ pub(crate) fn client(options: &CheckOptions) -> reqwest::Result<Client> {
     Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .no_proxy()
-        .connect_timeout(CONNECT_TIMEOUT.min(options.timeout))
+        .connect_timeout(connect_limit(options))
         .dns_resolver(GuardedResolver {
             allow_private: options.allow_private,
         })
@@ -99,8 +111,10 @@ pub(crate) struct Fetched {
 enum Failure {
     /// The name resolved (or the literal was) non-public: nothing was sent.
     Private(String),
-    /// No complete answer in time.
+    /// No complete answer before the URL's deadline.
     Timeout,
+    /// No connection within the connect limit.
+    ConnectTimeout,
     /// The connection was reset or closed early: worth a retry.
     Reset(String),
     /// Anything else (DNS, refused, TLS, a malformed answer).
@@ -139,6 +153,9 @@ fn last_cause(err: &(dyn std::error::Error + 'static)) -> String {
 
 fn classify(err: reqwest::Error) -> Failure {
     let timeout = err.is_timeout();
+    if timeout && err.is_connect() {
+        return Failure::ConnectTimeout;
+    }
     let err = err.without_url();
     let mut cur: Option<&(dyn std::error::Error + 'static)> = Some(&err);
     while let Some(e) = cur {
@@ -185,10 +202,16 @@ fn classify(err: reqwest::Error) -> Failure {
     }
 }
 
-/// One request: GET the first 64 KiB, read at most that much of a 2xx body.
+/// One request: GET the first 64 KiB, read at most that much of a 2xx body. Never with
+/// credentials: user information in the URL is dropped here, so no `Authorization` header can
+/// come from it.
 async fn attempt(client: &Client, url: &Url) -> Result<Answer, Failure> {
+    let mut url = url.clone();
+    if url.set_password(None).is_err() || url.set_username("").is_err() {
+        return Err(Failure::Other("the URL cannot be requested".to_owned()));
+    }
     let mut resp = client
-        .get(url.clone())
+        .get(url)
         .header(RANGE, format!("bytes=0-{}", MAX_READ - 1))
         .header(ACCEPT_ENCODING, "identity")
         .send()
@@ -311,96 +334,269 @@ fn literal_guard(url: &Url, allow_private: bool) -> Option<String> {
     non_public_reason(ip).map(|reason| format!("{ip} is {reason}"))
 }
 
-/// Fetches `url`: each hop guarded, each retryable answer retried, the first 64 KiB of a 2xx
-/// body read.
+/// Where a URL to request comes from.
+#[derive(Clone, Copy)]
+pub(crate) enum Step<'a> {
+    /// The URL given.
+    Input,
+    /// The `n`-th redirect, from `from`.
+    Redirect { n: u32, from: &'a Url },
+}
+
+/// What [`url_checks`] found: findings, and the one that ends the check, if any.
+pub(crate) struct UrlChecks {
+    pub issues: Vec<(Rule, String)>,
+    pub stop: Option<(Rule, String)>,
+}
+
+/// The checks every URL ACS would request gets, the input and each redirect hop alike: an
+/// http(s) scheme and a host (or nothing can be requested: `stop`); no user name or password
+/// (`url-invalid`: ACS fetches anonymously, and so does this check, without them); no plain http
+/// (`url-insecure`; on a hop, a downgrade from https).
+pub(crate) fn url_checks(url: &Url, step: Step<'_>) -> UrlChecks {
+    let shown = redact_url(url);
+    let mut issues = Vec::new();
+    let stop = |rule, message| UrlChecks {
+        issues: Vec::new(),
+        stop: Some((rule, message)),
+    };
+    match (url.scheme(), step) {
+        ("https", _) => {}
+        ("http", Step::Input) => issues.push((
+            Rule::UrlInsecure,
+            "plain http: the prompt travels unencrypted and can be altered on the way".to_owned(),
+        )),
+        ("http", Step::Redirect { n, from }) => {
+            if from.scheme() == "https" {
+                issues.push((
+                    Rule::UrlInsecure,
+                    format!("redirect {n} goes from https down to plain http ({shown}): from there the prompt travels unencrypted and can be altered on the way"),
+                ));
+            }
+        }
+        (other, Step::Input) => {
+            return stop(
+                Rule::UrlInvalid,
+                format!("the scheme is {other}:, and ACS fetches http(s) URLs only"),
+            )
+        }
+        (other, Step::Redirect { .. }) => {
+            return stop(
+                Rule::UrlRedirect,
+                format!("redirect to a {other}: location, which ACS cannot fetch"),
+            )
+        }
+    }
+    if url.host_str().is_none_or(str::is_empty) {
+        return match step {
+            Step::Input => stop(Rule::UrlInvalid, "the URL has no host".to_owned()),
+            Step::Redirect { n, .. } => stop(
+                Rule::UrlRedirect,
+                format!("redirect {n} leads to a URL without a host ({shown})"),
+            ),
+        };
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        issues.push((
+            Rule::UrlInvalid,
+            match step {
+                Step::Input => "the URL carries a user name or password; ACS fetches without credentials, so it is checked without them".to_owned(),
+                Step::Redirect { n, .. } => format!("redirect {n} goes to a URL with a user name or password ({shown}); ACS fetches without credentials, so it is followed without them"),
+            },
+        ));
+    }
+    UrlChecks { issues, stop: None }
+}
+
+/// `url` without its user name and password: what is requested, and shown as the final URL.
+fn without_credentials(url: &Url) -> Url {
+    let mut plain = url.clone();
+    // Both fail only for URLs that cannot hold credentials in the first place.
+    let _ = plain.set_password(None);
+    let _ = plain.set_username("");
+    plain
+}
+
+/// A wait before a retry.
+#[derive(Clone, Copy)]
+enum Wait {
+    /// What a 429's `Retry-After` asked for, and what is waited (at most [`MAX_RETRY_AFTER`]).
+    RetryAfter { asked: Duration, wait: Duration },
+    /// The exponential backoff.
+    Backoff(Duration),
+}
+
+impl Wait {
+    fn duration(self) -> Duration {
+        match self {
+            Wait::RetryAfter { wait, .. } | Wait::Backoff(wait) => wait,
+        }
+    }
+
+    /// Why the check stops instead: the wait does not fit in the `left` of `timeout`.
+    fn does_not_fit(self, left: Duration, timeout: Duration) -> String {
+        match self {
+            Wait::RetryAfter { asked, .. } => format!(
+                "Retry-After asks for {} s, more than the {} s left of --timeout {} s, so the check stops here",
+                secs(asked),
+                secs(left),
+                secs(timeout)
+            ),
+            Wait::Backoff(wait) => format!(
+                "another retry, {} s later, would not fit in the {} s left of --timeout {} s",
+                secs(wait),
+                secs(left),
+                secs(timeout)
+            ),
+        }
+    }
+}
+
+/// How long to wait before retrying after `answer` (the `retry`-th retry, from 0).
+fn wait_after(answer: &Answer, retry: u32) -> Wait {
+    if answer.status == StatusCode::TOO_MANY_REQUESTS {
+        if let Some(asked) = retry_after(&answer.headers) {
+            return Wait::RetryAfter {
+                asked,
+                wait: asked.min(MAX_RETRY_AFTER),
+            };
+        }
+    }
+    Wait::Backoff(backoff(retry))
+}
+
+/// `message`, then how many retries it took and why there were no more.
+fn with_retries(mut message: String, retries: u32, cut_short: Option<String>) -> String {
+    if retries > 0 {
+        message.push_str(&format!(" (after {})", count(retries, "retry", "retries")));
+    }
+    if let Some(why) = cut_short {
+        message.push_str("; ");
+        message.push_str(&why);
+    }
+    message
+}
+
+/// `n` and the noun, singular or plural.
+fn count(n: u32, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
+/// The finding for a request that got no answer: `retries` on this hop, `cut_short` saying why
+/// there were no more.
+fn failure_finding(
+    failure: Failure,
+    http: &HttpInfo,
+    options: &CheckOptions,
+    retries: u32,
+    cut_short: Option<String>,
+) -> (Rule, String) {
+    match failure {
+        Failure::Private(m) => (
+            Rule::UrlPrivate,
+            format!("{m}; ACS cannot reach it, and no connection was opened"),
+        ),
+        Failure::Timeout => (
+            Rule::UrlUnreachable,
+            if http.redirects == 0 && http.retries == 0 {
+                format!(
+                    "no complete answer within {} s (--timeout)",
+                    secs(options.timeout)
+                )
+            } else {
+                format!(
+                    "no complete answer within {} s (--timeout, which bounds the URL as a whole: here {} and {})",
+                    secs(options.timeout),
+                    count(http.redirects, "redirect", "redirects"),
+                    count(http.retries, "retry", "retries")
+                )
+            },
+        ),
+        Failure::ConnectTimeout => (
+            Rule::UrlUnreachable,
+            format!(
+                "no connection within {} s (the connect limit: {} s, or --timeout when shorter)",
+                secs(connect_limit(options)),
+                secs(CONNECT_TIMEOUT)
+            ),
+        ),
+        Failure::Reset(m) => (Rule::UrlUnreachable, with_retries(m, retries, cut_short)),
+        Failure::Other(m) => (Rule::UrlUnreachable, m),
+    }
+}
+
+/// A fetch that ends with no body.
+fn ended(http: HttpInfo, mut issues: Vec<(Rule, String)>, last: (Rule, String)) -> Fetched {
+    issues.push(last);
+    Fetched {
+        http,
+        body: None,
+        issues,
+    }
+}
+
+/// Fetches `url`: each hop checked like the input ([`url_checks`]) and guarded, each retryable
+/// answer retried, the first 64 KiB of a 2xx body read. One deadline, `--timeout` from now,
+/// bounds all of it: each request's connect and answer, every retry and `Retry-After` wait, and
+/// every redirect hop. A wait that does not fit in the time left is not waited: the check ends
+/// with the answer that asked for it.
 pub(crate) async fn fetch(shared: &Client, url: Url, options: &CheckOptions) -> Fetched {
+    let deadline = Instant::now() + options.timeout;
+    let mut url = without_credentials(&url);
     let mut http = HttpInfo {
         final_url: redact_url(&url),
         ..HttpInfo::default()
     };
     let mut issues = Vec::new();
     let mut visited = vec![url.clone()];
-    let mut url = url;
     // A fresh client replaces the shared one after a 502, as ACS's table advises.
     let mut fresh: Option<Client> = None;
     loop {
         http.final_url = redact_url(&url);
         if let Some(why) = literal_guard(&url, options.allow_private) {
-            issues.push((
+            let last = (
                 Rule::UrlPrivate,
                 format!("{why}; ACS cannot reach it, and no request was sent"),
-            ));
-            return Fetched {
-                http,
-                body: None,
-                issues,
-            };
+            );
+            return ended(http, issues, last);
         }
         let mut retries_here = 0;
+        let mut cut_short: Option<String> = None;
         let outcome = loop {
             let client = fresh.as_ref().unwrap_or(shared);
-            let result = match tokio::time::timeout(options.timeout, attempt(client, &url)).await {
+            let result = match tokio::time::timeout_at(deadline, attempt(client, &url)).await {
                 Ok(r) => r,
                 Err(_) => Err(Failure::Timeout),
             };
-            let wait = match &result {
+            let wanted = match &result {
                 Ok(a) if retryable(a.status) && retries_here < options.retries => {
-                    if a.status == StatusCode::BAD_GATEWAY {
-                        fresh = super::fetch::client(options).ok();
-                    }
-                    Some(if a.status == StatusCode::TOO_MANY_REQUESTS {
-                        retry_after(&a.headers)
-                            .map(|d| d.min(MAX_RETRY_AFTER))
-                            .unwrap_or_else(|| backoff(retries_here))
-                    } else {
-                        backoff(retries_here)
-                    })
+                    Some(wait_after(a, retries_here))
                 }
                 Err(Failure::Reset(_)) if retries_here < options.retries => {
-                    Some(backoff(retries_here))
+                    Some(Wait::Backoff(backoff(retries_here)))
                 }
                 _ => None,
             };
-            match wait {
-                Some(w) => {
-                    retries_here += 1;
-                    http.retries += 1;
-                    tokio::time::sleep(w).await;
-                }
-                None => break result,
+            let Some(wait) = wanted else {
+                break result;
+            };
+            let left = deadline.saturating_duration_since(Instant::now());
+            if wait.duration() >= left {
+                cut_short = Some(wait.does_not_fit(left, options.timeout));
+                break result;
             }
+            if matches!(&result, Ok(a) if a.status == StatusCode::BAD_GATEWAY) {
+                fresh = self::client(options).ok();
+            }
+            retries_here += 1;
+            http.retries += 1;
+            tokio::time::sleep(wait.duration()).await;
         };
         let answer = match outcome {
             Ok(a) => a,
             Err(f) => {
-                let (rule, message) = match f {
-                    Failure::Private(m) => (
-                        Rule::UrlPrivate,
-                        format!("{m}; ACS cannot reach it, and no connection was opened"),
-                    ),
-                    Failure::Timeout => (
-                        Rule::UrlUnreachable,
-                        format!(
-                            "no complete answer within {} s (--timeout)",
-                            options.timeout.as_secs_f64()
-                        ),
-                    ),
-                    Failure::Reset(m) => (
-                        Rule::UrlUnreachable,
-                        if retries_here > 0 {
-                            format!("{m} (after {retries_here} retries)")
-                        } else {
-                            m
-                        },
-                    ),
-                    Failure::Other(m) => (Rule::UrlUnreachable, m),
-                };
-                issues.push((rule, message));
-                return Fetched {
-                    http,
-                    body: None,
-                    issues,
-                };
+                let last = failure_finding(f, &http, options, retries_here, cut_short);
+                return ended(http, issues, last);
             }
         };
         http.status = Some(answer.status.as_u16());
@@ -411,75 +607,57 @@ pub(crate) async fn fetch(shared: &Client, url: Url, options: &CheckOptions) -> 
             .map(str::to_owned);
         if answer.status.is_redirection() {
             let Some(location) = answer.headers.get(LOCATION).and_then(|v| v.to_str().ok()) else {
-                issues.push((
+                let last = (
                     Rule::UrlHttpStatus,
                     format!("{} without a Location header", answer.status),
-                ));
-                return Fetched {
-                    http,
-                    body: None,
-                    issues,
-                };
+                );
+                return ended(http, issues, last);
             };
             let next = match url.join(location) {
-                Ok(n) if n.scheme() == "http" || n.scheme() == "https" => n,
-                Ok(n) => {
-                    issues.push((
-                        Rule::UrlRedirect,
-                        format!(
-                            "redirect to a {}: location, which ACS cannot fetch",
-                            n.scheme()
-                        ),
-                    ));
-                    return Fetched {
-                        http,
-                        body: None,
-                        issues,
-                    };
-                }
+                Ok(n) => n,
                 Err(e) => {
-                    issues.push((
+                    let last = (
                         Rule::UrlRedirect,
                         format!(
                             "redirect to an invalid location {:?}: {e}",
-                            redact(location)
+                            redact_url_text(location)
                         ),
-                    ));
-                    return Fetched {
-                        http,
-                        body: None,
-                        issues,
-                    };
+                    );
+                    return ended(http, issues, last);
                 }
             };
+            let checks = url_checks(
+                &next,
+                Step::Redirect {
+                    n: http.redirects + 1,
+                    from: &url,
+                },
+            );
+            issues.extend(checks.issues);
+            if let Some(last) = checks.stop {
+                return ended(http, issues, last);
+            }
+            let next = without_credentials(&next);
             if visited.contains(&next) {
-                issues.push((
+                let last = (
                     Rule::UrlRedirect,
                     format!(
                         "redirect loop: {} leads back to {}",
                         redact_url(&url),
                         redact_url(&next)
                     ),
-                ));
-                return Fetched {
-                    http,
-                    body: None,
-                    issues,
-                };
+                );
+                return ended(http, issues, last);
             }
             if http.redirects == MAX_REDIRECTS {
-                issues.push((
+                let last = (
                     Rule::UrlRedirect,
                     format!(
                         "more than {MAX_REDIRECTS} redirects (the last to {})",
                         redact_url(&next)
                     ),
-                ));
-                return Fetched {
-                    http,
-                    body: None,
-                    issues,
-                };
+                );
+                return ended(http, issues, last);
             }
             http.redirects += 1;
             visited.push(next.clone());
@@ -491,20 +669,16 @@ pub(crate) async fn fetch(shared: &Client, url: Url, options: &CheckOptions) -> 
                 .headers
                 .get("x-ms-error-code")
                 .and_then(|v| v.to_str().ok());
-            let mut message = format!(
+            let message = format!(
                 "the server answers {}: {}",
                 answer.status,
                 status_meaning(answer.status, azure)
             );
-            if retries_here > 0 {
-                message.push_str(&format!(" (after {retries_here} retries)"));
-            }
-            issues.push((Rule::UrlHttpStatus, message));
-            return Fetched {
-                http,
-                body: None,
-                issues,
-            };
+            let last = (
+                Rule::UrlHttpStatus,
+                with_retries(message, retries_here, cut_short),
+            );
+            return ended(http, issues, last);
         }
         if let Some(body) = &answer.body {
             http.bytes_read = body.bytes.len() as u64;
@@ -544,6 +718,134 @@ mod tests {
         assert_eq!(m.matches("sig=REDACTED").count(), 2, "{m}");
         let io = std::io::Error::other("tls: https://h/x?sig=abc");
         assert_eq!(last_cause(&io), "tls: https://h/x?sig=REDACTED");
+    }
+
+    fn url(s: &str) -> Url {
+        Url::parse(s).unwrap()
+    }
+
+    #[test]
+    fn every_redirect_hop_gets_the_input_checks() {
+        let https = url("https://h.example/a.wav");
+        let http = url("http://h.example/a.wav");
+        // A downgrade from https is url-insecure and names the hop.
+        let down = url("http://cdn.example/a.wav?sig=S3CRET");
+        let c = url_checks(&down, Step::Redirect { n: 2, from: &https });
+        assert!(c.stop.is_none());
+        assert_eq!(c.issues.len(), 1);
+        assert_eq!(c.issues[0].0, Rule::UrlInsecure);
+        assert_eq!(
+            c.issues[0].1,
+            "redirect 2 goes from https down to plain http (http://cdn.example/a.wav?sig=REDACTED): from there the prompt travels unencrypted and can be altered on the way"
+        );
+        // http to http: the input's own warning already says it.
+        assert!(url_checks(&down, Step::Redirect { n: 1, from: &http })
+            .issues
+            .is_empty());
+        assert_eq!(
+            url_checks(&http, Step::Input).issues[0].0,
+            Rule::UrlInsecure
+        );
+        // Credentials on a hop, as on the input: url-invalid, the password not shown.
+        let creds = url("https://bob:hunter2@cdn.example/a.wav");
+        for step in [Step::Input, Step::Redirect { n: 1, from: &https }] {
+            let c = url_checks(&creds, step);
+            assert_eq!(c.issues.len(), 1);
+            assert_eq!(c.issues[0].0, Rule::UrlInvalid);
+            assert!(!c.issues[0].1.contains("hunter2"), "{}", c.issues[0].1);
+        }
+        assert!(url_checks(&creds, Step::Redirect { n: 1, from: &https }).issues[0]
+            .1
+            .starts_with("redirect 1 goes to a URL with a user name or password (https://REDACTED@cdn.example/a.wav)"));
+        // Other schemes end the check.
+        let ftp = url("ftp://files.example/a.wav");
+        assert_eq!(
+            url_checks(&ftp, Step::Input).stop.unwrap().0,
+            Rule::UrlInvalid
+        );
+        let hop = url_checks(&ftp, Step::Redirect { n: 1, from: &https });
+        assert_eq!(hop.stop.unwrap().0, Rule::UrlRedirect);
+        assert_eq!(
+            without_credentials(&creds).as_str(),
+            "https://cdn.example/a.wav"
+        );
+    }
+
+    #[test]
+    fn a_connect_timeout_names_the_connect_limit() {
+        // A listener whose accept queue is full and never drained: the kernel drops further SYNs,
+        // so a connect to it hangs (on loopback; nothing leaves the machine).
+        let listener =
+            socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None).unwrap();
+        listener
+            .bind(&SocketAddr::from(([127, 0, 0, 1], 0)).into())
+            .unwrap();
+        listener.listen(0).unwrap();
+        let addr = listener.local_addr().unwrap().as_socket().unwrap();
+        let mut queued = Vec::new();
+        for _ in 0..8 {
+            match std::net::TcpStream::connect_timeout(&addr, Duration::from_millis(200)) {
+                Ok(s) => queued.push(s),
+                Err(_) => break,
+            }
+        }
+        let client = Client::builder()
+            .no_proxy()
+            .connect_timeout(Duration::from_millis(200))
+            .build()
+            .unwrap();
+        let rt = super::super::runtime().unwrap();
+        let err = rt
+            .block_on(client.get(format!("http://{addr}/a.wav")).send())
+            .unwrap_err();
+        assert!(
+            matches!(classify(err), Failure::ConnectTimeout),
+            "not classified as a connect timeout"
+        );
+        drop(queued);
+        let options = CheckOptions::default().timeout(Duration::from_secs(30));
+        let (rule, message) = failure_finding(
+            Failure::ConnectTimeout,
+            &HttpInfo::default(),
+            &options,
+            0,
+            None,
+        );
+        assert_eq!(rule, Rule::UrlUnreachable);
+        assert_eq!(
+            message,
+            "no connection within 10 s (the connect limit: 10 s, or --timeout when shorter)"
+        );
+        let options = options.timeout(Duration::from_millis(2500));
+        let (_, message) = failure_finding(
+            Failure::ConnectTimeout,
+            &HttpInfo::default(),
+            &options,
+            0,
+            None,
+        );
+        assert!(
+            message.starts_with("no connection within 2.5 s"),
+            "{message}"
+        );
+    }
+
+    #[test]
+    fn waits_that_do_not_fit_say_so() {
+        let ra = Wait::RetryAfter {
+            asked: Duration::from_secs(30),
+            wait: Duration::from_secs(30),
+        };
+        assert_eq!(
+            ra.does_not_fit(Duration::from_millis(1940), Duration::from_secs(2)),
+            "Retry-After asks for 30 s, more than the 1.94 s left of --timeout 2 s, so the check stops here"
+        );
+        assert_eq!(
+            with_retries("the server answers 503".to_owned(), 1, Some("x".to_owned())),
+            "the server answers 503 (after 1 retry); x"
+        );
+        assert_eq!(secs(Duration::from_millis(250)), "0.25");
+        assert_eq!(secs(Duration::from_secs(20)), "20");
     }
 
     #[test]

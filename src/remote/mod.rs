@@ -2,7 +2,8 @@
 //!
 //! Each URL gets one GET for its first 64 KiB (`Range: bytes=0-65535`); the bytes go through the
 //! same checks as a local file's. Requests run on tokio with a bound on those in flight overall
-//! and per host; results come back in input order.
+//! and per host; results come back in input order. One deadline (`--timeout`) bounds each URL,
+//! its retries, waits and redirect hops included, from its first request.
 
 pub mod address;
 mod extract;
@@ -30,12 +31,12 @@ use crate::report::{CheckResult, Finding, Source};
 use crate::rules::Rule;
 use crate::sniff::Container;
 use crate::source::Window;
-use sas::{redact, redact_url};
+use sas::{redact, redact_url_text};
 
 /// A URL to check and where it was written.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UrlInput {
-    /// The URL as written (it is redacted before it is shown anywhere).
+    /// The URL as written (it is shown only through [`display_url`]).
     pub url: String,
     /// The files and lines it came from; empty for a URL given on the command line.
     pub sources: Vec<Source>,
@@ -174,11 +175,16 @@ fn url_extension(url: &Url) -> Option<String> {
 /// A URL as reports show it: redacted, and cut after 100 characters when it is longer than
 /// [`limits::MAX_URL_BYTES`] (such a URL is never checked).
 fn shown(url: &str) -> String {
+    let shown = display_url(url);
     if url.len() <= limits::MAX_URL_BYTES {
-        return redact(url);
+        return shown;
     }
-    let cut = url.char_indices().nth(100).map_or(url, |(i, _)| &url[..i]);
-    redact(&format!("{cut}…"))
+    // Cut after redacting, so the cut cannot hide a field name from the redaction.
+    let cut = shown
+        .char_indices()
+        .nth(100)
+        .map_or(shown.len(), |(i, _)| i);
+    format!("{}…", &shown[..cut])
 }
 
 async fn check_with(client: &Client, input: &UrlInput, options: &CheckOptions) -> CheckResult {
@@ -214,29 +220,11 @@ async fn check_with(client: &Client, input: &UrlInput, options: &CheckOptions) -
             return finish(issues, Vec::new(), None, None);
         }
     };
-    match url.scheme() {
-        "https" => {}
-        "http" => issues.push((
-            Rule::UrlInsecure,
-            "plain http: the prompt travels unencrypted and can be altered on the way".to_owned(),
-        )),
-        other => {
-            issues.push((
-                Rule::UrlInvalid,
-                format!("the scheme is {other}:, and ACS fetches http(s) URLs only"),
-            ));
-            return finish(issues, Vec::new(), None, None);
-        }
-    }
-    if url.host_str().is_none_or(str::is_empty) {
-        issues.push((Rule::UrlInvalid, "the URL has no host".to_owned()));
+    let checks = fetch::url_checks(&url, fetch::Step::Input);
+    issues.extend(checks.issues);
+    if let Some(last) = checks.stop {
+        issues.push(last);
         return finish(issues, Vec::new(), None, None);
-    }
-    if !url.username().is_empty() || url.password().is_some() {
-        issues.push((
-            Rule::UrlInvalid,
-            "the URL carries a user name or password; ACS fetches without credentials".to_owned(),
-        ));
     }
     issues.extend(sas::check(
         &url,
@@ -308,10 +296,9 @@ async fn check_with(client: &Client, input: &UrlInput, options: &CheckOptions) -
     finish(issues, findings, inspection.audio, http)
 }
 
-/// A redacted URL for display.
+/// A URL for display: parsed, in its normalised form, with its `sig` values and any user name
+/// and password redacted; if it does not parse, the text with anything that may be a secret
+/// redacted (see [`sas::redact_url_text`]).
 pub fn display_url(url: &str) -> String {
-    match Url::parse(url) {
-        Ok(u) => redact_url(&u),
-        Err(_) => redact(url),
-    }
+    redact_url_text(url)
 }

@@ -345,3 +345,256 @@ fn markdown_summary_lists_flagged_inputs() {
         "### acs-preflight: ✅ passed\n\n2 inputs checked: 2 passed, 0 warned, 0 failed (0 errors, 0 warnings).\n"
     );
 }
+
+/// Generated secrets: unique markers around characters that have ended a redaction early
+/// before (quotes, escapes, separators, non-ASCII).
+struct Secrets {
+    rng: fastrand::Rng,
+    /// Every signature value and password made, as written.
+    values: Vec<String>,
+    /// The markers inside them: none may appear in any output.
+    markers: Vec<String>,
+}
+
+impl Secrets {
+    fn marker(&mut self, lead: char) -> String {
+        let tail: String = (0..10).map(|_| self.rng.alphanumeric()).collect();
+        let marker = format!("{lead}{tail}");
+        self.markers.push(marker.clone());
+        marker
+    }
+
+    /// A signature value; `ascii` keeps it to what a Location header can hold.
+    fn signature(&mut self, ascii: bool) -> String {
+        let specials = [
+            "'",
+            "\"",
+            "%2B",
+            "%3D",
+            "%26",
+            "%23",
+            "%",
+            "(",
+            ")",
+            ";",
+            "=",
+            "/",
+            "?",
+            "!",
+            "*",
+            "+",
+            "<",
+            ">",
+            "\\",
+            "\u{e9}",
+            "\u{20ac}",
+            "\u{1f600}",
+            "%E2%82%AC",
+        ];
+        let mut value = String::new();
+        for _ in 0..self.rng.usize(1..4) {
+            value.push_str(&self.marker('S'));
+            let special = specials[self.rng.usize(..specials.len())];
+            if ascii {
+                value.push_str(
+                    &percent_encoding::utf8_percent_encode(special, percent_encoding::CONTROLS)
+                        .to_string()
+                        .replace('\u{e9}', "%C3%A9"),
+                );
+            } else {
+                value.push_str(special);
+            }
+        }
+        if ascii {
+            value = value
+                .chars()
+                .map(|c| {
+                    if c.is_ascii() {
+                        c.to_string()
+                    } else {
+                        percent_encoding::utf8_percent_encode(
+                            &c.to_string(),
+                            percent_encoding::NON_ALPHANUMERIC,
+                        )
+                        .to_string()
+                    }
+                })
+                .collect();
+        }
+        self.values.push(value.clone());
+        value
+    }
+
+    /// `sig` with any of its bytes percent-encoded (either hex case) and any letter upper case.
+    fn name(&mut self) -> String {
+        "sig"
+            .chars()
+            .map(|c| {
+                let c = if self.rng.bool() {
+                    c.to_ascii_uppercase()
+                } else {
+                    c
+                };
+                match self.rng.u8(..3) {
+                    0 => format!("%{:02X}", c as u8),
+                    1 => format!("%{:02x}", c as u8),
+                    _ => c.to_string(),
+                }
+            })
+            .collect()
+    }
+
+    /// A query with one or two signatures among other SAS fields, in any order.
+    fn query(&mut self, ascii: bool) -> String {
+        let mut fields = vec![
+            "sv=2022-11-02".to_owned(),
+            "sp=r".to_owned(),
+            "se=2099-01-01".to_owned(),
+        ];
+        for _ in 0..self.rng.usize(1..3) {
+            let field = format!("{}={}", self.name(), self.signature(ascii));
+            fields.push(field);
+        }
+        self.rng.shuffle(&mut fields);
+        fields.join("&")
+    }
+
+    /// `user:password@`, sometimes.
+    fn userinfo(&mut self) -> String {
+        if self.rng.u8(..3) == 0 {
+            let password = self.marker('P');
+            self.values.push(password.clone());
+            format!("bob:{password}@")
+        } else {
+            String::new()
+        }
+    }
+
+    /// What must not appear: each marker, and each value raw, percent-decoded and encoded.
+    fn forbidden(&self) -> Vec<String> {
+        let mut all = self.markers.clone();
+        for v in &self.values {
+            all.push(v.clone());
+            all.push(
+                percent_encoding::percent_decode_str(v)
+                    .decode_utf8_lossy()
+                    .into_owned(),
+            );
+            all.push(
+                percent_encoding::utf8_percent_encode(v, percent_encoding::NON_ALPHANUMERIC)
+                    .to_string(),
+            );
+        }
+        all
+    }
+}
+
+#[test]
+fn no_signature_or_password_reaches_any_format_under_any_encoding() {
+    let mut secrets = Secrets {
+        rng: fastrand::Rng::with_seed(611),
+        values: Vec::new(),
+        markers: Vec::new(),
+    };
+    // Redirects whose Location carries a signature (and sometimes credentials).
+    let final_server = Server::start(vec![("/final.wav", vec![Reply::status(403)])]);
+    let redirects: Vec<(String, String)> = (0..12)
+        .map(|i| {
+            let location = format!(
+                "http://{}127.0.0.1:{}/final.wav?{}",
+                secrets.userinfo(),
+                final_server.addr.port(),
+                secrets.query(true)
+            );
+            (format!("/r{i}.wav"), location)
+        })
+        .collect();
+    let bounce = Server::start(
+        redirects
+            .iter()
+            .map(|(path, location)| (path.as_str(), vec![Reply::redirect(302, location)]))
+            .collect(),
+    );
+    let mut urls: Vec<String> = redirects.iter().map(|(p, _)| bounce.url(p)).collect();
+    for i in 0..120 {
+        let userinfo = secrets.userinfo();
+        let query = secrets.query(false);
+        let fragment = match secrets.rng.u8(..3) {
+            0 => String::new(),
+            1 => "#t=1".to_owned(),
+            _ => {
+                let field = format!("{}={}", secrets.name(), secrets.signature(false));
+                format!("#x&{field}")
+            }
+        };
+        // Port 1 refuses at once; one URL in five does not parse at all.
+        let host = if i % 5 == 0 { "[::1" } else { "127.0.0.1:1" };
+        urls.push(format!(
+            "http://{userinfo}{host}/p/{i}.wav?{query}{fragment}"
+        ));
+    }
+    // One automaton for the thousands of forbidden strings.
+    let forbidden: Vec<String> = secrets
+        .forbidden()
+        .iter()
+        .map(|f| regex::escape(f))
+        .collect();
+    let forbidden = regex::RegexBuilder::new(&forbidden.join("|"))
+        .size_limit(1 << 26)
+        .build()
+        .unwrap();
+    let check = |what: &str, text: &str| {
+        if let Some(m) = forbidden.find(text) {
+            panic!("{:?} leaked ({what}):\n{text}", m.as_str());
+        }
+    };
+    let formats = [
+        "human", "json", "jsonl", "sarif", "junit", "github", "markdown",
+    ];
+    for format in formats {
+        for allow in [true, false] {
+            let mut c = cmd();
+            c.args([
+                "check",
+                "--retries",
+                "0",
+                "--timeout",
+                "5",
+                "--format",
+                format,
+            ]);
+            if allow {
+                c.arg("--allow-private");
+            }
+            let out = c.args(&urls).output().unwrap();
+            assert_eq!(out.status.code(), Some(1), "{format}");
+            let (stdout, stderr) = (
+                String::from_utf8(out.stdout).unwrap(),
+                String::from_utf8(out.stderr).unwrap(),
+            );
+            assert!(stdout.contains("=REDACTED"), "{format}: {stdout}");
+            check(&format!("{format} stdout"), &stdout);
+            check(&format!("{format} stderr"), &stderr);
+            if format == "json" && allow {
+                // The redirects were followed: their signatures reached http.final_url.
+                let v: Value = serde_json::from_str(&stdout).unwrap();
+                let finals = v["results"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .filter_map(|r| r["http"]["final_url"].as_str())
+                    .filter(|u| u.contains("/final.wav?"))
+                    .count();
+                assert_eq!(finals, redirects.len(), "{stdout}");
+            }
+        }
+    }
+    // Errors on stderr: a file that cannot be read, named like a URL.
+    for url in urls.iter().skip(redirects.len()).take(14) {
+        let out = cmd().args(["check", "--urls-from", url]).output().unwrap();
+        assert_eq!(out.status.code(), Some(2));
+        let stderr = String::from_utf8(out.stderr).unwrap();
+        assert!(stderr.contains("cannot read"), "{stderr}");
+        check("stderr", &stderr);
+    }
+}

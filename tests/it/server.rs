@@ -41,6 +41,8 @@ pub enum Reply {
     Raw(Vec<u8>),
     /// A status line, then header lines without end (up to `max` bytes).
     EndlessHeaders { max: usize },
+    /// Waits `ms` after reading the request, then gives `then`.
+    After { ms: u64, then: Box<Reply> },
 }
 
 impl Reply {
@@ -214,6 +216,13 @@ fn serve(stream: TcpStream, state: Arc<Mutex<State>>) {
             .map(|r| r[n.min(r.len() - 1)].clone())
             .unwrap_or(Reply::status(404))
     };
+    let reply = match reply {
+        Reply::After { ms, then } => {
+            thread::sleep(Duration::from_millis(ms));
+            *then
+        }
+        other => other,
+    };
     let mut out = stream;
     let head = |status: u16, extra: &[(String, String)], len: Option<usize>| {
         let mut h = format!(
@@ -329,5 +338,6 @@ fn serve(stream: TcpStream, state: Arc<Mutex<State>>) {
             let _ = out.write_all(&body);
             let _ = out.shutdown(Shutdown::Both);
         }
+        Reply::After { .. } => {}
     }
 }

@@ -405,3 +405,131 @@ fn a_range_answer_without_a_total_size_is_not_called_truncated() {
         Some(100_000 * 1000 / 16_000)
     );
 }
+
+#[test]
+fn a_retry_after_longer_than_the_time_left_ends_with_the_429() {
+    let server = Server::start(vec![(
+        "/busy.wav",
+        vec![
+            Reply::with_headers(429, &[("Retry-After", "30")], b""),
+            Reply::file(valid(100)),
+        ],
+    )]);
+    let r = check_url_blocking(&server.url("/busy.wav"), &opts());
+    assert_eq!(rules(&r), vec![Rule::UrlHttpStatus], "{:#?}", r.findings);
+    let m = message(&r, Rule::UrlHttpStatus);
+    assert!(
+        m.starts_with("the server answers 429 Too Many Requests: the server is throttling requests; Retry-After asks for 30 s, more than the "),
+        "{m}"
+    );
+    assert!(
+        m.ends_with(" s left of --timeout 2 s, so the check stops here"),
+        "{m}"
+    );
+    assert_eq!(r.http.as_ref().unwrap().retries, 0);
+    assert_eq!(server.hits("/busy.wav"), 1, "no second request");
+}
+
+#[test]
+fn retries_stop_when_their_backoff_does_not_fit_in_the_timeout() {
+    let server = Server::start(vec![("/down.wav", vec![Reply::status(503)])]);
+    // Backoffs of 0.25 s and 0.5 s fit in 1.5 s; the third, of 1 s, does not.
+    let o = opts().timeout(Duration::from_millis(1500)).retries(3);
+    let r = check_url_blocking(&server.url("/down.wav"), &o);
+    assert_eq!(rules(&r), vec![Rule::UrlHttpStatus]);
+    let m = message(&r, Rule::UrlHttpStatus);
+    assert!(
+        m.starts_with("the server answers 503 Service Unavailable: a server error (after 2 retries); another retry, 1 s later, would not fit in the "),
+        "{m}"
+    );
+    assert!(m.ends_with(" s left of --timeout 1.5 s"), "{m}");
+    assert_eq!(r.http.as_ref().unwrap().retries, 2);
+    assert_eq!(server.hits("/down.wav"), 3);
+}
+
+#[test]
+fn one_deadline_covers_every_redirect_hop() {
+    // Ten hops of 0.3 s each: every one is within 1 s, all of them are not.
+    let hops: Vec<String> = (0..=10).map(|i| format!("/slow{i}.wav")).collect();
+    let mut routes: Vec<(&str, Vec<Reply>)> = (0..10)
+        .map(|i| {
+            (
+                hops[i].as_str(),
+                vec![Reply::After {
+                    ms: 300,
+                    then: Box::new(Reply::redirect(302, &hops[i + 1])),
+                }],
+            )
+        })
+        .collect();
+    routes.push((hops[10].as_str(), vec![Reply::file(valid(100))]));
+    let server = Server::start(routes);
+    let r = check_url_blocking(
+        &server.url("/slow0.wav"),
+        &opts().timeout(Duration::from_secs(1)),
+    );
+    assert_eq!(rules(&r), vec![Rule::UrlUnreachable], "{:#?}", r.findings);
+    let http = r.http.as_ref().unwrap();
+    assert!(http.redirects < 10, "{http:?}");
+    assert_eq!(server.hits("/slow10.wav"), 0);
+    assert_eq!(
+        message(&r, Rule::UrlUnreachable),
+        format!(
+            "no complete answer within 1 s (--timeout, which bounds the URL as a whole: here {} and 0 retries)",
+            match http.redirects {
+                1 => "1 redirect".to_owned(),
+                n => format!("{n} redirects"),
+            }
+        )
+    );
+}
+
+#[test]
+fn credentials_in_a_url_or_a_redirect_are_never_sent() {
+    let server = Server::start(vec![
+        ("/creds.wav", vec![Reply::file(valid(100))]),
+        ("/target.wav", vec![Reply::file(valid(100))]),
+    ]);
+    let with_creds =
+        |path: &str| format!("http://bob:hunter2@127.0.0.1:{}{path}", server.addr.port());
+    let bounce = Server::start(vec![(
+        "/r.wav",
+        vec![Reply::redirect(302, &with_creds("/target.wav"))],
+    )]);
+
+    let direct = check_url_blocking(&with_creds("/creds.wav"), &opts());
+    let hop = check_url_blocking(&bounce.url("/r.wav"), &opts());
+    // Neither request carried the credentials.
+    for path in ["/creds.wav", "/target.wav"] {
+        let seen = server.seen(path);
+        assert_eq!(seen.len(), 1, "{path}");
+        assert_eq!(seen[0].headers.get("authorization"), None, "{path}");
+    }
+
+    let r = direct;
+    assert_eq!(rules(&r), vec![Rule::UrlInvalid], "{:#?}", r.findings);
+    assert_eq!(
+        message(&r, Rule::UrlInvalid),
+        "the URL carries a user name or password; ACS fetches without credentials, so it is checked without them"
+    );
+    assert_eq!(
+        r.input,
+        format!("http://REDACTED@127.0.0.1:{}/creds.wav", server.addr.port())
+    );
+    assert_eq!(r.http.as_ref().unwrap().final_url, server.url("/creds.wav"));
+
+    let r = hop;
+    assert_eq!(rules(&r), vec![Rule::UrlInvalid], "{:#?}", r.findings);
+    assert_eq!(
+        message(&r, Rule::UrlInvalid),
+        format!(
+            "redirect 1 goes to a URL with a user name or password (http://REDACTED@127.0.0.1:{}/target.wav); ACS fetches without credentials, so it is followed without them",
+            server.addr.port()
+        )
+    );
+    assert_eq!(
+        r.http.as_ref().unwrap().final_url,
+        server.url("/target.wav")
+    );
+    assert!(!format!("{r:?}").contains("hunter2"));
+}

@@ -172,7 +172,8 @@ pub struct CheckArgs {
     #[arg(long)]
     pub allow_private: bool,
 
-    /// Longest time for one URL request, body included, in seconds [default: 20].
+    /// Longest time for one URL, in seconds: connects, retries, Retry-After waits and redirect
+    /// hops included (connecting takes at most 10 of them) [default: 20].
     #[arg(long, value_name = "SECONDS", value_parser = |s: &str| limits::TIMEOUT.parse(s))]
     pub timeout: Option<f64>,
 
