@@ -85,8 +85,8 @@ pub enum ConvertError {
     },
     /// It declares packets too large to decode safely.
     #[error(
-        "it declares packets of {frames} frames of {channels} channels, over the {max} samples \
-         that can be decoded at a time",
+        "it declares packets of {frames} frames with {channels} channel(s), over the {max} \
+         samples that can be decoded at a time",
         max = MAX_PACKET_SAMPLES
     )]
     PacketTooLarge {

@@ -3,7 +3,7 @@
 //! dither decision streams (digital silence stays silent) and output is reproducible.
 
 use std::io::Cursor;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use acs_preflight::{convert_file, ConvertError};
 
@@ -14,6 +14,23 @@ fn wav_at(rate: u32, frames: usize) -> Vec<u8> {
     let mut bytes = wav_int(16_000, 1, 16, frames);
     set_format(&mut bytes, 1, 1, rate, 16);
     bytes
+}
+
+/// A CAF of 16-bit mono PCM whose packets each claim `frames_per_packet` frames (its 64 bytes
+/// of data are 32 such packets).
+fn caf(frames_per_packet: u32) -> Vec<u8> {
+    let mut desc = 44_100f64.to_be_bytes().to_vec();
+    // lpcm, little-endian, 2 bytes a packet, the frames, 1 channel, 16 bits.
+    for v in [u32::from_be_bytes(*b"lpcm"), 2, 2, frames_per_packet, 1, 16] {
+        desc.extend_from_slice(&v.to_be_bytes());
+    }
+    let mut out = b"caff\0\x01\0\0desc".to_vec();
+    out.extend_from_slice(&(desc.len() as u64).to_be_bytes());
+    out.extend_from_slice(&desc);
+    out.extend_from_slice(b"data");
+    out.extend_from_slice(&68u64.to_be_bytes());
+    out.extend_from_slice(&[0; 68]);
+    out
 }
 
 fn convert(dir: &Path, name: &str, bytes: &[u8]) -> Result<Vec<u8>, ConvertError> {
@@ -65,16 +82,30 @@ fn a_declared_length_past_what_a_wav_holds_is_refused_up_front() {
     );
 }
 
+#[test]
+fn packets_too_large_to_decode_are_refused_before_the_decoder_allocates_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let e = refused(convert(dir.path(), "big-packets.caf", &caf(2_000_000)));
+    assert_eq!(
+        e.to_string(),
+        "it declares packets of 2000000 frames with 1 channel(s), over the 1048576 samples that \
+         can be decoded at a time"
+    );
+    // An ordinary CAF converts.
+    let out = convert(dir.path(), "ok.caf", &caf(1)).unwrap();
+    assert!(hound::WavReader::new(Cursor::new(out)).unwrap().len() > 0);
+}
+
 /// Runs `fix` as its own process with its address space capped, so that a build that lets a
 /// header size an allocation aborts at once instead of taking the machine's memory.
-fn fix_capped(out: &Path, input: &Path) -> std::process::Output {
+fn fix_capped(out: &Path, inputs: &[PathBuf]) -> std::process::Output {
     std::process::Command::new("sh")
         .arg("-c")
         .arg(r#"ulimit -v 4194304 2>/dev/null; exec "$0" "$@""#)
         .arg(assert_cmd::cargo::cargo_bin("acs-preflight"))
         .args(["fix", "--jobs", "1", "--format", "json", "--out"])
         .arg(out)
-        .arg(input)
+        .args(inputs)
         .output()
         .unwrap()
 }
@@ -84,12 +115,21 @@ fn a_hostile_rate_fails_alone_and_the_report_is_printed() {
     let dir = tempfile::tempdir().unwrap();
     let input = dir.path().join("in");
     std::fs::create_dir_all(&input).unwrap();
-    // Walked in this order, one at a time: the hostile ones first.
-    std::fs::write(input.join("a-huge-rate.wav"), wav_at(2_147_483_647, 1_000)).unwrap();
-    std::fs::write(input.join("b-one-hz.wav"), wav_at(1, 16_000)).unwrap();
-    std::fs::write(input.join("c-good.wav"), wav_int(44_100, 2, 16, 4_410)).unwrap();
+    // Converted in this order, one at a time: the hostile ones first. On a build that sized
+    // allocations by these headers, the first two abort the process (8 GiB each).
+    let files: [(&str, Vec<u8>); 4] = [
+        ("huge-rate.wav", wav_at(2_147_483_647, 1_000)),
+        ("huge-packets.caf", caf(4_000_000_000)),
+        ("one-hz.wav", wav_at(1, 16_000)),
+        ("good.wav", wav_int(44_100, 2, 16, 4_410)),
+    ];
+    let mut inputs = Vec::new();
+    for (name, bytes) in files {
+        inputs.push(input.join(name));
+        std::fs::write(input.join(name), bytes).unwrap();
+    }
     let out = dir.path().join("out");
-    let o = fix_capped(&out, &input);
+    let o = fix_capped(&out, &inputs);
     assert_eq!(
         o.status.code(),
         Some(1),
@@ -108,7 +148,7 @@ fn a_hostile_rate_fails_alone_and_the_report_is_printed() {
             r["reason"].as_str().unwrap_or_default().to_owned(),
         )
     };
-    for (name, rate) in [("a-huge-rate.wav", 2_147_483_647u32), ("b-one-hz.wav", 1)] {
+    for (name, rate) in [("huge-rate.wav", 2_147_483_647u32), ("one-hz.wav", 1)] {
         assert_eq!(
             outcome(name),
             (
@@ -119,14 +159,23 @@ fn a_hostile_rate_fails_alone_and_the_report_is_printed() {
             )
         );
     }
-    assert_eq!(outcome("c-good.wav").0, "converted");
+    assert_eq!(
+        outcome("huge-packets.caf"),
+        (
+            "failed".to_owned(),
+            "the converted audio would be at least 46439909298 frames long, past the 2147483629 \
+             frames (about 37 h 17 min at 16 kHz) a WAV file holds"
+                .to_owned()
+        )
+    );
+    assert_eq!(outcome("good.wav").0, "converted");
     assert_eq!(v["summary"]["converted"], 1);
     // Only the converted file is there: no temporary file, nothing for the refused inputs.
     let names: Vec<String> = std::fs::read_dir(&out)
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .collect();
-    assert_eq!(names, vec!["c-good.wav"]);
+    assert_eq!(names, vec!["good.wav"]);
 }
 
 #[test]
