@@ -4,6 +4,7 @@
 
 mod cli;
 mod config;
+mod convert;
 mod deep;
 mod fix;
 mod fixtures;
