@@ -230,12 +230,12 @@ rules! {
     UrlInvalid = "url-invalid", Error, DOWNLOAD,
         "the prompt URL is not an absolute http:// or https:// URL",
         "give ACS an absolute https:// URL",
-        "The prompt URL cannot be parsed, has no host, uses a scheme other than http or https, or carries a user name and password. ACS fetches prompts over http(s) without credentials, so it cannot download the file (PlayFailed 400, 8536). Use an absolute https:// URL that needs no credentials.";
+        "The prompt URL cannot be parsed, has no host, uses a scheme other than http or https, or carries a user name and password (the URL itself or a redirect hop). ACS fetches prompts over http(s) without credentials, so it cannot download the file (PlayFailed 400, 8536). acs-preflight still checks such a URL, requested without the credentials, and never shows them. Use an absolute https:// URL that needs no credentials.";
     /// Plain http.
     UrlInsecure = "url-insecure", Warning, None,
-        "the prompt URL uses plain http",
+        "the prompt URL uses plain http, or a redirect goes from https down to http",
         "serve the prompt over https",
-        "The URL uses plain http: the prompt travels unencrypted and can be altered on the way. ACS is not documented to refuse it, so this is a warning. Serve the file over https.";
+        "The URL uses plain http, or one of its redirects leads from https down to http (the message names the hop): the prompt travels unencrypted and can be altered on the way. ACS is not documented to refuse it, so this is a warning. Serve the file over https.";
     /// The host resolves to an address ACS cannot reach.
     UrlPrivate = "url-private", Error, DOWNLOAD,
         "the host is or resolves to a loopback, private, link-local or otherwise non-public address",
