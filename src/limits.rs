@@ -293,7 +293,7 @@ pub fn open_regular(path: &Path) -> io::Result<std::fs::File> {
         Err(io::Error::new(
             io::ErrorKind::InvalidInput,
             format!(
-                "it is {}, not a regular file (pipe a list in through `-` instead)",
+                "it is {}, not a regular file",
                 crate::walk::special_kind(&file_type)
             ),
         ))

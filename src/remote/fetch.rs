@@ -35,10 +35,20 @@ fn connect_limit(options: &CheckOptions) -> Duration {
     CONNECT_TIMEOUT.min(options.timeout)
 }
 
-/// Seconds for a message: `30`, `1.8`, `0.25`.
+/// Seconds for a message: `30`, `1.8`, `0.25`; below 10 ms, as many places as it takes
+/// (`0.001`), so a short limit never reads as `0`.
 pub(crate) fn secs(d: Duration) -> String {
-    let text = format!("{:.2}", d.as_secs_f64());
-    text.trim_end_matches('0').trim_end_matches('.').to_owned()
+    let s = d.as_secs_f64();
+    let text = if s > 0.0 && s < 0.01 {
+        format!("{s}")
+    } else {
+        format!("{s:.2}")
+    };
+    if text.contains('.') {
+        text.trim_end_matches('0').trim_end_matches('.').to_owned()
+    } else {
+        text
+    }
 }
 
 /// A host that resolves to an address ACS cannot reach; raised by the resolver so no connection
@@ -846,6 +856,14 @@ mod tests {
         );
         assert_eq!(secs(Duration::from_millis(250)), "0.25");
         assert_eq!(secs(Duration::from_secs(20)), "20");
+    }
+
+    #[test]
+    fn short_limits_do_not_read_as_zero() {
+        assert_eq!(secs(Duration::from_millis(1)), "0.001");
+        assert_eq!(secs(Duration::from_millis(250)), "0.25");
+        assert_eq!(secs(Duration::from_secs(30)), "30");
+        assert_eq!(secs(Duration::from_millis(1800)), "1.8");
     }
 
     #[test]
