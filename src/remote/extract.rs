@@ -15,7 +15,9 @@ use crate::report::Source;
 use crate::walk::AUDIO_EXTENSIONS;
 
 static URL_IN_TEXT: LazyLock<Option<Regex>> =
-    LazyLock::new(|| Regex::new(r#"(?i)https?://[^\s"'<>\\^`{|}]+"#).ok());
+    // A URL ends at white space, a quote, an angle bracket and at any control character (a NUL
+    // between environment variables, say), which no URL holds raw.
+    LazyLock::new(|| Regex::new(r#"(?i)https?://[^\s"'<>\\^`{|}\x00-\x1F\x7F]+"#).ok());
 
 /// A URL found in a file.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -422,6 +424,20 @@ mod tests {
             Syntax::Xml
         );
         assert_eq!(Syntax::detect(Path::new("a.yaml"), "x: 1"), Syntax::Text);
+    }
+
+    #[test]
+    fn a_url_ends_at_a_control_character() {
+        // /proc/self/environ: variables separated by NUL; one URL must not swallow the next.
+        let environ = "HOOK=http://127.0.0.1/x.wav\0TOKEN=ghs_SECRET\0SAS=sv=1&sig=S3CRET\0";
+        assert_eq!(
+            urls(environ, Some(".")),
+            vec![("http://127.0.0.1/x.wav".to_owned(), 1)]
+        );
+        assert_eq!(
+            urls("u=https://h.example/a.wav\u{1b}[2J.wav", None),
+            vec![("https://h.example/a.wav".to_owned(), 1)]
+        );
     }
 
     #[test]

@@ -197,9 +197,16 @@ fn control_characters_from_input_reach_no_output_raw_in_any_format() {
         wav_int(44_100, 1, 16, 100),
     )
     .unwrap();
-    let extracted = format!("https://127.0.0.1/e/x{HOSTILE}.wav");
+    // Extraction ends a URL at a control character, so the hostile bytes ride in the extracted
+    // file's name (shown as each URL's source) and after the URL.
+    let extracted = "https://127.0.0.1/e/x.wav".to_owned();
     let listed = format!("https://127.0.0.1/l/x{HOSTILE}.wav");
-    std::fs::write(root.join("prompts.env"), format!("PROMPT={extracted}\n")).unwrap();
+    let env_file = format!("p{HOSTILE}.env");
+    std::fs::write(
+        root.join(&env_file),
+        format!("PROMPT={extracted}{HOSTILE}\n"),
+    )
+    .unwrap();
     std::fs::write(root.join("list.txt"), format!("{listed}\n")).unwrap();
     let args = [
         "check",
@@ -207,7 +214,7 @@ fn control_characters_from_input_reach_no_output_raw_in_any_format() {
         "--urls-from",
         "list.txt",
         "--extract-from",
-        "prompts.env",
+        env_file.as_str(),
     ];
 
     let mut outputs: Vec<(String, String)> = Vec::new();
@@ -236,7 +243,11 @@ fn control_characters_from_input_reach_no_output_raw_in_any_format() {
     let status = std::process::Command::new("script")
         .current_dir(root)
         .arg("-qec")
-        .arg(format!("{} {} 2>/dev/null", exe.display(), args.join(" ")))
+        .arg(format!(
+            "{} {} 2>/dev/null",
+            exe.display(),
+            args.map(|a| format!("'{a}'")).join(" ")
+        ))
         .arg(&log)
         .stdin(Stdio::null())
         .stdout(Stdio::null())
@@ -303,6 +314,10 @@ fn control_characters_from_input_reach_no_output_raw_in_any_format() {
                     assert!(text.contains(&want), "{what}: {want} missing:\n{text}");
                 }
                 if what.starts_with("human") {
+                    assert!(
+                        text.contains(&format!("(from p{ESCAPED}.env:1)")),
+                        "{what}: the source of the extracted URL:\n{text}"
+                    );
                     assert!(
                         text.contains(&format!("fix --in-place 'prompts/n{ESCAPED}.wav'")),
                         "{what}: the advice line:\n{text}"
@@ -532,4 +547,74 @@ fn non_utf8_bytes_on_stdin_are_read_like_a_file() {
         (&stdin[0].0, &stdin[0].1, stdin[0].2[0].1)
     );
     assert_eq!(stdin[0].2[0].0, "<stdin>");
+}
+
+/// Paths in `acs-preflight.toml` come from the repository: they may not lead the run out of the
+/// config file's folder (an absolute path, `..`, or a symlink), which would let a hostile config
+/// print, say, `/proc/self/environ` as URLs.
+#[cfg(unix)]
+#[test]
+fn config_paths_stay_inside_the_config_folder() {
+    let outside = tempfile::tempdir().unwrap();
+    std::fs::write(
+        outside.path().join("secrets.json"),
+        "{\"Hook\": \"https://127.0.0.1/p/x.wav?sig=OUTSIDESECRET\"}\n",
+    )
+    .unwrap();
+    std::fs::create_dir(outside.path().join("prompts")).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    std::fs::create_dir(root.join(".git")).unwrap();
+    std::os::unix::fs::symlink(outside.path().join("secrets.json"), root.join("link.json"))
+        .unwrap();
+    std::os::unix::fs::symlink(outside.path().join("prompts"), root.join("linked")).unwrap();
+    let secrets = outside.path().join("secrets.json");
+    let cases = [
+        ("extract_from", format!("{:?}", secrets.to_str().unwrap())),
+        ("extract_from", "\"/proc/self/environ\"".to_owned()),
+        ("extract_from", "\"sub/../../x.json\"".to_owned()),
+        ("extract_from", "\"link.json\"".to_owned()),
+        ("inputs", "\"../prompts\"".to_owned()),
+        ("inputs", "\"linked\"".to_owned()),
+    ];
+    for (key, value) in cases {
+        std::fs::write(
+            root.join("acs-preflight.toml"),
+            format!("{key} = [{value}]\nurl_pattern = \".\"\n"),
+        )
+        .unwrap();
+        let (code, out, err) = run(cmd_in(root).arg("check"));
+        assert_eq!(code, 2, "{key} = {value}: {out}{err}");
+        assert!(
+            err.contains(&format!("acs-preflight.toml: {key} names"))
+                && err.contains("outside the folder of acs-preflight.toml"),
+            "{key} = {value}: {err}"
+        );
+        assert!(!out.contains("OUTSIDESECRET") && !err.contains("OUTSIDESECRET"));
+    }
+    // Inside the folder, a path (even through a symlink that stays inside) is fine.
+    std::fs::write(
+        root.join("in.json"),
+        "{\"A\": \"https://10.0.0.1/a.wav\"}\n",
+    )
+    .unwrap();
+    std::os::unix::fs::symlink("in.json", root.join("inner-link.json")).unwrap();
+    std::fs::write(
+        root.join("acs-preflight.toml"),
+        "extract_from = [\"inner-link.json\"]\n",
+    )
+    .unwrap();
+    let (code, out, err) = run(cmd_in(root).args(["check", "--format", "json"]));
+    assert_eq!(code, 1, "{err}");
+    assert!(out.contains("https://10.0.0.1/a.wav"), "{out}");
+    // On the command line the user may name anything.
+    let (code, out, err) = run(cmd_in(root).args([
+        "check",
+        "--format",
+        "json",
+        "--extract-from",
+        secrets.to_str().unwrap(),
+    ]));
+    assert_eq!(code, 1, "{err}");
+    assert!(out.contains("https://127.0.0.1/p/x.wav"), "{out}");
 }

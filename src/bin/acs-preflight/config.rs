@@ -1,7 +1,7 @@
 //! `acs-preflight.toml`: settings kept in the repository. Command-line flags override them.
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::{Component, Path, PathBuf};
 
 use acs_preflight::limits;
 use acs_preflight::Level;
@@ -75,12 +75,42 @@ pub struct Loaded {
 }
 
 impl Loaded {
-    /// A path written in the file, taken relative to the file's folder.
-    pub fn resolve(&self, p: &Path) -> PathBuf {
-        match self.path.parent() {
-            Some(dir) if !dir.as_os_str().is_empty() && p.is_relative() => dir.join(p),
-            _ => p.to_path_buf(),
+    /// A path written in the file under `key`, taken relative to the file's folder. It must stay
+    /// inside that folder: the file comes from the repository being checked, so it may not send
+    /// the run elsewhere on the machine (an absolute path, `..`, or a symlink leading out, such as
+    /// one to `/proc/self/environ`). Paths given on the command line have no such bound.
+    pub fn resolve(&self, key: &str, p: &Path) -> anyhow::Result<PathBuf> {
+        let shown = acs_preflight::path_to_string(&self.path);
+        let named = acs_preflight::path_to_string(p);
+        let leaves = p.components().any(|c| {
+            matches!(
+                c,
+                Component::ParentDir | Component::RootDir | Component::Prefix(_)
+            )
+        });
+        if leaves {
+            bail!(
+                "{shown}: {key} names {named}, outside the folder of {FILE_NAME}; paths in it \
+                 must stay inside that folder (name others on the command line)"
+            );
         }
+        let (dir, joined) = match self.path.parent() {
+            Some(dir) if !dir.as_os_str().is_empty() => (dir, dir.join(p)),
+            _ => (Path::new("."), p.to_path_buf()),
+        };
+        // Through symlinks too. (A path that does not exist is reported when it is read.)
+        if let (Ok(real_dir), Ok(real)) =
+            (std::fs::canonicalize(dir), std::fs::canonicalize(&joined))
+        {
+            if !real.starts_with(&real_dir) {
+                bail!(
+                    "{shown}: {key} names {named}, which leads outside the folder of {FILE_NAME} \
+                     through a symlink; paths in it must stay inside that folder (name others on \
+                     the command line)"
+                );
+            }
+        }
+        Ok(joined)
     }
 }
 

@@ -266,7 +266,7 @@ fn inputs(args: &CheckArgs, loaded: Option<&Loaded>) -> anyhow::Result<Vec<Input
         if let Some(l) = loaded {
             for i in l.config.inputs.iter().flatten() {
                 inputs.push(match Input::from_arg(i) {
-                    Input::Path(p) => Input::Path(l.resolve(&p)),
+                    Input::Path(p) => Input::Path(l.resolve("inputs", &p)?),
                     url => url,
                 });
             }
@@ -302,16 +302,16 @@ fn inputs(args: &CheckArgs, loaded: Option<&Loaded>) -> anyhow::Result<Vec<Input
     let extract_from: Vec<_> = if !args.extract_from.is_empty() {
         args.extract_from.clone()
     } else if from_config {
-        loaded
-            .map(|l| {
-                l.config
-                    .extract_from
-                    .iter()
-                    .flatten()
-                    .map(|p| l.resolve(p))
-                    .collect()
-            })
-            .unwrap_or_default()
+        match loaded {
+            Some(l) => l
+                .config
+                .extract_from
+                .iter()
+                .flatten()
+                .map(|p| l.resolve("extract_from", p))
+                .collect::<anyhow::Result<_>>()?,
+            None => Vec::new(),
+        }
     } else {
         Vec::new()
     };
