@@ -190,14 +190,24 @@ pub enum Input {
 }
 
 impl Input {
-    /// A command-line argument: a URL when it has a scheme (`https://...`), else a path.
+    /// A command-line argument: a URL when it has a scheme (`https://...`) or starts with
+    /// `http:` or `https:` in any case (URL parsers take `https:/host/a.wav` and `https:host/a.wav`
+    /// too, and such a typo must be checked, and redacted, as the URL it is), else a path.
     pub fn from_arg(arg: impl Into<OsString>) -> Input {
         let arg = arg.into();
         match arg.to_str() {
-            Some(s) if s.contains("://") => Input::Url(UrlInput::new(s)),
+            Some(s) if looks_like_url(s) => Input::Url(UrlInput::new(s)),
             _ => Input::Path(PathBuf::from(arg)),
         }
     }
+}
+
+/// Whether an argument is a URL rather than a path: it has `://`, or an http(s) scheme.
+fn looks_like_url(s: &str) -> bool {
+    let scheme = s.trim_start().split(':').next().unwrap_or("");
+    s.contains("://")
+        || (s.contains(':')
+            && (scheme.eq_ignore_ascii_case("http") || scheme.eq_ignore_ascii_case("https")))
 }
 
 /// A scan of files, folders and URLs.
@@ -488,4 +498,32 @@ pub fn check_paths<P: AsRef<Path>>(
     options: &CheckOptions,
 ) -> Result<Report, ScanError> {
     Scan::new(inputs, options.clone())?.run(|_| {})
+}
+
+#[cfg(test)]
+mod tests {
+    use super::looks_like_url;
+
+    #[test]
+    fn url_like_arguments_are_urls() {
+        for url in [
+            "https://h.example/a.wav",
+            "ftp://h.example/a.wav",
+            "https:/h.example/a.wav?sig=x",
+            "https:h.example/a.wav",
+            "HTTP:\\\\u:pw@h.example/a.wav",
+            " https:/h.example/a.wav",
+        ] {
+            assert!(looks_like_url(url), "{url}");
+        }
+        for path in [
+            "prompts/a.wav",
+            "C:\\prompts\\a.wav",
+            "httpx:a.wav",
+            "http.wav",
+            "notes:http",
+        ] {
+            assert!(!looks_like_url(path), "{path}");
+        }
+    }
 }

@@ -618,3 +618,37 @@ fn config_paths_stay_inside_the_config_folder() {
     assert_eq!(code, 1, "{err}");
     assert!(out.contains("https://127.0.0.1/p/x.wav"), "{out}");
 }
+
+/// `https:/host/...`, `https:host/...` and `http:\\user:pw@host/...` are URLs to every URL parser;
+/// taken as file names they were printed whole, signature and password included.
+#[test]
+fn url_typos_are_checked_and_redacted_as_urls() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    let typos = [
+        "https:/127.0.0.1/a.wav?sv=1&sig=SECRETAAA",
+        "HTTPS:127.0.0.1/b.wav?sig=SECRETAAA",
+        "http:\\\\u:SECRETAAA@127.0.0.1/c.wav",
+    ];
+    std::fs::write(
+        root.join("acs-preflight.toml"),
+        format!("inputs = [{:?}]\n", typos[0]),
+    )
+    .unwrap();
+    for format in [
+        "human", "json", "jsonl", "sarif", "junit", "github", "markdown",
+    ] {
+        for args in [&typos[..], &[][..]] {
+            let (code, out, err) = run(cmd_in(root)
+                .arg("check")
+                .args(args)
+                .args(["--format", format]));
+            assert_eq!(code, 1, "{format} {args:?}: {err}");
+            assert!(
+                !out.contains("SECRETAAA") && !err.contains("SECRETAAA"),
+                "{format} {args:?}: {out}{err}"
+            );
+            assert!(out.contains("url-private"), "{format} {args:?}: {out}");
+        }
+    }
+}
