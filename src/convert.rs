@@ -38,6 +38,13 @@ pub(crate) const MAX_RATE: u32 = 768_000;
 /// The most frames a converted prompt holds: a RIFF WAV's sizes are 32-bit, and the RIFF size
 /// counts 36 header bytes and 2 bytes a frame. At 16 kHz this is about 37 h 17 min.
 pub(crate) const MAX_OUTPUT_FRAMES: u64 = (u32::MAX as u64 - 36) / 2;
+/// How many times its own size a converted file may be: far more than any real audio needs (a
+/// 8 kbit/s MP3 grows 32 times, FLAC of silence some hundred times), far less than a crafted
+/// file that declares huge constant blocks (140,000 times). Past it the input is refused as a
+/// decompression bomb, so the disk a run fills is bounded by the size of what it was given.
+pub(crate) const MAX_EXPANSION: u64 = 1_000;
+/// Output every input may have whatever its size, in bytes (34 min at 16 kHz).
+pub(crate) const MIN_OUTPUT_ALLOWANCE: u64 = 64 << 20;
 /// The most samples (frames times channels) a stream may declare for one packet: the decoder
 /// allocates that much up front. FLAC's largest block of 8 channels is half of it.
 pub(crate) const MAX_PACKET_SAMPLES: u64 = 1 << 20;
@@ -96,6 +103,19 @@ pub enum ConvertError {
         frames: u64,
         /// Its channel count.
         channels: usize,
+    },
+    /// The converted audio would be larger than [`MAX_EXPANSION`] times the input.
+    #[error(
+        "the converted audio would be at least {frames} frames ({} MiB), more than {} times the \
+         {input_bytes} bytes of the file (a decompression bomb?)",
+        frames * 2 >> 20,
+        MAX_EXPANSION
+    )]
+    Expands {
+        /// The output length, at least (declared, or reached while converting).
+        frames: u64,
+        /// The input's size in bytes.
+        input_bytes: u64,
     },
     /// The converted audio would not fit in a WAV file.
     #[error(
@@ -319,6 +339,9 @@ struct WavOut<W: Write + Seek> {
     rng: fastrand::Rng,
     dithered: bool,
     frames: u64,
+    /// The most frames it may write ([`output_cap`]), and the input's size for the message.
+    cap: u64,
+    input_bytes: u64,
 }
 
 fn write_err(e: hound::Error) -> ConvertError {
@@ -326,7 +349,7 @@ fn write_err(e: hound::Error) -> ConvertError {
 }
 
 impl<W: Write + Seek> WavOut<W> {
-    fn new(output: W) -> Result<Self, ConvertError> {
+    fn new(output: W, cap: u64, input_bytes: u64) -> Result<Self, ConvertError> {
         let spec = hound::WavSpec {
             channels: 1,
             sample_rate: REQUIRED_SAMPLE_RATE,
@@ -340,13 +363,15 @@ impl<W: Write + Seek> WavOut<W> {
             rng: fastrand::Rng::with_seed(SEED),
             dithered: false,
             frames: 0,
+            cap,
+            input_bytes,
         })
     }
 
     fn push(&mut self, mut samples: &[f32]) -> Result<(), ConvertError> {
         let frames = self.frames + samples.len() as u64;
-        if frames > MAX_OUTPUT_FRAMES {
-            return Err(ConvertError::TooLong { frames });
+        if frames > self.cap {
+            return Err(too_long(frames, self.input_bytes));
         }
         self.frames = frames;
         while !samples.is_empty() {
@@ -420,8 +445,31 @@ fn convert_counted<W: Write + Seek>(
     })
 }
 
+/// The most frames the conversion of an input of `input_bytes` may write: what a WAV holds, and
+/// at most [`MAX_EXPANSION`] times the input (but [`MIN_OUTPUT_ALLOWANCE`] for any input).
+fn output_cap(input_bytes: u64) -> u64 {
+    let bytes = input_bytes
+        .saturating_mul(MAX_EXPANSION)
+        .max(MIN_OUTPUT_ALLOWANCE);
+    (bytes / 2).min(MAX_OUTPUT_FRAMES)
+}
+
+/// The error for `frames` of output past the cap.
+fn too_long(frames: u64, input_bytes: u64) -> ConvertError {
+    if frames > MAX_OUTPUT_FRAMES {
+        ConvertError::TooLong { frames }
+    } else {
+        ConvertError::Expands {
+            frames,
+            input_bytes,
+        }
+    }
+}
+
 fn convert<W: Write + Seek>(path: &Path, output: W) -> Result<(Conversion, usize), ConvertError> {
     let file = std::fs::File::open(path)?;
+    let input_bytes = file.metadata()?.len();
+    let cap = output_cap(input_bytes);
     let mss = MediaSourceStream::new(Box::new(file), Default::default());
     let mut hint = Hint::new();
     if let Some(ext) = path.extension().and_then(|e| e.to_str()) {
@@ -456,8 +504,8 @@ fn convert<W: Write + Seek>(path: &Path, output: W) -> Result<(Conversion, usize
     if let Some(rate) = params.sample_rate {
         check_rate(rate)?;
         if let Some(frames) = limit.map(|n| frames_out(n, rate)) {
-            if frames > MAX_OUTPUT_FRAMES {
-                return Err(ConvertError::TooLong { frames });
+            if frames > cap {
+                return Err(too_long(frames, input_bytes));
             }
         }
     }
@@ -471,7 +519,7 @@ fn convert<W: Write + Seek>(path: &Path, output: W) -> Result<(Conversion, usize
         .make_audio_decoder(&params, &AudioDecoderOptions::default())
         .map_err(|e| ConvertError::Decode(e.to_string()))?;
 
-    let mut out = WavOut::new(output)?;
+    let mut out = WavOut::new(output, cap, input_bytes)?;
     let mut resampler: Option<StreamResampler> = None;
     // The rate and channels of the first decoded packet.
     let mut source: Option<(u32, u16)> = None;
@@ -740,7 +788,7 @@ mod tests {
 
     #[test]
     fn output_past_the_cap_is_refused_while_writing() {
-        let mut out = WavOut::new(Discard::default()).unwrap();
+        let mut out = WavOut::new(Discard::default(), MAX_OUTPUT_FRAMES, u64::MAX).unwrap();
         // As if the stream had already produced all but 10 frames of the cap.
         out.frames = MAX_OUTPUT_FRAMES - 10;
         out.push(&[0.0; 10]).unwrap();
@@ -752,6 +800,26 @@ mod tests {
         // What a RIFF header can count: 36 header bytes and 2 bytes a frame in 32 bits.
         assert!(36 + 2 * MAX_OUTPUT_FRAMES <= u64::from(u32::MAX));
         assert!(36 + 2 * (MAX_OUTPUT_FRAMES + 1) > u64::from(u32::MAX));
+    }
+
+    #[test]
+    fn output_is_capped_by_the_size_of_the_input() {
+        assert_eq!(output_cap(0), MIN_OUTPUT_ALLOWANCE / 2);
+        assert_eq!(output_cap(1_000_000), 500_000_000);
+        assert_eq!(output_cap(u64::MAX), MAX_OUTPUT_FRAMES);
+        let mut out = WavOut::new(Discard::default(), 100, 1).unwrap();
+        out.push(&[0.0; 100]).unwrap();
+        let e = out.push(&[0.0]).unwrap_err();
+        assert!(
+            matches!(
+                e,
+                ConvertError::Expands {
+                    frames: 101,
+                    input_bytes: 1
+                }
+            ),
+            "{e}"
+        );
     }
 
     #[test]

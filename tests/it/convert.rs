@@ -82,6 +82,34 @@ fn a_declared_length_past_what_a_wav_holds_is_refused_up_front() {
     );
 }
 
+/// A small file may not become a huge one: output past 1,000 times the input (and past
+/// 64 MiB) is refused, from the declared length before anything is written. (A 30 KB FLAC of
+/// huge constant blocks became a 4.29 GB WAV before.)
+#[test]
+fn output_far_larger_than_the_input_is_refused_as_a_decompression_bomb() {
+    let dir = tempfile::tempdir().unwrap();
+    // 8-bit mono at 1 kHz whose header claims 100 MB of data: 1.6 G frames at 16 kHz, 3.2 GB.
+    let mut bytes = wav_int(1_000, 1, 8, 1_000);
+    let data = find_chunk(&bytes, b"data");
+    set_u32(&mut bytes, data + 4, 100_000_000);
+    set_u32(&mut bytes, 4, 100_000_000 + data as u32);
+    let len = bytes.len();
+    let e = refused(convert(dir.path(), "claims-100mb.wav", &bytes));
+    assert_eq!(
+        e.to_string(),
+        format!(
+            "the converted audio would be at least 1600000000 frames (3051 MiB), more than 1000 \
+             times the {len} bytes of the file (a decompression bomb?)"
+        )
+    );
+    // Real audio grows far less: 8-bit 1 kHz to 16-bit 16 kHz is 32 times.
+    let out = convert(dir.path(), "one-second.wav", &wav_int(1_000, 1, 8, 1_000)).unwrap();
+    assert_eq!(
+        hound::WavReader::new(Cursor::new(out)).unwrap().len(),
+        16_000
+    );
+}
+
 #[test]
 fn packets_too_large_to_decode_are_refused_before_the_decoder_allocates_them() {
     let dir = tempfile::tempdir().unwrap();
