@@ -108,7 +108,7 @@ pub enum ConvertError {
     #[error(
         "the converted audio would be at least {frames} frames ({} MiB), more than {} times the \
          {input_bytes} bytes of the file (a decompression bomb?)",
-        frames * 2 >> 20,
+        frames.saturating_mul(2) >> 20,
         MAX_EXPANSION
     )]
     Expands {
