@@ -184,11 +184,49 @@ fn fix_command(path: &Path) -> String {
     format!("convert it: acs-preflight fix --in-place {}", quote(path))
 }
 
+/// The path as one shell word that names exactly this file. A name with a control character,
+/// a bidi control or bytes that are not UTF-8 cannot be shown raw (every printer escapes such
+/// characters, and `'a\x0Ab'` would name another file), so it is written in dollar-single
+/// quotes (POSIX.1-2024, bash, zsh, ksh), whose `\xNN` escapes the shell itself decodes.
 fn quote(path: &Path) -> String {
-    let s = path.to_string_lossy();
-    shlex::try_quote(&s)
-        .map(|q| q.into_owned())
-        .unwrap_or_else(|_| format!("'{s}'"))
+    #[cfg(unix)]
+    let bytes = {
+        use std::os::unix::ffi::OsStrExt;
+        path.as_os_str().as_bytes().to_vec()
+    };
+    #[cfg(not(unix))]
+    let bytes = path.to_string_lossy().into_owned().into_bytes();
+    match std::str::from_utf8(&bytes) {
+        Ok(s) if !s.chars().any(crate::display::is_unsafe_char) => shlex::try_quote(s)
+            .map(|q| q.into_owned())
+            .unwrap_or_else(|_| dollar_quote(&bytes)),
+        _ => dollar_quote(&bytes),
+    }
+}
+
+/// `$'...'`: printable text as is, `\` and `'` escaped, everything else as `\xNN` bytes.
+fn dollar_quote(bytes: &[u8]) -> String {
+    let mut out = String::from("$'");
+    for chunk in bytes.utf8_chunks() {
+        for c in chunk.valid().chars() {
+            match c {
+                '\\' => out.push_str("\\\\"),
+                '\'' => out.push_str("\\'"),
+                c if c.is_control() || crate::display::is_unsafe_char(c) => {
+                    let mut buf = [0u8; 4];
+                    for b in c.encode_utf8(&mut buf).bytes() {
+                        out.push_str(&format!("\\x{b:02X}"));
+                    }
+                }
+                c => out.push(c),
+            }
+        }
+        for b in chunk.invalid() {
+            out.push_str(&format!("\\x{b:02X}"));
+        }
+    }
+    out.push('\'');
+    out
 }
 
 /// Advice specific to this file, where the rule's generic advice can be made exact.
@@ -211,5 +249,27 @@ fn advice(rule: Rule, container: Container, origin: Origin<'_>) -> Option<String
             ))
         }
         _ => None,
+    }
+}
+
+#[cfg(test)]
+mod quote_tests {
+    use super::*;
+
+    #[test]
+    fn advice_names_exactly_the_file() {
+        assert_eq!(quote(Path::new("prompts/a b.wav")), "'prompts/a b.wav'");
+        assert_eq!(quote(Path::new("plain.wav")), "plain.wav");
+        assert_eq!(quote(Path::new("./nl\nx.wav")), "$'./nl\\x0Ax.wav'");
+        assert_eq!(
+            quote(Path::new("it's\\\u{1b}[2J\u{202e}.wav")),
+            "$'it\\'s\\\\\\x1B[2J\\xE2\\x80\\xAE.wav'"
+        );
+        #[cfg(unix)]
+        {
+            use std::os::unix::ffi::OsStrExt;
+            let p = Path::new(std::ffi::OsStr::from_bytes(b"caf\xE9.wav"));
+            assert_eq!(quote(p), "$'caf\\xE9.wav'");
+        }
     }
 }

@@ -319,7 +319,9 @@ fn control_characters_from_input_reach_no_output_raw_in_any_format() {
                         "{what}: the source of the extracted URL:\n{text}"
                     );
                     assert!(
-                        text.contains(&format!("fix --in-place 'prompts/n{ESCAPED}.wav'")),
+                        text.contains(
+                            "fix --in-place $'prompts/n\\x1B]0;pwned\\x07\\x1B[2J\\x7F\\xC2\\x9B\\xE2\\x80\\xAE.wav'"
+                        ),
                         "{what}: the advice line:\n{text}"
                     );
                 }
