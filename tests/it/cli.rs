@@ -726,3 +726,36 @@ fn output_is_never_written_through_a_symlink_over_a_folder_or_over_a_leftover() 
         "nothing written"
     );
 }
+
+/// The Robustness section's promises name the tests that hold them: every one must exist.
+#[test]
+fn readme_robustness_promises_name_real_tests() {
+    let readme = readme();
+    let start = readme.find("### On an untrusted repository").unwrap();
+    let end = start + readme[start..].find("### Fuzzing").unwrap();
+    let mut sources = String::new();
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    for dir in ["src", "src/remote", "tests/it"] {
+        for entry in std::fs::read_dir(root.join(dir)).unwrap() {
+            let path = entry.unwrap().path();
+            if path.extension().is_some_and(|e| e == "rs") {
+                sources.push_str(&std::fs::read_to_string(path).unwrap());
+            }
+        }
+    }
+    let names = regex::Regex::new(r"`((?:[a-z_]+::)+[a-z0-9_]+)`").unwrap();
+    let mut named = 0;
+    for line in readme[start..end].lines().filter(|l| l.starts_with("| ")) {
+        let held_by = line.rsplit(" | ").next().unwrap();
+        for m in names.captures_iter(held_by) {
+            let test = m[1].rsplit("::").next().unwrap();
+            assert!(
+                sources.contains(&format!("fn {test}(")),
+                "README names the test {}, which does not exist",
+                &m[1]
+            );
+            named += 1;
+        }
+    }
+    assert!(named >= 25, "only {named} tests named");
+}
