@@ -743,7 +743,7 @@ fn readme_robustness_promises_name_real_tests() {
             }
         }
     }
-    let names = regex::Regex::new(r"`((?:[a-z_]+::)+[a-z0-9_]+)`").unwrap();
+    let names = regex::Regex::new(r"`((?:[a-z_]+::)+[A-Za-z0-9_]+)`").unwrap();
     let mut named = 0;
     for line in readme[start..end].lines().filter(|l| l.starts_with("| ")) {
         let held_by = line.rsplit(" | ").next().unwrap();
