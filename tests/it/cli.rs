@@ -709,13 +709,8 @@ fn output_is_never_written_through_a_symlink_over_a_folder_or_over_a_leftover() 
         std::fs::read(d.join(".left.json.acs-preflight-tmp")).unwrap(),
         b"partial"
     );
-    let mut names: Vec<String> = std::fs::read_dir(d)
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .collect();
-    names.sort();
     assert_eq!(
-        names,
+        crate::support::names(d),
         vec![
             ".left.json.acs-preflight-tmp",
             "dangling.json",

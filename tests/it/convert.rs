@@ -199,11 +199,7 @@ fn a_hostile_rate_fails_alone_and_the_report_is_printed() {
     assert_eq!(outcome("good.wav").0, "converted");
     assert_eq!(v["summary"]["converted"], 1);
     // Only the converted file is there: no temporary file, nothing for the refused inputs.
-    let names: Vec<String> = std::fs::read_dir(&out)
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .collect();
-    assert_eq!(names, vec!["good.wav"]);
+    assert_eq!(names(&out), vec!["good.wav"]);
 }
 
 #[test]

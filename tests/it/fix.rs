@@ -205,13 +205,8 @@ fn in_place_keeps_a_backup_and_replaces_atomically() {
         check_file(&p, &CheckOptions::default()).status,
         Status::Pass
     );
-    let mut names: Vec<String> = std::fs::read_dir(dir.path())
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .collect();
-    names.sort();
     assert_eq!(
-        names,
+        names(dir.path()),
         vec!["loud.wav", "loud.wav.orig"],
         "no temporary file left"
     );
@@ -358,16 +353,6 @@ fn fix_cmd(dir: &Path) -> Command {
     let mut c = Command::cargo_bin("acs-preflight").unwrap();
     c.current_dir(dir).arg("fix");
     c
-}
-
-/// The names in a folder, sorted.
-fn names(dir: &Path) -> Vec<String> {
-    let mut names: Vec<String> = std::fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .collect();
-    names.sort();
-    names
 }
 
 #[cfg(unix)]
