@@ -60,7 +60,9 @@ struct Analyzer {
     run: Vec<u32>,
     clip_runs: u64,
     first_clip: Option<u64>,
-    loudness: Meter,
+    /// `None` at a rate outside what conversion takes (1 kHz to 768 kHz): below it the meter
+    /// would keep one block per few samples, so memory would grow with the file.
+    loudness: Option<Meter>,
 }
 
 impl Analyzer {
@@ -79,7 +81,9 @@ impl Analyzer {
             run: vec![0; channels],
             clip_runs: 0,
             first_clip: None,
-            loudness: Meter::new(channels, rate.max(1)),
+            loudness: (crate::convert::MIN_RATE..=crate::convert::MAX_RATE)
+                .contains(&rate)
+                .then(|| Meter::new(channels, rate)),
         }
     }
 
@@ -90,7 +94,9 @@ impl Analyzer {
             self.push_frames(samples);
         }
         let whole = samples.len() - samples.len() % self.channels;
-        self.loudness.push(&samples[..whole]);
+        if let Some(m) = self.loudness.as_mut() {
+            m.push(&samples[..whole]);
+        }
     }
 
     /// Counts runs of full-scale samples in a mono block (`self.frames` is the block's start).
@@ -136,7 +142,9 @@ impl Analyzer {
             self.run[0] = 0;
         }
         self.frames += samples.len() as u64;
-        self.loudness.push_i16_mono(samples);
+        if let Some(m) = self.loudness.as_mut() {
+            m.push_i16_mono(samples);
+        }
     }
 
     /// Mono, the common case: whole-block passes the compiler can vectorize.
@@ -213,7 +221,11 @@ impl Analyzer {
         let finite = |x: f64| x.is_finite().then_some((x * 100.0).round() / 100.0);
         info.peak_dbfs = Some(finite(peak_db).unwrap_or(-200.0));
         info.rms_dbfs = Some(finite(rms_db).unwrap_or(-200.0));
-        info.loudness_lufs = self.loudness.integrated().and_then(finite);
+        info.loudness_lufs = self
+            .loudness
+            .as_mut()
+            .and_then(|m| m.integrated())
+            .and_then(finite);
         let leading = self.first_loud.unwrap_or(self.frames);
         let trailing = self.last_loud.map_or(self.frames, |l| self.frames - 1 - l);
         info.leading_silence_ms = Some(self.ms(leading));
@@ -565,6 +577,19 @@ mod tests {
         // A 440 Hz sine at -9 dB RMS reads about -9.6 LUFS (K-weighting).
         let lufs = info.loudness_lufs.unwrap();
         assert!((-11.0..-8.0).contains(&lufs), "{lufs}");
+    }
+
+    /// A header that claims 1 Hz: every sample would be a loudness block of its own, so memory
+    /// would grow with the file (800 MB for 200 MB of samples). No loudness is measured there.
+    #[test]
+    fn no_loudness_outside_the_rates_conversion_takes() {
+        let tone = sine(3.0, 0.5);
+        for rate in [1, 999, 768_001] {
+            let a = Analyzer::new(1, rate, t());
+            assert!(a.loudness.is_none(), "{rate}");
+            assert_eq!(run(&tone, 1, rate).0.loudness_lufs, None, "{rate}");
+        }
+        assert!(run(&tone, 1, 8_000).0.loudness_lufs.is_some());
     }
 
     #[test]

@@ -560,6 +560,21 @@ fn flush_folders(planned: &mut [(FixResult, Option<Job>)], written: &[Option<Pat
     }
 }
 
+/// Whether an input that is not a file was meant as a URL.
+fn is_url(path: &Path) -> bool {
+    crate::scan::looks_like_url(&path.to_string_lossy())
+}
+
+/// An input that could not be read, as reports show it: a URL redacted (it may carry a SAS
+/// signature or a password), a path escaped.
+fn shown_input(path: &Path) -> String {
+    if is_url(path) {
+        crate::remote::display_url(&path.to_string_lossy())
+    } else {
+        path_to_string(path)
+    }
+}
+
 /// Fixes every prompt under `inputs` (files and folders), `check.jobs` at a time, calling
 /// `on_done` after each; results in input order.
 ///
@@ -608,11 +623,17 @@ pub fn fix_paths<P: AsRef<Path>>(
             Target::Problem { path, reason } => problems.push((
                 targets.len() + problems.len(),
                 FixResult {
-                    input: path_to_string(&path),
+                    input: shown_input(&path),
                     action: FixAction::CannotFix,
                     output: None,
                     backup: None,
-                    reason: Some(format!("unreadable: {reason}")),
+                    reason: Some(if is_url(&path) {
+                        "a URL: fix converts local files; download the prompt, fix it and upload \
+                         it again"
+                            .to_owned()
+                    } else {
+                        format!("unreadable: {reason}")
+                    }),
                     before: Vec::new(),
                     conversion: None,
                     after: None,

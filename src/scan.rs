@@ -195,18 +195,27 @@ impl Input {
     /// too, and such a typo must be checked, and redacted, as the URL it is), else a path.
     pub fn from_arg(arg: impl Into<OsString>) -> Input {
         let arg = arg.into();
-        match arg.to_str() {
-            Some(s) if looks_like_url(s) => Input::Url(UrlInput::new(s)),
-            _ => Input::Path(PathBuf::from(arg)),
+        let text = arg.to_string_lossy();
+        if looks_like_url(&text) {
+            Input::Url(UrlInput::new(text.into_owned()))
+        } else {
+            Input::Path(PathBuf::from(arg))
         }
     }
 }
 
-/// Whether an argument is a URL rather than a path: it has `://`, or an http(s) scheme.
-fn looks_like_url(s: &str) -> bool {
-    let scheme = s.trim_start().split(':').next().unwrap_or("");
-    s.contains("://")
-        || (s.contains(':')
+/// Whether an argument is a URL rather than a path: it has `://`, or an http(s) scheme as a URL
+/// parser reads it (leading control characters and spaces dropped, tabs and line breaks removed
+/// anywhere, per the WHATWG URL standard).
+pub(crate) fn looks_like_url(s: &str) -> bool {
+    let cleaned: String = s
+        .trim_start_matches(|c: char| c <= ' ')
+        .chars()
+        .filter(|c| !matches!(c, '\t' | '\n' | '\r'))
+        .collect();
+    let scheme = cleaned.split(':').next().unwrap_or("");
+    cleaned.contains("://")
+        || (cleaned.contains(':')
             && (scheme.eq_ignore_ascii_case("http") || scheme.eq_ignore_ascii_case("https")))
 }
 
@@ -513,6 +522,9 @@ mod tests {
             "https:h.example/a.wav",
             "HTTP:\\\\u:pw@h.example/a.wav",
             " https:/h.example/a.wav",
+            "\u{1}https:/h.example/a.wav",
+            "https\t:/h.example/a.wav",
+            "ht\ntps:h.example/a.wav",
         ] {
             assert!(looks_like_url(url), "{url}");
         }

@@ -594,6 +594,24 @@ fn config_paths_stay_inside_the_config_folder() {
         );
         assert!(!out.contains("OUTSIDESECRET") && !err.contains("OUTSIDESECRET"));
     }
+    // A path that cannot be resolved is not taken on trust (a link to /proc/self/fd/N of a
+    // deleted file opens, yet resolves nowhere).
+    std::os::unix::fs::symlink("/nonexistent/secrets.json", root.join("dangling.json")).unwrap();
+    for value in ["dangling.json", "missing.json"] {
+        std::fs::write(
+            root.join("acs-preflight.toml"),
+            format!("extract_from = [{value:?}]\n"),
+        )
+        .unwrap();
+        let (code, _, err) = run(cmd_in(root).arg("check"));
+        assert_eq!(code, 2, "{value}: {err}");
+        assert!(
+            err.contains(&format!(
+                "extract_from names {value}, which cannot be resolved"
+            )),
+            "{value}: {err}"
+        );
+    }
     // Inside the folder, a path (even through a symlink that stays inside) is fine.
     std::fs::write(
         root.join("in.json"),
@@ -631,6 +649,9 @@ fn url_typos_are_checked_and_redacted_as_urls() {
         "https:/127.0.0.1/a.wav?sv=1&sig=SECRETAAA",
         "HTTPS:127.0.0.1/b.wav?sig=SECRETAAA",
         "http:\\\\u:SECRETAAA@127.0.0.1/c.wav",
+        // What URL parsers drop: leading control characters, tabs anywhere.
+        "\u{1}https:/127.0.0.1/d.wav?sig=SECRETAAA",
+        "https\t:/127.0.0.1/e.wav?sig=SECRETAAA",
     ];
     std::fs::write(
         root.join("acs-preflight.toml"),
@@ -652,5 +673,26 @@ fn url_typos_are_checked_and_redacted_as_urls() {
             );
             assert!(out.contains("url-private"), "{format} {args:?}: {out}");
         }
+    }
+}
+
+/// `fix` takes local files; a URL given to it is reported as one, redacted.
+#[test]
+fn fix_shows_a_url_argument_redacted() {
+    let dir = tempfile::tempdir().unwrap();
+    for format in ["human", "json"] {
+        let (code, out, err) = run(cmd_in(dir.path()).args([
+            "fix",
+            "--in-place",
+            "--format",
+            format,
+            "https://u:SECRETPW@127.0.0.1/a.wav?sig=SECRETAAA",
+        ]));
+        assert_eq!(code, 1, "{err}");
+        assert!(
+            !out.contains("SECRET") && !err.contains("SECRET"),
+            "{out}{err}"
+        );
+        assert!(out.contains("a URL: fix converts local files"), "{out}");
     }
 }

@@ -98,17 +98,20 @@ impl Loaded {
             Some(dir) if !dir.as_os_str().is_empty() => (dir, dir.join(p)),
             _ => (Path::new("."), p.to_path_buf()),
         };
-        // Through symlinks too. (A path that does not exist is reported when it is read.)
-        if let (Ok(real_dir), Ok(real)) =
-            (std::fs::canonicalize(dir), std::fs::canonicalize(&joined))
-        {
-            if !real.starts_with(&real_dir) {
+        // Through symlinks too; a path that cannot be resolved (it does not exist, or a link
+        // such as /proc/self/fd/N names what has no path) is not taken on trust.
+        let resolved =
+            std::fs::canonicalize(dir).and_then(|d| Ok((d, std::fs::canonicalize(&joined)?)));
+        match resolved {
+            Err(e) => bail!("{shown}: {key} names {named}, which cannot be resolved: {e}"),
+            Ok((real_dir, real)) if !real.starts_with(&real_dir) => {
                 bail!(
                     "{shown}: {key} names {named}, which leads outside the folder of {FILE_NAME} \
                      through a symlink; paths in it must stay inside that folder (name others on \
                      the command line)"
                 );
             }
+            Ok(_) => {}
         }
         Ok(joined)
     }
