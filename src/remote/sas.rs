@@ -112,18 +112,19 @@ fn redact_sig_fields(text: &str, scan: Scan) -> String {
 fn redact_userinfo_text(text: &str, scan: Scan) -> String {
     let mut out = String::with_capacity(text.len());
     let mut shown = 0;
-    while let Some(at) = text[shown..].find("://").map(|i| shown + i + 3) {
+    // A `://` before `end` has the same end and no `@` after the last one: the search goes on
+    // from `end`, so a run of `://` is read once, not once for each.
+    let mut from = 0;
+    while let Some(at) = text[from..].find("://").map(|i| from + i + 3) {
         let end = text[at..]
             .find(|c: char| c == '?' || c == '#' || (scan == Scan::Text && c.is_ascii_whitespace()))
             .map_or(text.len(), |i| at + i);
-        out.push_str(&text[shown..at]);
-        match text[at..end].rfind('@') {
-            Some(i) => {
-                out.push_str(REDACTED);
-                shown = at + i;
-            }
-            None => shown = at,
+        if let Some(i) = text[at..end].rfind('@') {
+            out.push_str(&text[shown..at]);
+            out.push_str(REDACTED);
+            shown = at + i;
         }
+        from = end;
     }
     out.push_str(&text[shown..]);
     out
