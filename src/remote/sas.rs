@@ -4,7 +4,6 @@
 use jiff::{SignedDuration, Timestamp};
 use percent_encoding::percent_decode_str;
 use reqwest::Url;
-use url::Position;
 
 use crate::rules::Rule;
 
@@ -113,52 +112,67 @@ fn redact_sig_fields(text: &str, scan: Scan) -> String {
 fn redact_userinfo_text(text: &str, scan: Scan) -> String {
     let mut out = String::with_capacity(text.len());
     let mut shown = 0;
-    while let Some(at) = text[shown..].find("://").map(|i| shown + i + 3) {
+    // A `://` before `end` has the same end and no `@` after the last one: the search goes on
+    // from `end`, so a run of `://` is read once, not once for each.
+    let mut from = 0;
+    while let Some(at) = text[from..].find("://").map(|i| from + i + 3) {
         let end = text[at..]
             .find(|c: char| c == '?' || c == '#' || (scan == Scan::Text && c.is_ascii_whitespace()))
             .map_or(text.len(), |i| at + i);
-        out.push_str(&text[shown..at]);
-        match text[at..end].rfind('@') {
-            Some(i) => {
-                out.push_str(REDACTED);
-                shown = at + i;
-            }
-            None => shown = at,
+        if let Some(i) = text[at..end].rfind('@') {
+            out.push_str(&text[shown..at]);
+            out.push_str(REDACTED);
+            shown = at + i;
         }
+        from = end;
     }
     out.push_str(&text[shown..]);
     out
 }
 
 /// A parsed URL for display: its user name and password (if any) become one [`REDACTED`], and
-/// so does the value of every `sig` field of its query and fragment, whatever the case or
-/// percent-encoding of the name (see [`is_sig_name`]).
+/// so does the value of every `sig` field of its path, query and fragment, whatever the case or
+/// percent-encoding of the name (see [`is_sig_name`]); a host that holds a `sig` field is
+/// [`REDACTED`] whole.
 ///
 /// This is the one redaction of URLs: [`redact`] and [`redact_url_text`] send every URL that
-/// parses through it.
+/// parses through it. Each part is redacted on its own and set back through the parser, so what
+/// is shown is a URL with the same parts, which parses back to itself: redacting it again
+/// changes nothing.
 pub fn redact_url(url: &Url) -> String {
     let mut u = url.clone();
     if !u.username().is_empty() || u.password().is_some() {
         let cleared = u.set_password(None).is_ok() && u.set_username(REDACTED).is_ok();
         if !cleared {
-            return redact_unparsed(url.as_str(), Scan::Url);
+            return format!("{}:{REDACTED}", url.scheme());
         }
     }
-    let mut shown = u[..Position::AfterPath].to_owned();
+    if let Some(host) = u.host_str() {
+        if redact_sig_fields(host, Scan::Url) != host && u.set_host(Some(REDACTED)).is_err() {
+            return format!("{}:{REDACTED}", url.scheme());
+        }
+    }
+    let path = redact_sig_fields(u.path(), Scan::Url);
+    if path != u.path() {
+        u.set_path(&path);
+    }
     if let Some(query) = u.query() {
-        shown.push('?');
-        shown.push_str(&redact_sig_fields(query, Scan::Url));
+        let query = redact_sig_fields(query, Scan::Url);
+        u.set_query(Some(&query));
     }
     if let Some(fragment) = u.fragment() {
-        shown.push('#');
-        shown.push_str(&redact_sig_fields(fragment, Scan::Url));
+        let fragment = redact_sig_fields(fragment, Scan::Url);
+        u.set_fragment(Some(&fragment));
     }
-    shown
+    u.into()
 }
 
-/// The fallback for text that does not parse as a URL.
+/// The fallback for text that does not parse as a URL: anything that may be user information,
+/// then every `sig` value, then user information again (a `sig` value may have held the `?` that
+/// ended it), so that the result is its own redaction.
 fn redact_unparsed(text: &str, scan: Scan) -> String {
-    redact_sig_fields(&redact_userinfo_text(text, scan), scan)
+    let userinfo = redact_userinfo_text(text, scan);
+    redact_userinfo_text(&redact_sig_fields(&userinfo, scan), scan)
 }
 
 /// One URL as text, for display: parsed, it is [`redact_url`] (the parsed, normalised form);
@@ -171,59 +185,82 @@ pub fn redact_url_text(url: &str) -> String {
     }
 }
 
-/// The URL-like tokens of free text: a scheme, `://`, and everything up to white space.
-fn url_tokens(text: &str) -> Vec<(usize, usize)> {
-    let bytes = text.as_bytes();
-    let mut tokens = Vec::new();
-    let mut from = 0;
-    while let Some(sep) = text[from..].find("://").map(|i| from + i) {
-        let mut start = sep;
-        while start > from
-            && (bytes[start - 1].is_ascii_alphanumeric() || b"+.-".contains(&bytes[start - 1]))
-        {
-            start -= 1;
-        }
-        while start < sep && !bytes[start].is_ascii_alphabetic() {
-            start += 1;
-        }
-        let end = text[sep..]
-            .find(|c: char| c.is_ascii_whitespace())
-            .map_or(text.len(), |i| sep + i);
-        if start < sep {
-            tokens.push((start, end));
-        }
-        from = end.max(sep + 3);
-    }
-    tokens
+/// Where a word of free text ends: white space or a C0 control character or DEL, as a URL ends
+/// in the URL extraction (`extract.rs`), so a NUL-separated blob (an environment dump) is many
+/// words.
+fn ends_word(c: char) -> bool {
+    c.is_whitespace() || matches!(c, '\0'..='\x1f' | '\x7f')
 }
 
-/// `text` (a message, an error chain) with its secrets redacted: each URL-like token that parses
-/// goes through [`redact_url`]; the rest of the text loses anything between `://` and an `@`;
-/// and then every `sig` field left anywhere loses its value, up to `&`, `#` or white space.
+/// A word that is a URL, with a lead before its scheme (`(`, `url=`): the lead and the URL.
+/// The first `://` of the word must follow a scheme, and the lead must hold no `sig` field (the
+/// URL would be part of its value).
+fn url_word(word: &str) -> Option<(&str, Url)> {
+    let sep = word.find("://")?;
+    let bytes = word.as_bytes();
+    let mut start = sep;
+    while start > 0
+        && (bytes[start - 1].is_ascii_alphanumeric() || b"+.-".contains(&bytes[start - 1]))
+    {
+        start -= 1;
+    }
+    while start < sep && !bytes[start].is_ascii_alphabetic() {
+        start += 1;
+    }
+    if start == sep {
+        return None;
+    }
+    let (lead, written) = word.split_at(start);
+    let probe = format!("{lead}x");
+    if redact_sig_fields(&probe, Scan::Text) != probe {
+        return None;
+    }
+    Some((lead, Url::parse(written).ok()?))
+}
+
+/// A word that is a URL (see [`url_word`]), for display: untouched unless the URL held a
+/// secret, else the lead and [`redact_url`].
+fn show_url_word(word: &str) -> Option<String> {
+    let (lead, url) = url_word(word)?;
+    let shown = redact_url(&url);
+    Some(if shown == url.as_str() {
+        word.to_owned()
+    } else {
+        format!("{lead}{shown}")
+    })
+}
+
+/// One word of free text (no white space, no C0 control character), redacted: a URL goes through
+/// [`redact_url`]; anything else through the text fallback, and if what that leaves is a URL
+/// (a bad port was user information), through [`redact_url`] too. Either way the result is its
+/// own redaction.
+fn redact_word(word: &str) -> String {
+    if let Some(shown) = show_url_word(word) {
+        return shown;
+    }
+    let text = redact_unparsed(word, Scan::Text);
+    show_url_word(&text).unwrap_or(text)
+}
+
+/// `text` (a message, an error chain) with its secrets redacted, word by word (a word ends at
+/// white space, a C0 control character or DEL): a word that is a URL, maybe after a lead such as `(`,
+/// goes through [`redact_url`]; any other word loses anything between `://` and an `@` and the
+/// value of every `sig` field, up to `&` or `#`.
 ///
 /// Anything that may hold a URL passes through it before it leaves the library or the binary.
+/// Redacting twice changes nothing.
 pub fn redact(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
-    let mut shown = 0;
-    for (start, end) in url_tokens(text) {
-        out.push_str(&redact_userinfo_text(&text[shown..start], Scan::Text));
-        let token = &text[start..end];
-        match Url::parse(token) {
-            Ok(u) => {
-                let redacted = redact_url(&u);
-                // Untouched unless it held a secret, so redacting twice changes nothing.
-                out.push_str(if redacted == u.as_str() {
-                    token
-                } else {
-                    &redacted
-                });
-            }
-            Err(_) => out.push_str(&redact_userinfo_text(token, Scan::Text)),
-        }
-        shown = end;
+    let mut rest = text;
+    while let Some(start) = rest.find(|c: char| !ends_word(c)) {
+        out.push_str(&rest[..start]);
+        let word = &rest[start..];
+        let end = word.find(ends_word).unwrap_or(word.len());
+        out.push_str(&redact_word(&word[..end]));
+        rest = &word[end..];
     }
-    out.push_str(&redact_userinfo_text(&text[shown..], Scan::Text));
-    redact_sig_fields(&out, Scan::Text)
+    out.push_str(rest);
+    out
 }
 
 /// Parses a SAS time: `YYYY-MM-DD`, or a date and time in UTC (`Z` or an offset), with or
@@ -442,6 +479,55 @@ mod tests {
         );
         // Nothing to hide: left as written.
         assert_eq!(redact("see https://h/@me/a.wav"), "see https://h/@me/a.wav");
+    }
+
+    #[test]
+    fn redacting_twice_changes_nothing() {
+        // Found by fuzzing (target `text`): a URL whose host and path held `sig=` fields was
+        // redacted as a URL, and then again as free text over its serialisation, a value running
+        // over the `/` that began the path; the next pass read another URL.
+        let text = "https://acct10&s\u{1b}e@2020-01-01&sp=r&%73ig=abc.blr&%73ig=abc.blobhttps://acct10&s\u{1b}e@2020-01-01&sp=r&%73ig=abc.blr&%73ig=abc..core.windows.net/p&se=2020-01-01&s\u{fffd}p=r&%73ig=abc\n";
+        let once = redact(text);
+        assert_eq!(redact(&once), once);
+        assert!(!once.contains("abc"), "{once}");
+        for text in [
+            // A path and a host that hold `sig` fields.
+            "https://h/a.wav&sig=S3CRET/x?b=1",
+            "https://h&sig=S3CRET/a.wav",
+            // A value that held the `?` which ended the user information.
+            "https://h:x/sig=S3CRET?c&d@e",
+            // Once its user information is gone, a bad port no longer stops it parsing.
+            "https://h:99999/@x",
+            // A `sig` value holding a URL, and one right before a URL.
+            "sig=S3CRET!https://h/x&https://H/",
+            "sig=S3CRET://a&https://H/",
+            "%://a&sig=S3CRET!https://h/&b@c",
+        ] {
+            let once = redact(text);
+            assert!(!once.contains("S3CRET"), "{once}");
+            assert_eq!(redact(&once), once, "{text}");
+        }
+        assert_eq!(
+            redact("https://h/a.wav&sig=S3CRET/x?b=1"),
+            "https://h/a.wav&sig=REDACTED?b=1"
+        );
+        assert_eq!(
+            redact("https://h&sig=S3CRET/a.wav"),
+            "https://redacted/a.wav"
+        );
+    }
+
+    #[test]
+    fn a_url_ends_at_a_control_character() {
+        // An environment dump: NUL-separated, each variable read on its own.
+        assert_eq!(
+            redact("A=1\0URL=https://h/a.wav?sig=S3CRET\0B=https://bob:pw@x/\0C=2"),
+            "A=1\0URL=https://h/a.wav?sig=REDACTED\0B=https://REDACTED@x/\0C=2"
+        );
+        assert_eq!(
+            redact("https://h/a.wav?sig=S3CRET\u{1b}[0m done"),
+            "https://h/a.wav?sig=REDACTED\u{1b}[0m done"
+        );
     }
 
     /// A generated signature: unique markers around characters that have ended a value before.
