@@ -22,7 +22,9 @@
 //! [`check_url_blocking`] and [`check_url`] for prompt URLs (reachability, SAS tokens, the header
 //! of the first 64 KiB); [`Scan`] for a mix of both with progress events and streaming;
 //! [`CheckOptions::deep`] to read every sample; [`fix_paths`] and [`convert_file`] to turn failing
-//! prompts into valid ones.
+//! prompts into valid ones. [`write_file`] is the one way files are created (create-new, never
+//! through a symlink, permissions kept); [`limits`] holds the range of every setting and the caps
+//! on what is read.
 //!
 //! The library never prints; the `acs-preflight` binary renders reports.
 
