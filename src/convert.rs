@@ -104,7 +104,8 @@ pub enum ConvertError {
         /// Its channel count.
         channels: usize,
     },
-    /// The converted audio would be larger than [`MAX_EXPANSION`] times the input.
+    /// The converted audio would be larger than 1,000 times the input (at least 64 MiB is
+    /// always allowed).
     #[error(
         "the converted audio would be at least {frames} frames ({} MiB), more than {} times the \
          {input_bytes} bytes of the file (a decompression bomb?)",
