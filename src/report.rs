@@ -39,6 +39,31 @@ impl Finding {
         self.advice = advice.into();
         self
     }
+
+    /// The ACS failure as the human report ends a finding's line: ` (ACS 400 Play Failed,
+    /// subcode 8535)` for an error, ` (may cause ...)` for a warning, nothing when ACS plays it.
+    pub fn acs_suffix(&self) -> String {
+        match (&self.acs, self.severity) {
+            (Some(acs), Severity::Error) => format!(" ({acs})"),
+            (Some(acs), Severity::Warning) => format!(" (may cause {acs})"),
+            (None, _) => String::new(),
+        }
+    }
+}
+
+/// As in the human report: `error[sample-rate] 44100 Hz; ACS plays 16000 Hz only (ACS 400 Play
+/// Failed, subcode 8535)`, control characters from the input escaped.
+impl std::fmt::Display for Finding {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{}[{}] {}{}",
+            self.severity,
+            self.rule,
+            crate::display::escape_text(&self.message),
+            self.acs_suffix()
+        )
+    }
 }
 
 /// The verdict on one input.
@@ -178,6 +203,24 @@ impl CheckResult {
     }
 }
 
+/// As in the human report, so a failing test shows what failed: one line per finding
+/// (`prompts/a.wav: error[sample-rate] ...`), or `prompts/a.wav: pass`.
+impl std::fmt::Display for CheckResult {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let input = crate::display::escape_text(&self.input);
+        if self.findings.is_empty() {
+            return write!(f, "{input}: pass");
+        }
+        for (i, finding) in self.findings.iter().enumerate() {
+            if i > 0 {
+                writeln!(f)?;
+            }
+            write!(f, "{input}: {finding}")?;
+        }
+        Ok(())
+    }
+}
+
 /// Counts over a whole run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
 pub struct Summary {
@@ -268,5 +311,38 @@ impl Report {
     /// The result for an input, by its displayed name.
     pub fn result(&self, input: &str) -> Option<&CheckResult> {
         self.results.iter().find(|r| r.input == input)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn results_read_like_the_human_report() {
+        let error = Finding::new(
+            Rule::SampleRate,
+            Action::Play,
+            "44100 Hz; ACS plays 16000 Hz only",
+        );
+        assert_eq!(
+            error.to_string(),
+            "error[sample-rate] 44100 Hz; ACS plays 16000 Hz only (ACS 400 Play Failed, subcode 8535)"
+        );
+        let mut warning = Finding::new(Rule::SampleRate, Action::Recognize, "x\u{1b}[2J");
+        warning.severity = Severity::Warning;
+        assert_eq!(
+            warning.to_string(),
+            "warning[sample-rate] x\\x1B[2J (may cause ACS 500 Recognize Failed, subcode 8511)"
+        );
+        let r = CheckResult::new("p/a.wav".to_owned(), None, vec![error, warning]);
+        assert_eq!(r.to_string().lines().count(), 2);
+        assert!(r
+            .to_string()
+            .starts_with("p/a.wav: error[sample-rate] 44100 Hz"));
+        assert_eq!(
+            CheckResult::new("p/b.wav".to_owned(), None, Vec::new()).to_string(),
+            "p/b.wav: pass"
+        );
     }
 }

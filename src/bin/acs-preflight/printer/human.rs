@@ -37,19 +37,14 @@ pub fn print(report: &Report, elapsed: Duration, out: &mut dyn Write) -> io::Res
                 Severity::Error => ERROR,
                 Severity::Warning => WARNING,
             };
-            write!(
+            writeln!(
                 out,
-                "{PATH}{input}{PATH:#}{from}: {style}{}[{}]{style:#} {}",
+                "{PATH}{input}{PATH:#}{from}: {style}{}[{}]{style:#} {}{}",
                 f.severity,
                 f.rule,
-                escape_text(&f.message)
+                escape_text(&f.message),
+                f.acs_suffix()
             )?;
-            match (&f.acs, f.severity) {
-                (Some(acs), Severity::Error) => write!(out, " ({acs})")?,
-                (Some(acs), Severity::Warning) => write!(out, " (may cause {acs})")?,
-                (None, _) => {}
-            }
-            writeln!(out)?;
             if !advice.contains(&f.advice.as_str()) {
                 advice.push(&f.advice);
             }
