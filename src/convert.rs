@@ -30,11 +30,7 @@ use symphonia::core::meta::MetadataOptions;
 
 use crate::wav::REQUIRED_SAMPLE_RATE;
 
-/// The lowest sample rate converted (Hz). Below it a few bytes of input become a huge output.
-pub(crate) const MIN_RATE: u32 = 1_000;
-/// The highest sample rate converted (Hz): the highest rate audio interfaces offer. Above it the
-/// resampler's filter (sized by the rate) grows without a useful purpose.
-pub(crate) const MAX_RATE: u32 = 768_000;
+use crate::limits::{MAX_RATE, MIN_RATE};
 /// The most frames a converted prompt holds: a RIFF WAV's sizes are 32-bit, and the RIFF size
 /// counts 36 header bytes and 2 bytes a frame. At 16 kHz this is about 37 h 17 min.
 pub(crate) const MAX_OUTPUT_FRAMES: u64 = (u32::MAX as u64 - 36) / 2;

@@ -28,14 +28,7 @@ const CLIP_RUN: u32 = 3;
 /// A sample at or beyond this is at full scale (32767 of 32768).
 const FULL_SCALE: f32 = 32767.0 / 32768.0;
 
-/// The thresholds that can be configured.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct Thresholds {
-    /// Below this level (dBFS) a frame is silent.
-    pub silence_db: f64,
-    /// Longer silence than this at either end is reported (milliseconds).
-    pub max_silence_ms: u64,
-}
+use crate::options::Thresholds;
 
 /// Where the 16-bit PCM samples of a WAV are.
 #[derive(Debug, Clone, Copy)]
@@ -81,7 +74,7 @@ impl Analyzer {
             run: vec![0; channels],
             clip_runs: 0,
             first_clip: None,
-            loudness: (crate::convert::MIN_RATE..=crate::convert::MAX_RATE)
+            loudness: (crate::limits::MIN_RATE..=crate::limits::MAX_RATE)
                 .contains(&rate)
                 .then(|| Meter::new(channels, rate)),
         }

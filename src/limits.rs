@@ -224,6 +224,13 @@ pub const ALL: &[Limit] = &[
     MAX_SILENCE,
 ];
 
+/// The lowest sample rate converted, and measured by `--deep` (Hz). Below it a few bytes of input
+/// become a huge output, and a loudness block holds a handful of samples.
+pub const MIN_RATE: u32 = 1_000;
+/// The highest sample rate converted, and measured by `--deep` (Hz): the highest rate audio
+/// interfaces offer. Above it the resampler's filter (sized by the rate) grows for no purpose.
+pub const MAX_RATE: u32 = 768_000;
+
 /// The most bytes read from one URL list, config file or stdin (16 MiB): a longer one is an
 /// error, and reading stops there.
 pub const MAX_TEXT_BYTES: usize = 16 << 20;

@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use crate::limits::{self, LimitError};
-use crate::report::Finding;
+use crate::report::{CheckResult, Finding};
 use crate::rules::{Action, Rule, Severity};
 
 /// What a rule is set to: a severity, or off.
@@ -31,6 +31,15 @@ impl std::str::FromStr for Level {
             )),
         }
     }
+}
+
+/// The `--deep` thresholds, as the analysis reads them.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Thresholds {
+    /// Below this level (dBFS) a frame is silent.
+    pub silence_db: f64,
+    /// Longer silence than this at either end is reported (milliseconds).
+    pub max_silence_ms: u64,
 }
 
 /// Settings shared by every check of a run.
@@ -164,9 +173,9 @@ impl CheckOptions {
         self
     }
 
-    pub(crate) fn thresholds(&self) -> crate::deep::Thresholds {
+    pub(crate) fn thresholds(&self) -> Thresholds {
         let max_silence = limits::MAX_SILENCE.clamp(self.max_silence.as_secs_f64());
-        crate::deep::Thresholds {
+        Thresholds {
             silence_db: limits::SILENCE_DB.clamp(self.silence_db),
             max_silence_ms: (max_silence * 1000.0).round() as u64,
         }
@@ -186,6 +195,17 @@ impl CheckOptions {
             Some(Level::Warning) => Some(Severity::Warning),
             Some(Level::Off) => None,
         }
+    }
+
+    /// A result for `input` whose findings have the rule levels applied (the one way checks
+    /// turn findings into results, so the levels hold everywhere).
+    pub(crate) fn result(
+        &self,
+        input: String,
+        audio: Option<crate::report::AudioInfo>,
+        findings: Vec<Finding>,
+    ) -> CheckResult {
+        CheckResult::new(input, audio, self.apply_levels(findings))
     }
 
     /// Applies the rule levels: drops findings of rules that are off, sets the others' severity.

@@ -182,16 +182,6 @@ impl CheckResult {
         }
     }
 
-    /// A result whose findings have the options' rule levels applied.
-    pub(crate) fn checked(
-        input: String,
-        audio: Option<AudioInfo>,
-        findings: Vec<Finding>,
-        options: &crate::options::CheckOptions,
-    ) -> Self {
-        CheckResult::new(input, audio, options.apply_levels(findings))
-    }
-
     /// Whether any finding has this rule.
     pub fn has(&self, rule: Rule) -> bool {
         self.findings.iter().any(|f| f.rule == rule)

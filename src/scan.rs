@@ -32,11 +32,10 @@ pub fn check_file(path: impl AsRef<Path>, options: &CheckOptions) -> CheckResult
     let path = path.as_ref();
     let input = path_to_string(path);
     let unreadable = |reason: String| {
-        CheckResult::checked(
+        options.result(
             input.clone(),
             None,
             vec![Finding::new(Rule::Unreadable, options.action, reason)],
-            options,
         )
     };
     let file = match open_nonblocking(path) {
@@ -71,7 +70,7 @@ pub fn check_file(path: impl AsRef<Path>, options: &CheckOptions) -> CheckResult
         // The samples are read through the handle already open.
         deep_findings(path, file, &mut inspection, options);
     }
-    CheckResult::checked(input, inspection.audio, inspection.findings, options)
+    options.result(input, inspection.audio, inspection.findings)
 }
 
 /// Checks a prompt held in memory; `name` is what reports call it (its extension is used too).
@@ -90,7 +89,7 @@ pub fn check_bytes(name: &str, bytes: &[u8], options: &CheckOptions) -> CheckRes
     };
     let len = bytes.len() as u64;
     check_source(name.to_owned(), Cursor::new(bytes), len, origin, options).unwrap_or_else(|e| {
-        CheckResult::checked(
+        options.result(
             name.to_owned(),
             None,
             vec![Finding::new(
@@ -98,7 +97,6 @@ pub fn check_bytes(name: &str, bytes: &[u8], options: &CheckOptions) -> CheckRes
                 options.action,
                 e.to_string(),
             )],
-            options,
         )
     })
 }
@@ -135,12 +133,7 @@ fn check_source<R: Read + Seek>(
 ) -> std::io::Result<CheckResult> {
     let mut window = Window::open(reader, Some(len), len)?;
     let inspection = inspect(&mut window, origin, options);
-    Ok(CheckResult::checked(
-        input,
-        inspection.audio,
-        inspection.findings,
-        options,
-    ))
+    Ok(options.result(input, inspection.audio, inspection.findings))
 }
 
 /// Opens for reading without blocking on a FIFO that appeared where a file was.
@@ -158,7 +151,7 @@ fn open_nonblocking(path: &Path) -> std::io::Result<File> {
 fn check_target(target: &Target, options: &CheckOptions) -> CheckResult {
     match target {
         Target::File(path) => check_file(path, options),
-        Target::Problem { path, reason } => CheckResult::checked(
+        Target::Problem { path, reason } => options.result(
             path_to_string(path),
             None,
             vec![Finding::new(
@@ -166,7 +159,6 @@ fn check_target(target: &Target, options: &CheckOptions) -> CheckResult {
                 options.action,
                 reason.clone(),
             )],
-            options,
         ),
     }
 }
@@ -391,7 +383,7 @@ fn add_loudness_outliers(results: &mut [CheckResult], options: &CheckOptions) {
         let r = &mut results[i];
         let mut findings = std::mem::take(&mut r.findings);
         findings.push(Finding::new(Rule::LoudnessOutlier, options.action, message));
-        let mut fresh = CheckResult::checked(r.input.clone(), r.audio.take(), findings, options);
+        let mut fresh = options.result(r.input.clone(), r.audio.take(), findings);
         fresh.sources = std::mem::take(&mut r.sources);
         fresh.http = r.http.take();
         *r = fresh;

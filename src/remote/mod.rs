@@ -151,7 +151,7 @@ pub(crate) fn runtime() -> Result<tokio::runtime::Runtime, HttpSetupError> {
 }
 
 fn unreachable_result(input: &UrlInput, options: &CheckOptions, why: String) -> CheckResult {
-    let mut r = CheckResult::checked(
+    let mut r = options.result(
         shown(&input.url),
         None,
         vec![Finding::new(
@@ -159,7 +159,6 @@ fn unreachable_result(input: &UrlInput, options: &CheckOptions, why: String) -> 
             options.action,
             redact(&why),
         )],
-        options,
     );
     r.sources = input.sources.clone();
     r
@@ -196,7 +195,7 @@ async fn check_with(client: &Client, input: &UrlInput, options: &CheckOptions) -
             .map(|(rule, message)| Finding::new(rule, options.action, redact(&message)))
             .collect();
         findings.extend(extra);
-        let mut r = CheckResult::checked(display.clone(), audio, findings, options);
+        let mut r = options.result(display.clone(), audio, findings);
         r.sources = input.sources.clone();
         r.http = http;
         r
