@@ -287,3 +287,14 @@ pub enum ColorArg {
     /// Never colour.
     Never,
 }
+
+impl ColorArg {
+    /// Sets the colour choice for everything written through anstream.
+    pub fn apply(self) {
+        match self {
+            ColorArg::Auto => {}
+            ColorArg::Always => anstream::ColorChoice::Always.write_global(),
+            ColorArg::Never => anstream::ColorChoice::Never.write_global(),
+        }
+    }
+}
