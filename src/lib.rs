@@ -27,43 +27,41 @@
 //! on what is read.
 //!
 //! The library never prints; the `acs-preflight` binary renders reports.
+//!
+//! The modules follow the pipeline: `header` (what a file is and whether its header is right),
+//! `deep` (what its samples sound like), `fix` (converting it into a prompt ACS plays),
+//! [`remote`] (prompt URLs); around them the core data ([`rules`], the report, the options,
+//! [`limits`]), the walk and the scan that drive the stages, and the one file-writing path.
 
-mod convert;
 mod deep;
 mod display;
 mod error;
 mod fix;
-mod inspect;
+mod header;
 pub mod limits;
-mod loudness;
 mod options;
-mod probe;
 pub mod remote;
 mod report;
-mod riff;
 pub mod rules;
 mod scan;
-mod sniff;
-mod source;
 mod walk;
-mod wav;
 mod write;
 
-pub use convert::{convert_file, Conversion, ConvertError};
 pub use display::{escape_text, is_unsafe_char, path_to_string};
 pub use error::ScanError;
+pub use fix::convert::{convert_file, Conversion, ConvertError};
 pub use fix::{
     fix_paths, ConversionInfo, FixAction, FixMode, FixOptions, FixReport, FixResult, FixSummary,
 };
+pub use header::sniff::{identify, Container, OggCodec};
+pub use header::source::MAX_READ;
+pub use header::wav::{REQUIRED_BITS, REQUIRED_CHANNELS, REQUIRED_SAMPLE_RATE};
 pub use options::{CheckOptions, Level};
 pub use remote::{check_url, check_url_blocking, UrlInput};
 pub use report::{AudioInfo, CheckResult, Finding, HttpInfo, Report, Source, Status, Summary};
 pub use rules::{AcsEffect, AcsPrediction, Action, Rule, RuleInfo, Severity};
 pub use scan::{check_bytes, check_file, check_paths, Input, Scan, ScanEvent};
-pub use sniff::{identify, Container, OggCodec};
-pub use source::MAX_READ;
 pub use walk::{has_audio_extension, AUDIO_EXTENSIONS};
-pub use wav::{REQUIRED_BITS, REQUIRED_CHANNELS, REQUIRED_SAMPLE_RATE};
 pub use write::{write_file, EntryKind, WriteError, TEMP_SUFFIX};
 
 #[cfg(doctest)]

@@ -11,12 +11,12 @@ use rayon::prelude::*;
 
 use crate::display::path_to_string;
 use crate::error::ScanError;
-use crate::inspect::{inspect, Origin};
+use crate::header::inspect::{inspect, Origin};
+use crate::header::source::Window;
 use crate::options::CheckOptions;
 use crate::remote::UrlInput;
 use crate::report::{CheckResult, Finding, Report, Summary};
 use crate::rules::Rule;
-use crate::source::Window;
 use crate::walk::{self, extension_of, io_reason, special_kind, Target};
 
 /// Checks one file. Never fails: a file that cannot be read gets an `unreadable` finding.
@@ -105,7 +105,7 @@ pub fn check_bytes(name: &str, bytes: &[u8], options: &CheckOptions) -> CheckRes
 fn deep_findings(
     path: &Path,
     file: File,
-    inspection: &mut crate::inspect::Inspection,
+    inspection: &mut crate::header::inspect::Inspection,
     options: &CheckOptions,
 ) {
     let Some(audio) = inspection.audio.as_mut() else {

@@ -14,10 +14,10 @@ use tokio::time::Instant;
 
 use super::address::non_public_reason;
 use super::sas::{redact, redact_url, redact_url_text};
+use crate::header::source::MAX_READ;
 use crate::options::CheckOptions;
 use crate::report::HttpInfo;
 use crate::rules::Rule;
-use crate::source::MAX_READ;
 
 /// The most redirects followed, as browsers and ACS's HTTP stack commonly allow.
 pub(crate) const MAX_REDIRECTS: u32 = 10;

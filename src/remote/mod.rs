@@ -24,13 +24,13 @@ pub use extract::{
     ExtractError, Extracted, Syntax,
 };
 
-use crate::inspect::{inspect, Origin};
+use crate::header::inspect::{inspect, Origin};
+use crate::header::sniff::Container;
+use crate::header::source::Window;
 use crate::limits;
 use crate::options::CheckOptions;
 use crate::report::{CheckResult, Finding, Source};
 use crate::rules::Rule;
-use crate::sniff::Container;
-use crate::source::Window;
 use sas::{redact, redact_url_text};
 
 /// A URL to check and where it was written.

@@ -735,7 +735,14 @@ fn readme_robustness_promises_name_real_tests() {
     let end = start + readme[start..].find("### Fuzzing").unwrap();
     let mut sources = String::new();
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    for dir in ["src", "src/remote", "tests/it"] {
+    for dir in [
+        "src",
+        "src/header",
+        "src/deep",
+        "src/fix",
+        "src/remote",
+        "tests/it",
+    ] {
         for entry in std::fs::read_dir(root.join(dir)).unwrap() {
             let path = entry.unwrap().path();
             if path.extension().is_some_and(|e| e == "rs") {

@@ -3,15 +3,27 @@
 use std::io::{Read, Seek};
 use std::path::Path;
 
-use crate::deep::Pcm16;
+use crate::header::probe;
+use crate::header::riff;
+use crate::header::sniff::{self, family_of_extension, Container};
+use crate::header::source::{Window, MAX_READ};
+use crate::header::wav;
 use crate::options::CheckOptions;
-use crate::probe;
 use crate::report::{AudioInfo, Finding};
-use crate::riff;
 use crate::rules::Rule;
-use crate::sniff::{self, family_of_extension, Container};
-use crate::source::{Window, MAX_READ};
-use crate::wav;
+
+/// Where the 16-bit PCM samples of a WAV are: what `--deep` reads straight from the file.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Pcm16 {
+    /// The first sample's byte offset.
+    pub offset: u64,
+    /// The bytes of samples.
+    pub len: u64,
+    /// Interleaved channels.
+    pub channels: u16,
+    /// Frames per second.
+    pub rate: u32,
+}
 
 /// Where the input came from, for advice and extension checks.
 #[derive(Debug, Clone, Copy)]

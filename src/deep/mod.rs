@@ -5,6 +5,8 @@
 //! Samples are streamed (64 KiB at a time for 16-bit PCM, one packet at a time for anything
 //! symphonia decodes), so memory does not grow with the file's length.
 
+pub(crate) mod loudness;
+
 use std::fs::File;
 use std::io::{Read, Seek, SeekFrom};
 use std::path::Path;
@@ -15,7 +17,7 @@ use symphonia::core::formats::{FormatOptions, TrackType};
 use symphonia::core::io::MediaSourceStream;
 use symphonia::core::meta::MetadataOptions;
 
-use crate::loudness::Meter;
+use crate::deep::loudness::Meter;
 use crate::report::AudioInfo;
 use crate::rules::Rule;
 
@@ -30,14 +32,7 @@ const FULL_SCALE: f32 = 32767.0 / 32768.0;
 
 use crate::options::Thresholds;
 
-/// Where the 16-bit PCM samples of a WAV are.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct Pcm16 {
-    pub offset: u64,
-    pub len: u64,
-    pub channels: u16,
-    pub rate: u32,
-}
+use crate::header::inspect::Pcm16;
 
 /// Running measurements over interleaved samples in [-1, 1].
 struct Analyzer {
@@ -345,7 +340,7 @@ pub(crate) fn mp3_cut_short(mut file: &File) -> Option<String> {
     file.seek(SeekFrom::Start(0)).ok()?;
     let mut head = [0u8; 10];
     file.read_exact(&mut head).ok()?;
-    let mut offset = crate::sniff::id3v2_len(&head).unwrap_or(0);
+    let mut offset = crate::header::sniff::id3v2_len(&head).unwrap_or(0);
     // Bounded: a frame is at least 24 bytes, and no prompt has more than this many.
     for _ in 0..2_000_000 {
         if offset + 4 > len {
@@ -354,7 +349,7 @@ pub(crate) fn mp3_cut_short(mut file: &File) -> Option<String> {
         let mut h = [0u8; 4];
         file.seek(SeekFrom::Start(offset)).ok()?;
         file.read_exact(&mut h).ok()?;
-        if crate::sniff::mpeg_frame_layer(&h) != Some(3) {
+        if crate::header::sniff::mpeg_frame_layer(&h) != Some(3) {
             // A trailing tag or junk: the frames ended before it.
             return None;
         }

@@ -14,6 +14,8 @@
 //! destination is never left half-written and nothing is ever written through a symlink. The
 //! output is checked again.
 
+pub(crate) mod convert;
+
 use std::collections::{HashMap, HashSet};
 use std::fs;
 use std::io::BufWriter;
@@ -22,9 +24,9 @@ use std::path::{Path, PathBuf};
 use rayon::prelude::*;
 use serde::Serialize;
 
-use crate::convert::{convert_file, Conversion};
 use crate::display::path_to_string;
 use crate::error::ScanError;
+use crate::fix::convert::{convert_file, Conversion};
 use crate::options::CheckOptions;
 use crate::report::{CheckResult, Finding, Status};
 use crate::rules::Rule;
@@ -178,7 +180,7 @@ fn plan(result: &CheckResult) -> Result<bool, String> {
     let not_audio = result
         .audio
         .as_ref()
-        .is_some_and(|a| !crate::sniff::is_audio_name(&a.container));
+        .is_some_and(|a| !crate::header::sniff::is_audio_name(&a.container));
     for f in &result.findings {
         let blocking = matches!(f.rule, Rule::Unreadable | Rule::Malformed | Rule::NoAudio)
             || (f.rule == Rule::NotWav && not_audio);

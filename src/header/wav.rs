@@ -1,7 +1,7 @@
 //! What ACS requires of a WAV prompt's format: integer PCM (tag 1), 16 bits, mono, 16000 Hz.
 
+use crate::header::riff::{Data, Fmt, TAG_EXTENSIBLE};
 use crate::report::AudioInfo;
-use crate::riff::{Data, Fmt, TAG_EXTENSIBLE};
 use crate::rules::Rule;
 
 /// The sample rate ACS plays.

@@ -8,9 +8,9 @@
 
 use std::io::{Read, Seek};
 
+use crate::header::sniff::escape_fourcc;
+use crate::header::source::{ReadError, Window};
 use crate::rules::Rule;
-use crate::sniff::escape_fourcc;
-use crate::source::{ReadError, Window};
 
 /// The most chunks walked before the data chunk; more than any real prompt has.
 const MAX_CHUNKS: usize = 1024;
@@ -290,7 +290,7 @@ fn unreadable_at(offset: u64, e: ReadError) -> String {
     match e {
         ReadError::Exhausted => format!(
             "the chunk header at offset {offset} lies past the first {} KiB read",
-            crate::source::MAX_READ / 1024
+            crate::header::source::MAX_READ / 1024
         ),
         ReadError::Io(e) => format!("cannot read the chunk header at offset {offset}: {e}"),
     }
@@ -305,7 +305,7 @@ fn read_fmt<R: Read + Seek>(window: &mut Window<R>, body: u64, size: u32) -> Res
             ReadError::Exhausted => format!(
                 "the fmt chunk at offset {} lies past the first {} KiB read",
                 body - 8,
-                crate::source::MAX_READ / 1024
+                crate::header::source::MAX_READ / 1024
             ),
             ReadError::Io(e) => format!("cannot read the fmt chunk: {e}"),
         })?;

@@ -28,7 +28,7 @@ use symphonia::core::formats::{FormatOptions, TrackType};
 use symphonia::core::io::MediaSourceStream;
 use symphonia::core::meta::MetadataOptions;
 
-use crate::wav::REQUIRED_SAMPLE_RATE;
+use crate::header::wav::REQUIRED_SAMPLE_RATE;
 
 use crate::limits::{MAX_RATE, MIN_RATE};
 /// The most frames a converted prompt holds: a RIFF WAV's sizes are 32-bit, and the RIFF size
@@ -161,11 +161,11 @@ fn frames_out(frames: u64, rate: u32) -> u64 {
 fn wav_fact_frames(path: &Path) -> Option<u32> {
     let file = std::fs::File::open(path).ok()?;
     let len = file.metadata().ok()?.len();
-    let mut window = crate::source::Window::open(&file, Some(len), len).ok()?;
-    if crate::sniff::identify(window.head(), None) != crate::sniff::Container::Wav {
+    let mut window = crate::header::source::Window::open(&file, Some(len), len).ok()?;
+    if crate::header::sniff::identify(window.head(), None) != crate::header::sniff::Container::Wav {
         return None;
     }
-    let layout = crate::riff::walk(&mut window);
+    let layout = crate::header::riff::walk(&mut window);
     let block_coded = layout
         .fmt
         .is_some_and(|f| !matches!(f.effective_tag(), Some(1 | 3 | 6 | 7)));
