@@ -274,20 +274,25 @@ pub fn read_text_file(path: &Path) -> io::Result<String> {
     read_text(open_regular(path)?)
 }
 
-/// Opens `path` for reading only when it is a regular file (after following symlinks): a FIFO,
-/// socket or device named by a config file could block the run forever or never end, so it is
-/// refused. The file is opened without blocking and its type is taken from the open handle, so
-/// nothing can be swapped in between. (A list can still be piped in through stdin, `-`.)
-pub fn open_regular(path: &Path) -> io::Result<std::fs::File> {
+/// Opens `path` for reading without waiting: opening a FIFO that has no writer would wait for
+/// one, while a regular file reads the same either way.
+pub(crate) fn open_nonblocking(path: &Path) -> io::Result<std::fs::File> {
     let mut options = std::fs::OpenOptions::new();
     options.read(true);
     #[cfg(unix)]
     {
         use std::os::unix::fs::OpenOptionsExt;
-        // Opening a FIFO without a writer would wait for one; a regular file reads the same.
         options.custom_flags(libc::O_NONBLOCK);
     }
-    let file = options.open(path)?;
+    options.open(path)
+}
+
+/// Opens `path` for reading only when it is a regular file (after following symlinks): a FIFO,
+/// socket or device named by a config file could block the run forever or never end, so it is
+/// refused. The file is opened without blocking and its type is taken from the open handle, so
+/// nothing can be swapped in between. (A list can still be piped in through stdin, `-`.)
+pub fn open_regular(path: &Path) -> io::Result<std::fs::File> {
+    let file = open_nonblocking(path)?;
     let file_type = file.metadata()?.file_type();
     if file_type.is_file() {
         Ok(file)

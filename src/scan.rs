@@ -2,7 +2,7 @@
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::ffi::OsString;
-use std::fs::{File, OpenOptions};
+use std::fs::File;
 use std::io::{Cursor, Read, Seek};
 use std::path::{Path, PathBuf};
 use std::sync::mpsc;
@@ -38,7 +38,7 @@ pub fn check_file(path: impl AsRef<Path>, options: &CheckOptions) -> CheckResult
             vec![Finding::new(Rule::Unreadable, options.action, reason)],
         )
     };
-    let file = match open_nonblocking(path) {
+    let file = match crate::limits::open_nonblocking(path) {
         Ok(f) => f,
         Err(e) => return unreadable(format!("cannot open it: {}", io_reason(&e))),
     };
@@ -134,18 +134,6 @@ fn check_source<R: Read + Seek>(
     let mut window = Window::open(reader, Some(len), len)?;
     let inspection = inspect(&mut window, origin, options);
     Ok(options.result(input, inspection.audio, inspection.findings))
-}
-
-/// Opens for reading without blocking on a FIFO that appeared where a file was.
-fn open_nonblocking(path: &Path) -> std::io::Result<File> {
-    let mut opts = OpenOptions::new();
-    opts.read(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        opts.custom_flags(libc::O_NONBLOCK);
-    }
-    opts.open(path)
 }
 
 fn check_target(target: &Target, options: &CheckOptions) -> CheckResult {

@@ -15,12 +15,7 @@ fn cmd() -> Command {
 }
 
 fn stdout(c: &mut Command) -> (i32, String, String) {
-    let out = c.output().unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8(out.stdout).unwrap(),
-        String::from_utf8(out.stderr).unwrap(),
-    )
+    crate::support::run(c)
 }
 
 #[test]

@@ -47,11 +47,7 @@ fn repo(config: &str) -> tempfile::TempDir {
     dir
 }
 
-/// The `results` array of a JSON report.
-fn results(json: &str) -> Vec<Value> {
-    let v: Value = serde_json::from_str(json).unwrap();
-    v["results"].as_array().unwrap().clone()
-}
+use crate::support::report_results as results;
 
 fn rules_by_input(json: &str) -> Vec<(String, Vec<String>, String)> {
     results(json)

@@ -9,7 +9,7 @@ use assert_cmd::Command;
 use regex::Regex;
 use serde_json::Value;
 
-use crate::support::{valid, wav_int};
+use crate::support::{report_results, run, valid, wav_int};
 
 fn cmd_in(dir: &Path) -> Command {
     let mut c = Command::cargo_bin("acs-preflight").unwrap();
@@ -17,15 +17,6 @@ fn cmd_in(dir: &Path) -> Command {
         .env_remove("NO_COLOR")
         .env_remove("CLICOLOR_FORCE");
     c
-}
-
-fn run(c: &mut Command) -> (i32, String, String) {
-    let o = c.output().unwrap();
-    (
-        o.status.code().unwrap_or(-1),
-        String::from_utf8(o.stdout).unwrap(),
-        String::from_utf8(o.stderr).unwrap(),
-    )
 }
 
 /// A repository root (`.git`) with one valid prompt and this `acs-preflight.toml`.
@@ -43,10 +34,7 @@ type Row = (String, Vec<String>, Vec<(String, u64)>);
 
 /// The rows of a JSON report.
 fn results(json: &str) -> Vec<Row> {
-    let v: Value = serde_json::from_str(json).unwrap_or_else(|e| panic!("{e}: {json}"));
-    v["results"]
-        .as_array()
-        .unwrap()
+    report_results(json)
         .iter()
         .map(|r| {
             (
