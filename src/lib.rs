@@ -30,7 +30,8 @@
 //!
 //! The modules follow the pipeline: `header` (what a file is and whether its header is right),
 //! `deep` (what its samples sound like), `fix` (converting it into a prompt ACS plays),
-//! [`remote`] (prompt URLs); around them the core data ([`rules`], the report, the options,
+//! [`remote`] (prompt URLs), [`settings`] (`acs-preflight.toml` merged with what a caller gave,
+//! the one path every front door takes); around them the core data ([`rules`], the report, the options,
 //! [`limits`]), the walk and the scan that drive the stages, and the one file-writing path.
 
 mod deep;
@@ -44,6 +45,7 @@ pub mod remote;
 mod report;
 pub mod rules;
 mod scan;
+pub mod settings;
 mod walk;
 mod write;
 
@@ -61,6 +63,7 @@ pub use remote::{check_url, check_url_blocking, UrlInput};
 pub use report::{AudioInfo, CheckResult, Finding, HttpInfo, Report, Source, Status, Summary};
 pub use rules::{AcsEffect, AcsPrediction, Action, Rule, RuleInfo, Severity};
 pub use scan::{check_bytes, check_file, check_paths, Input, Scan, ScanEvent};
+pub use settings::{ConfigFile, Overrides, Settings, SettingsError};
 pub use walk::{has_audio_extension, AUDIO_EXTENSIONS};
 pub use write::{write_file, EntryKind, WriteError, TEMP_SUFFIX};
 

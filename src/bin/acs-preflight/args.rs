@@ -268,15 +268,6 @@ pub enum ActionArg {
     Recognize,
 }
 
-impl From<ActionArg> for acs_preflight::Action {
-    fn from(a: ActionArg) -> Self {
-        match a {
-            ActionArg::Play => acs_preflight::Action::Play,
-            ActionArg::Recognize => acs_preflight::Action::Recognize,
-        }
-    }
-}
-
 /// `--color` values.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum ColorArg {

@@ -4,13 +4,12 @@ use std::io::{self, BufWriter, Write};
 use std::path::Path;
 use std::time::Instant;
 
-use acs_preflight::{Scan, ScanEvent, Summary};
+use acs_preflight::{Overrides, Scan, ScanEvent, Settings, Summary};
 use anyhow::Context;
 
 use crate::args::{CheckArgs, Format};
 use crate::printer;
 use crate::progress::Progress;
-use crate::settings::{settings, Settings};
 use crate::{EXIT_CLEAN, EXIT_FINDINGS};
 
 pub(crate) fn check(args: CheckArgs) -> anyhow::Result<u8> {
@@ -19,7 +18,8 @@ pub(crate) fn check(args: CheckArgs) -> anyhow::Result<u8> {
         options,
         fail_on,
         inputs,
-    } = settings(&args)?;
+        ..
+    } = Overrides::from(&args).check_settings()?;
     let action = options.action;
 
     let started = Instant::now();

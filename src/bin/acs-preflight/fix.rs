@@ -3,28 +3,19 @@
 use std::io::{self, BufWriter, Write};
 use std::time::Instant;
 
-use acs_preflight::{fix_paths, CheckOptions, FixMode, FixOptions};
+use acs_preflight::{fix_paths, FixMode, FixOptions, Overrides};
 use anyhow::Context;
 
 use crate::args::{FixArgs, FixFormat};
-use crate::config;
 use crate::printer;
 use crate::progress::Progress;
-use crate::settings::with_walk_and_levels;
 use crate::{EXIT_CLEAN, EXIT_FINDINGS};
 
 pub(crate) fn fix(args: FixArgs) -> anyhow::Result<u8> {
     args.color.apply();
-    // The config file decides what counts as broken (`allow_mp3`, `[rules]`) and what is
-    // skipped (`exclude`), so `fix` never rewrites a file `check` accepts or never sees.
-    let loaded = config::find(args.config.as_deref())?;
-    let file = loaded.as_ref().map(|l| &l.config);
-    let mut check = CheckOptions::default()
-        .allow_mp3(args.allow_mp3 || file.and_then(|f| f.allow_mp3).unwrap_or(false));
-    if let Some(j) = args.jobs.or(file.and_then(|f| f.jobs)) {
-        check = check.jobs(j as usize);
-    }
-    let check = with_walk_and_levels(check, &args.exclude, loaded.as_ref());
+    // The library takes from the config file what decides which prompts are broken and which
+    // are skipped, so `fix` never rewrites a file `check` accepts or never sees.
+    let (check, _config) = Overrides::from(&args).fix_settings()?;
     let mode = match &args.out {
         Some(dir) => FixMode::OutDir(dir.clone()),
         None => FixMode::InPlace {

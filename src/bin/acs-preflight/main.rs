@@ -2,7 +2,6 @@
 
 mod args;
 mod check;
-mod config;
 mod fix;
 mod printer;
 mod progress;

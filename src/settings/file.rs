@@ -1,0 +1,255 @@
+//! `acs-preflight.toml`: settings kept in the repository being checked.
+//!
+//! The file comes from that repository, so it is read like any other hostile input: through the
+//! bounded reader, validated against the same ranges as the flags, and every path it names must
+//! stay inside its own folder.
+
+use std::collections::BTreeMap;
+use std::path::{Component, Path, PathBuf};
+
+use serde::Deserialize;
+
+use crate::display::path_to_string;
+use crate::limits;
+use crate::options::Level;
+use crate::rules::{Action, Rule, Severity};
+use crate::settings::SettingsError;
+
+/// The name of the config file.
+pub const CONFIG_FILE_NAME: &str = "acs-preflight.toml";
+
+/// Every setting `acs-preflight.toml` can hold, named as its keys. Each is optional; an unknown
+/// key is an error. [`Overrides::values`](crate::settings::Overrides::values) has the same
+/// shape, for the values a caller gives.
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[non_exhaustive]
+pub struct Config {
+    /// Files, folders and URLs to check when none are given on the command line.
+    pub inputs: Option<Vec<String>>,
+    /// Glob patterns of files and folders to skip inside walked folders.
+    pub exclude: Option<Vec<String>>,
+    /// `play` or `recognize`.
+    pub action: Option<Action>,
+    /// Accept MP3 files that begin with an ID3v2 tag.
+    pub allow_mp3: Option<bool>,
+    /// Check URLs on non-public addresses.
+    pub allow_private: Option<bool>,
+    // Numbers are read as f64 and checked against `limits`, so an integer the type would hold
+    // but the range does not (`jobs = 65535`) is refused like the flag's.
+    /// Files checked in parallel, and URL requests in flight.
+    pub jobs: Option<f64>,
+    /// URL requests in flight to one host.
+    pub host_jobs: Option<f64>,
+    /// The longest time for one URL, in seconds.
+    pub timeout: Option<f64>,
+    /// Retries of a URL request.
+    pub retries: Option<f64>,
+    /// Warn when a SAS token expires within this many days.
+    pub sas_min_days: Option<f64>,
+    /// Config and source files to find prompt URLs in.
+    pub extract_from: Option<Vec<PathBuf>>,
+    /// With `extract_from`: also take URLs that match this regular expression.
+    pub url_pattern: Option<String>,
+    /// Read every sample of local files.
+    pub deep: Option<bool>,
+    /// `deep`: the silence level in dBFS.
+    pub silence_db: Option<f64>,
+    /// `deep`: the longest silence at either end, in seconds.
+    pub max_silence: Option<f64>,
+    /// `error` (default) or `warning`: the least severe finding that makes the run fail.
+    pub fail_on: Option<Severity>,
+    /// `<rule-id> = "error" | "warning" | "off"`.
+    pub rules: Option<BTreeMap<String, String>>,
+}
+
+/// A config file read and validated, with where it was.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct ConfigFile {
+    /// The file, as found or named.
+    pub path: PathBuf,
+    /// Its settings.
+    pub config: Config,
+    /// Its `[rules]` levels, validated.
+    pub levels: BTreeMap<Rule, Level>,
+}
+
+impl ConfigFile {
+    /// The config file for a run: `explicit` when given, else `acs-preflight.toml` in the
+    /// working folder or the nearest parent, stopping at the repository root (a folder holding
+    /// `.git`). `None` when there is none.
+    pub fn find(explicit: Option<&Path>) -> Result<Option<ConfigFile>, SettingsError> {
+        let path = match explicit {
+            Some(p) => p.to_path_buf(),
+            None => match discover() {
+                Some(p) => p,
+                None => return Ok(None),
+            },
+        };
+        ConfigFile::load(&path).map(Some)
+    }
+
+    /// Reads and validates one config file: at most [`limits::MAX_TEXT_BYTES`], UTF-8, known
+    /// keys only, then [`Config::validate`].
+    pub fn load(path: &Path) -> Result<ConfigFile, SettingsError> {
+        let at = || path.to_path_buf();
+        let bytes = limits::open_regular(path)
+            .and_then(limits::read_bounded)
+            .map_err(|source| SettingsError::ReadConfig { path: at(), source })?;
+        let text = String::from_utf8(bytes).map_err(|e| SettingsError::NotUtf8 {
+            path: at(),
+            byte: e.utf8_error().valid_up_to(),
+        })?;
+        let config: Config = toml::from_str(&text).map_err(|e| SettingsError::Syntax {
+            path: at(),
+            message: e.to_string(),
+        })?;
+        let levels = config.validate(Some(path))?;
+        Ok(ConfigFile {
+            path: at(),
+            config,
+            levels,
+        })
+    }
+
+    /// A path written in the file under `key`, taken relative to the file's folder. It must stay
+    /// inside that folder: the file comes from the repository being checked, so it may not send
+    /// the run elsewhere on the machine (an absolute path, `..`, or a symlink leading out, such as
+    /// one to `/proc/self/environ`). Paths a caller names directly have no such bound.
+    pub fn resolve(&self, key: &'static str, p: &Path) -> Result<PathBuf, SettingsError> {
+        let leaves = p.components().any(|c| {
+            matches!(
+                c,
+                Component::ParentDir | Component::RootDir | Component::Prefix(_)
+            )
+        });
+        let error = |reason| SettingsError::ConfigPath {
+            path: self.path.clone(),
+            key,
+            named: p.to_path_buf(),
+            reason,
+        };
+        if leaves {
+            return Err(error(PathReason::Outside));
+        }
+        let (dir, joined) = match self.path.parent() {
+            Some(dir) if !dir.as_os_str().is_empty() => (dir, dir.join(p)),
+            _ => (Path::new("."), p.to_path_buf()),
+        };
+        // Through symlinks too; a path that cannot be resolved (it does not exist, or a link
+        // such as /proc/self/fd/N names what has no path) is not taken on trust.
+        let resolved =
+            std::fs::canonicalize(dir).and_then(|d| Ok((d, std::fs::canonicalize(&joined)?)));
+        match resolved {
+            Err(e) => Err(error(PathReason::Unresolvable(e.to_string()))),
+            Ok((real_dir, real)) if !real.starts_with(&real_dir) => {
+                Err(error(PathReason::ThroughSymlink))
+            }
+            Ok(_) => Ok(joined),
+        }
+    }
+}
+
+impl Config {
+    /// Checks the values wherever they came from (the file named by `origin`, or a caller):
+    /// every number against its range in [`limits`], the same text as the flags', and every
+    /// `[rules]` entry. Returns the rule levels.
+    pub fn validate(&self, origin: Option<&Path>) -> Result<BTreeMap<Rule, Level>, SettingsError> {
+        let config = || origin.map(Path::to_path_buf);
+        let numbers = [
+            (limits::JOBS, self.jobs),
+            (limits::HOST_JOBS, self.host_jobs),
+            (limits::TIMEOUT, self.timeout),
+            (limits::RETRIES, self.retries),
+            (limits::SAS_MIN_DAYS, self.sas_min_days),
+            (limits::SILENCE_DB, self.silence_db),
+            (limits::MAX_SILENCE, self.max_silence),
+        ];
+        for (limit, value) in numbers {
+            if let Some(v) = value {
+                limit.check(v).map_err(|limit| SettingsError::Range {
+                    config: config(),
+                    limit,
+                })?;
+            }
+        }
+        let mut levels = BTreeMap::new();
+        for (id, level) in self.rules.iter().flatten() {
+            let Ok(rule) = id.parse::<Rule>() else {
+                return Err(SettingsError::UnknownRule {
+                    config: config(),
+                    id: id.clone(),
+                });
+            };
+            let level: Level = level.parse().map_err(|message| SettingsError::Level {
+                config: config(),
+                id: id.clone(),
+                message,
+            })?;
+            levels.insert(rule, level);
+        }
+        Ok(levels)
+    }
+}
+
+/// Why a path in the config file is refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum PathReason {
+    /// Absolute, or climbing out with `..`.
+    Outside,
+    /// A symlink leads out of the file's folder.
+    ThroughSymlink,
+    /// It does not exist or has no path (the system's reason).
+    Unresolvable(String),
+}
+
+impl std::fmt::Display for PathReason {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            PathReason::Outside => write!(
+                f,
+                "outside the folder of {CONFIG_FILE_NAME}; paths in it must stay inside that \
+                 folder (name others on the command line)"
+            ),
+            PathReason::ThroughSymlink => write!(
+                f,
+                "which leads outside the folder of {CONFIG_FILE_NAME} through a symlink; paths \
+                 in it must stay inside that folder (name others on the command line)"
+            ),
+            PathReason::Unresolvable(e) => write!(f, "which cannot be resolved: {e}"),
+        }
+    }
+}
+
+/// `acs-preflight.toml` in the working folder or its nearest parent, up to the repository root.
+fn discover() -> Option<PathBuf> {
+    let mut dir = PathBuf::new();
+    let cwd = std::env::current_dir().ok()?;
+    let mut here: Option<&Path> = Some(&cwd);
+    while let Some(abs) = here {
+        let candidate = dir.join(CONFIG_FILE_NAME);
+        if abs.join(CONFIG_FILE_NAME).is_file() {
+            return Some(candidate);
+        }
+        if abs.join(".git").exists() {
+            return None;
+        }
+        dir.push("..");
+        here = abs.parent();
+    }
+    None
+}
+
+/// How a path is shown in messages.
+pub(crate) fn shown(path: &Path) -> String {
+    path_to_string(path)
+}
+
+/// `PATH: ` before a message about a value from a config file; nothing for a caller's value.
+pub(crate) fn origin(config: &Option<PathBuf>) -> String {
+    config
+        .as_deref()
+        .map_or_else(String::new, |p| format!("{}: ", shown(p)))
+}

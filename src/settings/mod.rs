@@ -1,0 +1,446 @@
+//! The settings of a run, from three places in order: what the caller gave explicitly (the
+//! command line's flags, a library caller's arguments), then `acs-preflight.toml`, then the
+//! defaults of [`CheckOptions`]. Every front door goes through [`Overrides`], whose values have
+//! the config file's keys and pass the same [`Config::validate`], so a setting means the same
+//! and has the same range wherever it is given.
+//!
+//! ```no_run
+//! use acs_preflight::settings::Overrides;
+//!
+//! // What `acs-preflight check --deep prompts` runs with, in the working folder's config.
+//! let mut overrides = Overrides::default();
+//! overrides.inputs = vec!["prompts".into()];
+//! overrides.values.deep = Some(true);
+//! let settings = overrides.check_settings()?;
+//! assert!(settings.options.deep);
+//! # Ok::<(), acs_preflight::settings::SettingsError>(())
+//! ```
+
+mod file;
+
+use std::ffi::OsString;
+use std::io;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use regex::Regex;
+
+use crate::limits::LimitError;
+use crate::options::CheckOptions;
+use crate::remote::{self, ExtractError, Extracted, UrlInput};
+use crate::rules::Severity;
+use crate::scan::Input;
+
+pub use file::{Config, ConfigFile, PathReason, CONFIG_FILE_NAME};
+
+/// What a caller set explicitly; each value set here wins over the config file's, and what
+/// neither sets keeps its default. `values` has the config file's keys and is validated by the
+/// same [`Config::validate`], so a value means the same and has the same range wherever it is
+/// given.
+#[derive(Debug, Clone, Default)]
+#[non_exhaustive]
+pub struct Overrides {
+    /// The config file to read instead of the one found from the working folder.
+    pub config: Option<PathBuf>,
+    /// Files, folders and URLs to check, as given (an argument with a scheme is a URL; a path
+    /// need not be UTF-8). They come before `values.inputs`. When both are empty, and no URL
+    /// list or file to extract from is given, the config file's `inputs` are checked.
+    pub inputs: Vec<OsString>,
+    /// A file of prompt URLs, one per line; `-` is standard input.
+    pub urls_from: Option<PathBuf>,
+    /// The settings the config file can hold, given explicitly.
+    pub values: Config,
+}
+
+/// The settings of a `check` run, merged.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct Settings {
+    /// The options every check runs with.
+    pub options: CheckOptions,
+    /// The least severe finding that makes the run fail.
+    pub fail_on: Severity,
+    /// Everything to check, in order.
+    pub inputs: Vec<Input>,
+    /// The config file read, if any.
+    pub config: Option<PathBuf>,
+}
+
+/// A setting that keeps a run from starting. Each names the file or setting at fault.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum SettingsError {
+    /// The config file could not be read.
+    #[error("cannot read {}", file::shown(.path))]
+    ReadConfig {
+        /// The config file.
+        path: PathBuf,
+        /// Why.
+        #[source]
+        source: io::Error,
+    },
+    /// The config file is not UTF-8.
+    #[error("{}: not UTF-8 (byte {byte} is not valid); TOML files are UTF-8", file::shown(.path))]
+    NotUtf8 {
+        /// The config file.
+        path: PathBuf,
+        /// The offset of the first invalid byte.
+        byte: usize,
+    },
+    /// The config file is not valid TOML, has an unknown key or a value of the wrong type.
+    #[error("{}: {message}", file::shown(.path))]
+    Syntax {
+        /// The config file.
+        path: PathBuf,
+        /// The parser's message, with the line.
+        message: String,
+    },
+    /// `[rules]` names no rule.
+    #[error(
+        "{}[rules] names `{id}`, which is not a rule (see `acs-preflight rules`)",
+        file::origin(.config)
+    )]
+    UnknownRule {
+        /// The config file it came from; `None` when given explicitly.
+        config: Option<PathBuf>,
+        /// The key.
+        id: String,
+    },
+    /// `[rules]` gives a rule a level that is not one.
+    #[error("{}[rules] {id}: {message}", file::origin(.config))]
+    Level {
+        /// The config file it came from; `None` when given explicitly.
+        config: Option<PathBuf>,
+        /// The rule.
+        id: String,
+        /// What is wrong.
+        message: String,
+    },
+    /// A number is outside its range.
+    #[error("{}{limit}", file::origin(.config))]
+    Range {
+        /// The config file it came from; `None` when given explicitly.
+        config: Option<PathBuf>,
+        /// The setting and its range.
+        limit: LimitError,
+    },
+    /// A path in the config file leaves the file's folder or cannot be resolved.
+    #[error("{}: {key} names {}, {reason}", file::shown(.path), file::shown(.named))]
+    ConfigPath {
+        /// The config file.
+        path: PathBuf,
+        /// The key that names it.
+        key: &'static str,
+        /// The path as written.
+        named: PathBuf,
+        /// Why it is refused.
+        reason: PathReason,
+    },
+    /// `url_pattern` is not a regular expression.
+    #[error("{}{} is not a valid regular expression", file::origin(.config), match .config {
+        Some(_) => "url_pattern",
+        None => "--url-pattern",
+    })]
+    UrlPattern {
+        /// The config file it came from; `None` when given explicitly.
+        config: Option<PathBuf>,
+        /// Why.
+        #[source]
+        source: regex::Error,
+    },
+    /// Standard input could not be read as a URL list.
+    #[error("cannot read URLs from stdin")]
+    Stdin(#[source] io::Error),
+    /// A URL list or a file to extract URLs from could not be read.
+    #[error(transparent)]
+    Extract(#[from] ExtractError),
+    /// Nothing to check.
+    #[error(
+        "no inputs: name files, folders or URLs, use --urls-from or --extract-from, or set \
+         `inputs` in {CONFIG_FILE_NAME}"
+    )]
+    NoInputs,
+}
+
+impl Overrides {
+    /// The config file these settings read: [`Overrides::config`], else the one found.
+    pub fn config_file(&self) -> Result<Option<ConfigFile>, SettingsError> {
+        ConfigFile::find(self.config.as_deref())
+    }
+
+    /// The settings of `check`: every option, the failure threshold and the inputs (URL lists
+    /// and files to extract from are read here).
+    pub fn check_settings(&self) -> Result<Settings, SettingsError> {
+        let loaded = self.config_file()?;
+        let (given, file) = self.layers(loaded.as_ref());
+        let mut options = self.shared_options(loaded.as_ref())?;
+        if let Some(action) = given.action.or(file.action) {
+            options = options.action(action);
+        }
+        if let Some(allow) = given.allow_private.or(file.allow_private) {
+            options = options.allow_private(allow);
+        }
+        if let Some(deep) = given.deep.or(file.deep) {
+            options = options.deep(deep);
+        }
+        if let Some(n) = given.host_jobs.or(file.host_jobs) {
+            options = options.host_jobs(n as usize);
+        }
+        if let Some(t) = given.timeout.or(file.timeout) {
+            options = options.timeout(Duration::from_secs_f64(t));
+        }
+        if let Some(n) = given.retries.or(file.retries) {
+            options = options.retries(n as u32);
+        }
+        if let Some(n) = given.sas_min_days.or(file.sas_min_days) {
+            options = options.sas_min_days(n as u32);
+        }
+        let silence_db = given.silence_db.or(file.silence_db);
+        let max_silence = given.max_silence.or(file.max_silence);
+        if silence_db.is_some() || max_silence.is_some() {
+            let below = silence_db.unwrap_or(options.silence_db);
+            let longest = max_silence.map_or(options.max_silence, Duration::from_secs_f64);
+            options = options.silence(below, longest);
+        }
+        let fail_on = given.fail_on.or(file.fail_on).unwrap_or(Severity::Error);
+        let inputs = self.inputs(loaded.as_ref())?;
+        Ok(Settings {
+            options,
+            fail_on,
+            inputs,
+            config: loaded.map(|l| l.path),
+        })
+    }
+
+    /// The settings of `fix`: what decides which prompts are broken (`allow_mp3`, `[rules]`),
+    /// which are skipped (`exclude`) and how many are converted at once (`jobs`), so that `fix`
+    /// never rewrites a file `check` accepts or never sees. Returns the config file read, too.
+    pub fn fix_settings(&self) -> Result<(CheckOptions, Option<PathBuf>), SettingsError> {
+        let loaded = self.config_file()?;
+        let options = self.shared_options(loaded.as_ref())?;
+        Ok((options, loaded.map(|l| l.path)))
+    }
+
+    /// The explicit values and the file's (empty without a file).
+    fn layers<'a>(&'a self, loaded: Option<&'a ConfigFile>) -> (&'a Config, &'a Config) {
+        static NONE: std::sync::OnceLock<Config> = std::sync::OnceLock::new();
+        let file = loaded.map_or_else(|| NONE.get_or_init(Config::default), |l| &l.config);
+        (&self.values, file)
+    }
+
+    /// The options `check` and `fix` share; validates the explicit values.
+    fn shared_options(&self, loaded: Option<&ConfigFile>) -> Result<CheckOptions, SettingsError> {
+        let given_levels = self.values.validate(None)?;
+        let (given, file) = self.layers(loaded);
+        let mut options = CheckOptions::default();
+        if let Some(allow) = given.allow_mp3.or(file.allow_mp3) {
+            options = options.allow_mp3(allow);
+        }
+        if let Some(n) = given.jobs.or(file.jobs) {
+            options = options.jobs(n as usize);
+        }
+        let exclude = given.exclude.as_ref().or(file.exclude.as_ref());
+        options = options.exclude(exclude.cloned().unwrap_or_default());
+        // The file's levels, then the caller's over them.
+        let file_levels = loaded.iter().flat_map(|l| &l.levels);
+        for (&rule, &level) in file_levels.chain(&given_levels) {
+            options = options.level(rule, level);
+        }
+        Ok(options)
+    }
+
+    /// Everything to check, in order: the inputs (or the config's `inputs`), then the URL
+    /// list, then the URLs extracted from files (or from the config's `extract_from`).
+    fn inputs(&self, loaded: Option<&ConfigFile>) -> Result<Vec<Input>, SettingsError> {
+        let (given, _) = self.layers(loaded);
+        let mut inputs: Vec<Input> = self.inputs.iter().cloned().map(Input::from_arg).collect();
+        inputs.extend(given.inputs.iter().flatten().map(Input::from_arg));
+        let from_config =
+            inputs.is_empty() && self.urls_from.is_none() && given.extract_from.is_none();
+        if let (true, Some(l)) = (from_config, loaded) {
+            for i in l.config.inputs.iter().flatten() {
+                inputs.push(match Input::from_arg(i) {
+                    Input::Path(p) => Input::Path(l.resolve("inputs", &p)?),
+                    url => url,
+                });
+            }
+        }
+        let as_urls = |found: Vec<Extracted>| {
+            found.into_iter().map(|e| {
+                Input::Url(UrlInput {
+                    url: e.url,
+                    sources: vec![e.source],
+                })
+            })
+        };
+        if let Some(file) = &self.urls_from {
+            // Stdin and files go through the same bounded, lossy reader.
+            let list = if file.as_os_str() == "-" {
+                remote::read_url_list(io::stdin().lock(), "<stdin>")
+                    .map_err(SettingsError::Stdin)?
+            } else {
+                remote::url_list_file(file)?
+            };
+            inputs.extend(as_urls(list));
+        }
+        let pattern = match (&given.url_pattern, loaded) {
+            (Some(p), _) => Some((p, None)),
+            (None, Some(l)) => l.config.url_pattern.as_ref().map(|p| (p, Some(&l.path))),
+            (None, None) => None,
+        };
+        let pattern = pattern
+            .map(|(p, config)| {
+                Regex::new(p).map_err(|source| SettingsError::UrlPattern {
+                    config: config.cloned(),
+                    source,
+                })
+            })
+            .transpose()?;
+        let extract_from: Vec<PathBuf> = match (&given.extract_from, loaded) {
+            (Some(files), _) => files.clone(),
+            (None, Some(l)) if from_config => l
+                .config
+                .extract_from
+                .iter()
+                .flatten()
+                .map(|p| l.resolve("extract_from", p))
+                .collect::<Result<_, _>>()?,
+            _ => Vec::new(),
+        };
+        for file in &extract_from {
+            inputs.extend(as_urls(remote::extract_from_file(file, pattern.as_ref())?));
+        }
+        if inputs.is_empty() {
+            return Err(SettingsError::NoInputs);
+        }
+        Ok(inputs)
+    }
+}
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rules::Action;
+
+    fn config(text: &str) -> (tempfile::TempDir, PathBuf) {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(CONFIG_FILE_NAME);
+        std::fs::write(&path, text).unwrap();
+        (dir, path)
+    }
+
+    fn with_config(path: &std::path::Path) -> Overrides {
+        Overrides {
+            config: Some(path.to_path_buf()),
+            inputs: vec!["https://example.com/a.wav".into()],
+            ..Overrides::default()
+        }
+    }
+
+    #[test]
+    fn a_value_out_of_range_is_refused_alike_from_the_file_and_from_a_caller() {
+        let (_dir, path) = config("jobs = 65535\n");
+        let from_file = with_config(&path).check_settings().unwrap_err();
+        let shown = path.display();
+        let range = "jobs = 65535 is out of range: it must be an integer from 1 to 1024";
+        assert_eq!(from_file.to_string(), format!("{shown}: {range}"));
+        // The same for fix, which does not use every key: the file is wrong for everyone.
+        let from_fix = with_config(&path).fix_settings().unwrap_err();
+        assert_eq!(from_fix.to_string(), from_file.to_string());
+
+        let (_dir, empty) = config("");
+        let mut o = with_config(&empty);
+        o.values.jobs = Some(65535.0);
+        assert_eq!(o.check_settings().unwrap_err().to_string(), range);
+        let mut o = with_config(&empty);
+        o.values.timeout = Some(-1.0);
+        assert_eq!(
+            o.check_settings().unwrap_err().to_string(),
+            "timeout = -1 is out of range: it must be a number of seconds above 0 and at most 3600"
+        );
+        let mut o = with_config(&empty);
+        o.values.rules = Some([("no-such-rule".to_string(), "off".to_string())].into());
+        assert_eq!(
+            o.check_settings().unwrap_err().to_string(),
+            "[rules] names `no-such-rule`, which is not a rule (see `acs-preflight rules`)"
+        );
+    }
+
+    #[test]
+    fn explicit_values_beat_the_file_and_the_file_beats_the_defaults() {
+        let (_dir, path) = config(
+            "action = \"recognize\"\ndeep = true\nretries = 5\nsilence_db = -40\n\
+             fail_on = \"warning\"\nexclude = [\"drafts/**\"]\n[rules]\nsas-expiring = \"off\"\n",
+        );
+        let s = with_config(&path).check_settings().unwrap();
+        assert_eq!(s.options.action, Action::Recognize);
+        assert!(s.options.deep);
+        assert_eq!(s.options.retries, 5);
+        assert_eq!(s.options.silence_db, -40.0);
+        assert_eq!(s.options.max_silence, CheckOptions::default().max_silence);
+        assert_eq!(s.fail_on, Severity::Warning);
+        assert_eq!(s.options.exclude, vec!["drafts/**".to_string()]);
+        assert_eq!(s.config.as_deref(), Some(path.as_path()));
+        assert_eq!(s.options.levels.len(), 1);
+
+        let mut o = with_config(&path);
+        o.values.action = Some(Action::Play);
+        o.values.retries = Some(1.0);
+        o.values.deep = Some(false);
+        o.values.exclude = Some(vec!["old/**".into()]);
+        let s = o.check_settings().unwrap();
+        assert_eq!(s.options.action, Action::Play);
+        assert_eq!(s.options.retries, 1);
+        assert!(!s.options.deep);
+        assert_eq!(s.options.exclude, vec!["old/**".to_string()]);
+
+        let (_dir, empty) = config("");
+        let s = with_config(&empty).check_settings().unwrap();
+        let defaults = CheckOptions::default();
+        assert_eq!(s.options, defaults.exclude(Vec::<String>::new()));
+        assert_eq!(s.fail_on, Severity::Error);
+    }
+
+    #[test]
+    fn fix_takes_only_what_decides_what_is_broken_and_skipped() {
+        let (_dir, path) =
+            config("allow_mp3 = true\ndeep = true\njobs = 2\naction = \"recognize\"\n");
+        let o = Overrides {
+            config: Some(path.clone()),
+            ..Overrides::default()
+        };
+        let (options, read) = o.fix_settings().unwrap();
+        assert!(options.allow_mp3);
+        assert_eq!(options.jobs, Some(2));
+        assert!(!options.deep, "fix never reads samples to decide");
+        assert_eq!(options.action, Action::Play);
+        assert_eq!(read, Some(path));
+    }
+
+    #[test]
+    fn config_paths_stay_inside_the_config_folder() {
+        let (_dir, path) = config("inputs = [\"../elsewhere\"]\n");
+        let o = Overrides {
+            config: Some(path.clone()),
+            ..Overrides::default()
+        };
+        let err = o.check_settings().unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            format!(
+                "{}: inputs names ../elsewhere, outside the folder of acs-preflight.toml; paths \
+                 in it must stay inside that folder (name others on the command line)",
+                path.display()
+            )
+        );
+    }
+
+    #[test]
+    fn nothing_to_check_is_a_setup_error() {
+        let (_dir, path) = config("");
+        let o = Overrides {
+            config: Some(path),
+            ..Overrides::default()
+        };
+        assert!(matches!(o.check_settings(), Err(SettingsError::NoInputs)));
+    }
+}
