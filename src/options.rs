@@ -75,6 +75,9 @@ pub struct CheckOptions {
     /// Glob patterns of files and folders to skip inside the folders walked (matched against
     /// the path below the folder given, the whole path, and the file name).
     pub exclude: Vec<String>,
+    /// Apply `exclude` to files and folders named directly too (`--force-exclude`), as a
+    /// pre-commit hook needs: it names every staged file.
+    pub force_exclude: bool,
     /// Read every sample of local files (`--deep`): silence, clipping, DC offset, loudness.
     pub deep: bool,
     /// `--deep`: a frame below this level (dBFS) is silent (default -50).
@@ -96,6 +99,7 @@ impl Default for CheckOptions {
             sas_min_days: 7,
             levels: BTreeMap::new(),
             exclude: Vec::new(),
+            force_exclude: false,
             deep: false,
             silence_db: -50.0,
             max_silence: Duration::from_secs(2),
@@ -156,6 +160,12 @@ impl CheckOptions {
     /// Adds glob patterns of files and folders to skip inside walked folders.
     pub fn exclude<S: Into<String>>(mut self, patterns: impl IntoIterator<Item = S>) -> Self {
         self.exclude.extend(patterns.into_iter().map(Into::into));
+        self
+    }
+
+    /// Applies `exclude` to files and folders named directly too.
+    pub fn force_exclude(mut self, force: bool) -> Self {
+        self.force_exclude = force;
         self
     }
 

@@ -353,7 +353,7 @@ impl Scan {
         for (_, r) in pending_urls {
             emit(r);
         }
-        if summary.checked == 0 {
+        if summary.checked == 0 && !walk::Exclude::new(&self.options)?.skips_all(&paths) {
             return Err(ScanError::NothingFound(paths));
         }
         Ok(summary)
@@ -387,12 +387,7 @@ fn check_local(
     stream: bool,
     sink: &mut dyn FnMut(usize, CheckResult),
 ) -> Result<(), ScanError> {
-    let exclude =
-        walk::Exclude::new(&options.exclude).map_err(|(pattern, e)| ScanError::Exclude {
-            pattern,
-            reason: e.to_string(),
-        })?;
-    let exclude = &exclude;
+    let exclude = &walk::Exclude::new(options)?;
     let check = |t: &Target| {
         let r = check_target(t, options);
         on_event(ScanEvent::Checked(&r));

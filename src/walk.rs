@@ -12,12 +12,15 @@ use std::io;
 use std::path::{Path, PathBuf};
 
 use globset::{Glob, GlobSet, GlobSetBuilder};
+
+use crate::error::ScanError;
+use crate::options::CheckOptions;
 use walkdir::WalkDir;
 
 /// Extensions (lowercase) that make a file in a folder a prompt to check.
 pub const AUDIO_EXTENSIONS: &[&str] = &[
-    "wav", "wave", "mp3", "flac", "ogg", "oga", "opus", "m4a", "mp4", "aac", "aif", "aiff", "au",
-    "snd", "w64", "rf64", "wma", "amr",
+    "wav", "wave", "mp3", "flac", "ogg", "oga", "opus", "m4a", "mp4", "aac", "aif", "aiff", "aifc",
+    "caf", "au", "snd", "w64", "rf64", "wma", "amr",
 ];
 
 /// One thing to report on.
@@ -97,6 +100,9 @@ pub(crate) fn walk(inputs: &[PathBuf], exclude: &Exclude, mut emit: impl FnMut(u
     let dedupe = inputs.len() > 1;
     let mut seen: HashSet<OsString> = HashSet::new();
     for (index, input) in inputs.iter().enumerate() {
+        if exclude.skips_named(input) {
+            continue;
+        }
         let mut push = |t: Target| {
             if !dedupe || seen.insert(t.path().as_os_str().to_owned()) {
                 emit(index, t);
@@ -218,33 +224,80 @@ fn follow_link(
 
 /// Compiled exclude patterns.
 #[derive(Debug, Default)]
-pub(crate) struct Exclude(Option<GlobSet>);
+pub(crate) struct Exclude {
+    set: Option<GlobSet>,
+    /// Whether inputs named directly are matched too (`force_exclude`).
+    force: bool,
+}
 
 impl Exclude {
-    /// Compiles the patterns; an invalid one is named in the error.
-    pub(crate) fn new(patterns: &[String]) -> Result<Exclude, (String, globset::Error)> {
+    /// Compiles the options' patterns; an invalid one is named in the error. A pattern in
+    /// gitignore style is taken as meant: `drafts/` (a folder) as `drafts`, `./drafts` as
+    /// `drafts`.
+    pub(crate) fn new(options: &CheckOptions) -> Result<Exclude, ScanError> {
+        let patterns = &options.exclude;
         if patterns.is_empty() {
-            return Ok(Exclude(None));
+            return Ok(Exclude::default());
         }
+        let invalid = |pattern: String, e: globset::Error| ScanError::Exclude {
+            pattern,
+            reason: e.to_string(),
+        };
         let mut builder = GlobSetBuilder::new();
         for p in patterns {
-            builder.add(Glob::new(p).map_err(|e| (p.clone(), e))?);
+            let glob = normalize(p);
+            builder.add(Glob::new(glob).map_err(|e| invalid(p.clone(), e))?);
         }
-        builder
+        let set = builder
             .build()
-            .map(|set| Exclude(Some(set)))
-            .map_err(|e| (patterns.join(", "), e))
+            .map_err(|e| invalid(patterns.join(", "), e))?;
+        Ok(Exclude {
+            set: Some(set),
+            force: options.force_exclude,
+        })
     }
 
     /// Whether `path`, found under `input`, is excluded: its path below `input`, its whole path
     /// or its file name matches a pattern.
     fn matches(&self, path: &Path, input: &Path) -> bool {
-        let Some(set) = &self.0 else {
+        let Some(set) = &self.set else {
             return false;
         };
         set.is_match(path)
             || path.strip_prefix(input).is_ok_and(|rel| set.is_match(rel))
             || path.file_name().is_some_and(|n| set.is_match(n))
+    }
+
+    /// Whether an input named directly is skipped: only with `force_exclude`, when the path, or
+    /// the path below any of its folders, or any folder it is in, matches, just as a walk of
+    /// any folder above it would have excluded it.
+    pub(crate) fn skips_named(&self, input: &Path) -> bool {
+        let (Some(set), true) = (&self.set, self.force) else {
+            return false;
+        };
+        input.ancestors().any(|a| {
+            let parts: Vec<_> = a.components().collect();
+            (0..parts.len()).any(|i| {
+                let tail: PathBuf = parts[i..].iter().collect();
+                !tail.as_os_str().is_empty() && set.is_match(&tail)
+            })
+        })
+    }
+
+    /// Whether every input is a path skipped by `force_exclude`: then finding nothing to check
+    /// is the expected outcome (a pre-commit run that staged only excluded files), not an error.
+    pub(crate) fn skips_all(&self, inputs: &[PathBuf]) -> bool {
+        !inputs.is_empty() && inputs.iter().all(|p| self.skips_named(p))
+    }
+}
+
+/// A pattern as globset reads it: a trailing `/` (a folder, in gitignore style) and a leading
+/// `./` dropped.
+fn normalize(pattern: &str) -> &str {
+    let p = pattern.strip_prefix("./").unwrap_or(pattern);
+    match p.trim_end_matches('/') {
+        "" => p,
+        trimmed => trimmed,
     }
 }
 

@@ -593,11 +593,7 @@ pub fn fix_paths<P: AsRef<Path>>(
         return Err(ScanError::NoInputs);
     }
     let paths: Vec<PathBuf> = inputs.iter().map(|p| p.as_ref().to_path_buf()).collect();
-    let exclude =
-        walk::Exclude::new(&check.exclude).map_err(|(pattern, e)| ScanError::Exclude {
-            pattern,
-            reason: e.to_string(),
-        })?;
+    let exclude = walk::Exclude::new(check)?;
     let in_place = matches!(fix.mode, FixMode::InPlace { .. });
     let mut containment = Containment::default();
     let mut targets: Vec<Found> = Vec::new();
@@ -643,7 +639,7 @@ pub fn fix_paths<P: AsRef<Path>>(
             )),
         }
     });
-    if targets.is_empty() && problems.is_empty() {
+    if targets.is_empty() && problems.is_empty() && !exclude.skips_all(&paths) {
         return Err(ScanError::NothingFound(paths));
     }
     let jobs = check.effective_file_jobs();

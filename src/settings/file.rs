@@ -27,25 +27,35 @@ pub const CONFIG_FILE_NAME: &str = "acs-preflight.toml";
 pub struct Config {
     /// Files, folders and URLs to check when none are given on the command line.
     pub inputs: Option<Vec<String>>,
-    /// Glob patterns of files and folders to skip inside walked folders.
+    /// Glob patterns of files and folders to skip inside walked folders. Patterns given by a
+    /// caller add to the file's.
     pub exclude: Option<Vec<String>>,
+    /// Apply `exclude` to files and folders named directly too (for pre-commit, which names
+    /// every staged file).
+    pub force_exclude: Option<bool>,
     /// `play` or `recognize`.
     pub action: Option<Action>,
     /// Accept MP3 files that begin with an ID3v2 tag.
     pub allow_mp3: Option<bool>,
     /// Check URLs on non-public addresses.
     pub allow_private: Option<bool>,
-    // Numbers are read as f64 and checked against `limits`, so an integer the type would hold
-    // but the range does not (`jobs = 65535`) is refused like the flag's.
+    // Numbers are f64 and checked against `limits` (Config::validate), so a value the type
+    // would hold but the range does not (`jobs = 65535`, `retries = 2.5`) is refused with the
+    // same words as the flag's, wherever it came from.
     /// Files checked in parallel, and URL requests in flight.
+    /// Range: [`limits::JOBS`].
     pub jobs: Option<f64>,
     /// URL requests in flight to one host.
+    /// Range: [`limits::HOST_JOBS`].
     pub host_jobs: Option<f64>,
     /// The longest time for one URL, in seconds.
+    /// Range: [`limits::TIMEOUT`].
     pub timeout: Option<f64>,
     /// Retries of a URL request.
+    /// Range: [`limits::RETRIES`].
     pub retries: Option<f64>,
     /// Warn when a SAS token expires within this many days.
+    /// Range: [`limits::SAS_MIN_DAYS`].
     pub sas_min_days: Option<f64>,
     /// Config and source files to find prompt URLs in.
     pub extract_from: Option<Vec<PathBuf>>,
@@ -54,8 +64,10 @@ pub struct Config {
     /// Read every sample of local files.
     pub deep: Option<bool>,
     /// `deep`: the silence level in dBFS.
+    /// Range: [`limits::SILENCE_DB`].
     pub silence_db: Option<f64>,
     /// `deep`: the longest silence at either end, in seconds.
+    /// Range: [`limits::MAX_SILENCE`].
     pub max_silence: Option<f64>,
     /// `error` (default) or `warning`: the least severe finding that makes the run fail.
     pub fail_on: Option<Severity>,

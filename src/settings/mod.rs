@@ -154,6 +154,9 @@ pub enum SettingsError {
     /// A URL list or a file to extract URLs from could not be read.
     #[error(transparent)]
     Extract(#[from] ExtractError),
+    /// A path named by the caller does not exist (a typo, not a broken prompt).
+    #[error("{}: no such file or folder", file::shown(.0))]
+    MissingInput(PathBuf),
     /// Nothing to check.
     #[error(
         "no inputs: name files, folders or URLs, use --urls-from or --extract-from, or set \
@@ -213,12 +216,23 @@ impl Overrides {
     }
 
     /// The settings of `fix`: what decides which prompts are broken (`allow_mp3`, `[rules]`),
-    /// which are skipped (`exclude`) and how many are converted at once (`jobs`), so that `fix`
-    /// never rewrites a file `check` accepts or never sees. Returns the config file read, too.
-    pub fn fix_settings(&self) -> Result<(CheckOptions, Option<PathBuf>), SettingsError> {
+    /// which are skipped (`exclude`, `force_exclude`) and how many are converted at once
+    /// (`jobs`), so that `fix` never rewrites a file `check` accepts or never sees; and the
+    /// inputs named, else the config's `inputs` (URLs among them are reported by `fix` as not
+    /// convertible).
+    pub fn fix_settings(&self) -> Result<Settings, SettingsError> {
         let loaded = self.config_file()?;
         let options = self.shared_options(loaded.as_ref())?;
-        Ok((options, loaded.map(|l| l.path)))
+        let (inputs, _) = self.named_inputs(loaded.as_ref())?;
+        if inputs.is_empty() {
+            return Err(SettingsError::NoInputs);
+        }
+        Ok(Settings {
+            options,
+            fail_on: Severity::Error,
+            inputs,
+            config: loaded.map(|l| l.path),
+        })
     }
 
     /// The explicit values and the file's (empty without a file).
@@ -239,8 +253,12 @@ impl Overrides {
         if let Some(n) = given.jobs.or(file.jobs) {
             options = options.jobs(n as usize);
         }
-        let exclude = given.exclude.as_ref().or(file.exclude.as_ref());
-        options = options.exclude(exclude.cloned().unwrap_or_default());
+        // Patterns add up: the file's, then the caller's.
+        let exclude = file.exclude.iter().chain(&given.exclude).flatten();
+        options = options.exclude(exclude.cloned());
+        if let Some(force) = given.force_exclude.or(file.force_exclude) {
+            options = options.force_exclude(force);
+        }
         // The file's levels, then the caller's over them.
         let file_levels = loaded.iter().flat_map(|l| &l.levels);
         for (&rule, &level) in file_levels.chain(&given_levels) {
@@ -249,22 +267,48 @@ impl Overrides {
         Ok(options)
     }
 
-    /// Everything to check, in order: the inputs (or the config's `inputs`), then the URL
-    /// list, then the URLs extracted from files (or from the config's `extract_from`).
-    fn inputs(&self, loaded: Option<&ConfigFile>) -> Result<Vec<Input>, SettingsError> {
-        let (given, _) = self.layers(loaded);
+    /// The files, folders and URLs named: by the caller, else the config's `inputs`. Returns
+    /// whether they came from the config. A path the caller names must exist.
+    fn named_inputs(
+        &self,
+        loaded: Option<&ConfigFile>,
+    ) -> Result<(Vec<Input>, bool), SettingsError> {
         let mut inputs: Vec<Input> = self.inputs.iter().cloned().map(Input::from_arg).collect();
-        inputs.extend(given.inputs.iter().flatten().map(Input::from_arg));
-        let from_config =
-            inputs.is_empty() && self.urls_from.is_none() && given.extract_from.is_none();
-        if let (true, Some(l)) = (from_config, loaded) {
-            for i in l.config.inputs.iter().flatten() {
-                inputs.push(match Input::from_arg(i) {
-                    Input::Path(p) => Input::Path(l.resolve("inputs", &p)?),
-                    url => url,
-                });
+        inputs.extend(self.values.inputs.iter().flatten().map(Input::from_arg));
+        for input in &inputs {
+            if let Input::Path(p) = input {
+                if let Err(e) = std::fs::symlink_metadata(p) {
+                    if e.kind() == io::ErrorKind::NotFound {
+                        return Err(SettingsError::MissingInput(p.clone()));
+                    }
+                }
             }
         }
+        if !inputs.is_empty() {
+            return Ok((inputs, false));
+        }
+        for i in loaded
+            .iter()
+            .flat_map(|l| l.config.inputs.iter().flatten().map(move |i| (l, i)))
+        {
+            let (l, i) = i;
+            inputs.push(match Input::from_arg(i) {
+                Input::Path(p) => Input::Path(l.resolve("inputs", &p)?),
+                url => url,
+            });
+        }
+        Ok((inputs, true))
+    }
+
+    /// Everything to check, in order: the inputs named, then the URL list, then the URLs
+    /// extracted from files.
+    ///
+    /// Inputs named by the caller are exactly what is checked: the config's `inputs` and
+    /// `extract_from` are then not used. Without them, the config's `inputs` are checked, and
+    /// its `extract_from` unless the caller gives its own; a URL list is always added.
+    fn inputs(&self, loaded: Option<&ConfigFile>) -> Result<Vec<Input>, SettingsError> {
+        let (given, _) = self.layers(loaded);
+        let (mut inputs, from_config) = self.named_inputs(loaded)?;
         let as_urls = |found: Vec<Extracted>| {
             found.into_iter().map(|e| {
                 Input::Url(UrlInput {
@@ -391,7 +435,11 @@ mod tests {
         assert_eq!(s.options.action, Action::Play);
         assert_eq!(s.options.retries, 1);
         assert!(!s.options.deep);
-        assert_eq!(s.options.exclude, vec!["old/**".to_string()]);
+        // Exclude patterns add up.
+        assert_eq!(
+            s.options.exclude,
+            vec!["drafts/**".to_string(), "old/**".to_string()]
+        );
 
         let (_dir, empty) = config("");
         let s = with_config(&empty).check_settings().unwrap();
@@ -402,18 +450,21 @@ mod tests {
 
     #[test]
     fn fix_takes_only_what_decides_what_is_broken_and_skipped() {
-        let (_dir, path) =
-            config("allow_mp3 = true\ndeep = true\njobs = 2\naction = \"recognize\"\n");
+        let (dir, path) = config(
+            "allow_mp3 = true\ndeep = true\njobs = 2\naction = \"recognize\"\ninputs = [\"p\"]\n",
+        );
+        std::fs::create_dir(dir.path().join("p")).unwrap();
         let o = Overrides {
             config: Some(path.clone()),
             ..Overrides::default()
         };
-        let (options, read) = o.fix_settings().unwrap();
-        assert!(options.allow_mp3);
-        assert_eq!(options.jobs, Some(2));
-        assert!(!options.deep, "fix never reads samples to decide");
-        assert_eq!(options.action, Action::Play);
-        assert_eq!(read, Some(path));
+        let s = o.fix_settings().unwrap();
+        assert!(s.options.allow_mp3);
+        assert_eq!(s.options.jobs, Some(2));
+        assert!(!s.options.deep, "fix never reads samples to decide");
+        assert_eq!(s.options.action, Action::Play);
+        assert_eq!(s.config, Some(path));
+        assert_eq!(s.inputs, vec![Input::Path(dir.path().join("p"))]);
     }
 
     #[test]

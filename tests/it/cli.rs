@@ -85,13 +85,11 @@ fn exit_codes() {
         err.starts_with("acs-preflight: error: no prompt files found in "),
         "{err}"
     );
-    // A missing file is a finding, not a setup error.
-    let (code, out, _) = stdout(cmd().args(["check", "fixtures/valid", "no-such.wav"]));
-    assert_eq!(code, 1);
-    assert!(
-        out.contains("no-such.wav: error[unreadable] no such file or folder"),
-        "{out}"
-    );
+    // A missing path named on the command line is a typo: a usage error, as in ripgrep.
+    let (code, out, err) = stdout(cmd().args(["check", "fixtures/valid", "no-such.wav"]));
+    assert_eq!(code, 2);
+    assert_eq!(out, "");
+    assert!(err.contains("no-such.wav: no such file or folder"), "{err}");
 }
 
 #[test]
@@ -583,9 +581,21 @@ fn pre_commit_hook_definition() {
     let doc = YamlLoader::load_from_str(&text).unwrap().remove(0);
     let hook = &doc[0];
     assert_eq!(hook["id"].as_str(), Some("acs-preflight"));
-    assert_eq!(hook["entry"].as_str(), Some("acs-preflight check"));
+    // pre-commit names every staged file: the config's exclude must apply to them.
+    assert_eq!(
+        hook["entry"].as_str(),
+        Some("acs-preflight check --force-exclude")
+    );
     assert_eq!(hook["language"].as_str(), Some("rust"));
-    let files = regex::Regex::new(hook["files"].as_str().unwrap()).unwrap();
+    let pattern = hook["files"].as_str().unwrap();
+    // One extension list: the hook's is the walk's, exactly.
+    let listed: Vec<&str> = pattern
+        .trim_start_matches("(?i)\\.(")
+        .trim_end_matches(")$")
+        .split('|')
+        .collect();
+    assert_eq!(listed, acs_preflight::AUDIO_EXTENSIONS, "{pattern}");
+    let files = regex::Regex::new(pattern).unwrap();
     for name in acs_preflight::AUDIO_EXTENSIONS {
         assert!(
             files.is_match(&format!("prompts/x.{}", name.to_uppercase())),

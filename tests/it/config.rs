@@ -131,8 +131,8 @@ channels = "off"
     assert_eq!(v["results"][1]["findings"][0]["acs"]["subcode"], 8535);
     assert_eq!(
         v["results"].as_array().unwrap().len(),
-        4,
-        "--exclude replaced the file's list"
+        3,
+        "--exclude adds to the file's list: the draft stays excluded"
     );
     // Inputs on the command line replace the file's.
     let (_, json, _) =
@@ -270,13 +270,12 @@ channels = "off"
         ])
     );
 
-    // Flags win: --exclude replaces the file's globs; --config names another file.
+    // --exclude adds to the file's globs; --config names another file.
     std::fs::write(root.join("strict.toml"), "exclude = [\"b-*\"]\n").unwrap();
     assert_eq!(
         fix_actions(root, &["--config", "strict.toml", "--exclude", "c-*"]),
         pairs(&[
             ("prompts/a-ok.wav", "already-valid"),
-            ("prompts/b-44k.wav", "would-convert"),
             ("prompts/drafts/d-8bit.wav", "would-convert"),
             ("prompts/e.mp3", "would-convert"),
         ])
@@ -297,5 +296,147 @@ channels = "off"
     assert!(
         stderr.contains("exclud") && stderr.contains("bad.toml"),
         "{stderr}"
+    );
+}
+
+/// The inputs of a JSON report, in order.
+fn inputs_of(json: &str) -> Vec<String> {
+    results(json)
+        .iter()
+        .map(|r| r["input"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+#[test]
+fn extract_from_keeps_the_config_inputs_and_takes_one_file_per_flag() {
+    let dir = repo("inputs = [\"prompts\"]\nexclude = [\"drafts/\"]\n");
+    let root = dir.path();
+    std::fs::write(
+        root.join("appsettings.json"),
+        r#"{"Menu": "https://127.0.0.1/p/menu.wav"}"#,
+    )
+    .unwrap();
+    std::fs::write(
+        root.join("appsettings.Development.json"),
+        r#"{"Menu": "https://127.0.0.1/p/dev.wav"}"#,
+    )
+    .unwrap();
+    // --extract-from takes one value: the argument after it is an input again, in either order.
+    for args in [
+        &["--extract-from", "appsettings.json", "prompts"][..],
+        &["prompts", "--extract-from", "appsettings.json"][..],
+    ] {
+        let (code, json, err) = out(cmd_in(root).args(["check", "--format", "json"]).args(args));
+        assert_eq!(code, 1, "{err}");
+        assert_eq!(
+            inputs_of(&json),
+            vec![
+                "prompts/a-ok.wav",
+                "prompts/b-44k.wav",
+                "prompts/c-stereo.wav",
+                "https://127.0.0.1/p/menu.wav",
+            ],
+            "{args:?}"
+        );
+    }
+    // Without inputs, the config's inputs are kept next to --extract-from, repeated per file;
+    // `drafts/` (gitignore style) excludes the folder.
+    let (_, json, err) = out(cmd_in(root).args([
+        "check",
+        "--format",
+        "json",
+        "--extract-from",
+        "appsettings.json",
+        "--extract-from",
+        "appsettings.Development.json",
+    ]));
+    assert_eq!(
+        inputs_of(&json),
+        vec![
+            "prompts/a-ok.wav",
+            "prompts/b-44k.wav",
+            "prompts/c-stereo.wav",
+            "https://127.0.0.1/p/menu.wav",
+            "https://127.0.0.1/p/dev.wav",
+        ],
+        "{err}"
+    );
+}
+
+#[test]
+fn force_exclude_applies_the_config_exclude_to_named_files() {
+    let dir = repo("exclude = [\"drafts/**\", \"*-old.wav\"]\n");
+    let root = dir.path();
+    std::fs::write(root.join("prompts/x-old.wav"), wav_int(8_000, 1, 8, 10)).unwrap();
+    // What pre-commit runs when only drafts are staged: nothing to check, and that is clean.
+    let staged = ["prompts/drafts/d-8bit.wav", "prompts/x-old.wav"];
+    let (code, _, err) = out(cmd_in(root).args(["check", "--force-exclude"]).args(staged));
+    assert_eq!(code, 0, "{err}");
+    // Without the flag a named file is always checked.
+    let (code, json, _) = out(cmd_in(root)
+        .args(["check", "--format", "json"])
+        .args(staged));
+    assert_eq!(code, 1);
+    assert_eq!(inputs_of(&json), staged);
+    // A staged prompt outside the patterns is still checked, in the given order.
+    let (code, json, _) = out(cmd_in(root)
+        .args(["check", "--force-exclude", "--format", "json"])
+        .args(staged)
+        .arg("prompts/b-44k.wav"));
+    assert_eq!(code, 1);
+    assert_eq!(inputs_of(&json), vec!["prompts/b-44k.wav"]);
+    // The config key does the same.
+    std::fs::write(
+        root.join("acs-preflight.toml"),
+        "exclude = [\"drafts\"]\nforce_exclude = true\n",
+    )
+    .unwrap();
+    let (code, _, err) = out(cmd_in(root).args(["check", "prompts/drafts/d-8bit.wav"]));
+    assert_eq!(code, 0, "{err}");
+    // fix skips them too.
+    let (code, stdout, err) = out(cmd_in(root).args([
+        "fix",
+        "--dry-run",
+        "--out",
+        "fixed",
+        "--format",
+        "json",
+        "prompts/drafts/d-8bit.wav",
+    ]));
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(results(&stdout).len(), 0);
+}
+
+#[test]
+fn a_named_path_that_does_not_exist_is_a_usage_error() {
+    let dir = repo("");
+    let (code, stdout, err) = out(cmd_in(dir.path()).args(["check", "prompts", "promts"]));
+    assert_eq!(code, 2);
+    assert_eq!(stdout, "");
+    assert_eq!(
+        err,
+        "acs-preflight: error: promts: no such file or folder\n"
+    );
+    let (code, _, err) = out(cmd_in(dir.path()).args(["fix", "--dry-run", "--in-place", "promts"]));
+    assert_eq!(code, 2);
+    assert!(err.contains("promts: no such file or folder"), "{err}");
+}
+
+#[test]
+fn fix_takes_the_config_inputs() {
+    let dir = repo("inputs = [\"prompts\"]\nexclude = [\"drafts/**\"]\n");
+    let (code, stdout, err) =
+        out(cmd_in(dir.path()).args(["fix", "--dry-run", "--out", "fixed", "--format", "json"]));
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(
+        results(&stdout)
+            .iter()
+            .map(|r| r["input"].as_str().unwrap().to_owned())
+            .collect::<Vec<_>>(),
+        vec![
+            "prompts/a-ok.wav",
+            "prompts/b-44k.wav",
+            "prompts/c-stereo.wav"
+        ]
     );
 }

@@ -357,6 +357,7 @@ fn json_and_xml_escapes_are_decoded_before_urls_are_matched() {
         "json",
         "--extract-from",
         "appsettings.json",
+        "--extract-from",
         "web.config",
     ]));
     assert_eq!(code, 1, "{err}");

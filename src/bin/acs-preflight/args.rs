@@ -41,8 +41,9 @@ pub enum Command {
 #[derive(Debug, clap::Args)]
 #[command(group(clap::ArgGroup::new("where").required(true).args(["out", "in_place"])))]
 pub struct FixArgs {
-    /// Files and folders to fix (folders are searched recursively for audio files).
-    #[arg(value_name = "PATH", required = true)]
+    /// Files and folders to fix (folders are searched recursively for audio files). Default:
+    /// `inputs` from the config file.
+    #[arg(value_name = "PATH")]
     pub paths: Vec<PathBuf>,
 
     /// Write converted copies into DIR, keeping the inputs' folder layout, named .wav.
@@ -81,8 +82,12 @@ pub struct FixArgs {
     #[arg(long, value_name = "GLOB")]
     pub exclude: Vec<String>,
 
+    /// Apply --exclude (and the config's exclude) to files and folders named here too.
+    #[arg(long)]
+    pub force_exclude: bool,
+
     /// Read settings from FILE instead of the acs-preflight.toml found in the working folder or
-    /// its parents (fix takes its exclude, allow_mp3, jobs and [rules]).
+    /// its parents (fix takes its inputs, exclude, force_exclude, allow_mp3, jobs and [rules]).
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
 
@@ -117,7 +122,9 @@ pub struct ExplainArgs {
 pub struct CheckArgs {
     /// Files, folders and URLs to check. Folders are searched recursively for audio files
     /// (wav, mp3, flac, ogg, m4a, ...); a file named here is always checked; an argument with a
-    /// scheme (https://...) is a URL. Default: `inputs` from the config file.
+    /// scheme (https://...) is a URL; a path that does not exist stops the run (exit 2). Inputs
+    /// named here are exactly what is checked; without them, the config's `inputs` and
+    /// `extract_from` are checked.
     #[arg(value_name = "INPUT")]
     pub inputs: Vec<OsString>,
 
@@ -129,16 +136,23 @@ pub struct CheckArgs {
     /// Find prompt URLs in config and source files (JSON, YAML, .env, appsettings, code): http(s)
     /// URLs whose path ends in an audio extension, or that match --url-pattern. JSON string
     /// escapes (\u0026) and XML entities (&amp;) are decoded first. At most 16 MiB per file.
-    #[arg(long, value_name = "FILE", num_args = 1..)]
+    /// Repeatable; replaces the config's extract_from.
+    #[arg(long, value_name = "FILE")]
     pub extract_from: Vec<PathBuf>,
 
     /// With --extract-from: also take URLs that match this regular expression.
     #[arg(long, value_name = "REGEX")]
     pub url_pattern: Option<String>,
 
-    /// Skip files and folders matching this glob inside the folders walked (repeatable).
+    /// Skip files and folders matching this glob inside the folders walked (repeatable; added
+    /// to the config's exclude).
     #[arg(long, value_name = "GLOB")]
     pub exclude: Vec<String>,
+
+    /// Apply the exclude patterns to files and folders named on the command line too (for
+    /// pre-commit, which names every staged file).
+    #[arg(long)]
+    pub force_exclude: bool,
 
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Human)]

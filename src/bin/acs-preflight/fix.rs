@@ -3,7 +3,9 @@
 use std::io::{self, BufWriter, Write};
 use std::time::Instant;
 
-use acs_preflight::{fix_paths, FixMode, FixOptions, Overrides};
+use std::path::PathBuf;
+
+use acs_preflight::{fix_paths, FixMode, FixOptions, Input, Overrides};
 use anyhow::Context;
 
 use crate::args::{FixArgs, FixFormat};
@@ -15,7 +17,17 @@ pub(crate) fn fix(args: FixArgs) -> anyhow::Result<u8> {
     args.color.apply();
     // The library takes from the config file what decides which prompts are broken and which
     // are skipped, so `fix` never rewrites a file `check` accepts or never sees.
-    let (check, _config) = Overrides::from(&args).fix_settings()?;
+    let settings = Overrides::from(&args).fix_settings()?;
+    let check = settings.options;
+    // A URL among the config's inputs is reported as one fix cannot convert.
+    let paths: Vec<PathBuf> = settings
+        .inputs
+        .into_iter()
+        .map(|i| match i {
+            Input::Path(p) => p,
+            Input::Url(u) => PathBuf::from(u.url),
+        })
+        .collect();
     let mode = match &args.out {
         Some(dir) => FixMode::OutDir(dir.clone()),
         None => FixMode::InPlace {
@@ -29,7 +41,7 @@ pub(crate) fn fix(args: FixArgs) -> anyhow::Result<u8> {
     };
     let started = Instant::now();
     let progress = Progress::new();
-    let report = fix_paths(&args.paths, &check, &options, &|| progress.found(), &|_| {
+    let report = fix_paths(&paths, &check, &options, &|| progress.found(), &|_| {
         progress.tick()
     });
     progress.finish();

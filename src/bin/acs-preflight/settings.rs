@@ -25,6 +25,7 @@ impl From<&CheckArgs> for Overrides {
         v.extract_from = list(&args.extract_from);
         v.url_pattern = args.url_pattern.clone();
         v.exclude = list(&args.exclude);
+        v.force_exclude = flag(args.force_exclude);
         v.action = args.action.map(Action::from);
         v.allow_mp3 = flag(args.allow_mp3);
         v.allow_private = flag(args.allow_private);
@@ -48,7 +49,13 @@ impl From<&FixArgs> for Overrides {
     fn from(args: &FixArgs) -> Overrides {
         let mut o = Overrides::default();
         o.config = args.config.clone();
+        o.inputs = args
+            .paths
+            .iter()
+            .map(|p| p.clone().into_os_string())
+            .collect();
         o.values.exclude = list(&args.exclude);
+        o.values.force_exclude = flag(args.force_exclude);
         o.values.allow_mp3 = flag(args.allow_mp3);
         o.values.jobs = args.jobs;
         o
