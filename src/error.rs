@@ -31,7 +31,7 @@ pub enum ScanError {
     #[error(transparent)]
     Setting(#[from] crate::limits::LimitError),
     /// The worker threads could not be started.
-    #[error("cannot start {jobs} worker threads: {source}")]
+    #[error("cannot start {jobs} worker threads")]
     ThreadPool {
         /// How many threads were asked for.
         jobs: usize,
@@ -47,4 +47,64 @@ fn list(paths: &[PathBuf]) -> String {
         .map(|p| crate::display::path_to_string(p))
         .collect::<Vec<_>>()
         .join(", ")
+}
+
+#[cfg(test)]
+mod tests {
+    use std::error::Error;
+    use std::io;
+    use std::path::PathBuf;
+
+    use crate::settings::SettingsError;
+
+    /// Every message shown as `error: cause: cause...`; no cause may repeat what its error said.
+    fn chain(e: &dyn Error) -> Vec<String> {
+        let mut parts = vec![e.to_string()];
+        let mut next = e.source();
+        while let Some(s) = next {
+            parts.push(s.to_string());
+            next = s.source();
+        }
+        parts
+    }
+
+    #[test]
+    fn no_error_repeats_its_cause() {
+        let io = || {
+            io::Error::new(
+                io::ErrorKind::NotFound,
+                "No such file or directory (os error 2)",
+            )
+        };
+        let path = PathBuf::from("out/x.json");
+        let errors: Vec<Box<dyn Error>> = vec![
+            Box::new(crate::WriteError::Io {
+                path: path.clone(),
+                error: io(),
+            }),
+            Box::new(crate::remote::ExtractError {
+                path: path.clone(),
+                source: io(),
+            }),
+            Box::new(SettingsError::ReadConfig {
+                path: path.clone(),
+                source: io(),
+            }),
+            Box::new(SettingsError::Stdin(io())),
+            Box::new(crate::ConvertError::Io(io())),
+            Box::new(super::ScanError::Extract(crate::remote::ExtractError {
+                path,
+                source: io(),
+            })),
+        ];
+        for e in &errors {
+            let parts = chain(e.as_ref());
+            let shown = parts.join(": ");
+            assert_eq!(
+                shown.matches("os error 2").count(),
+                1,
+                "{shown} (from {e:?})"
+            );
+        }
+    }
 }

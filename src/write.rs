@@ -102,14 +102,14 @@ pub enum WriteError {
         /// The temporary name.
         path: PathBuf,
     },
-    /// Reading, writing, renaming or flushing failed.
-    #[error("cannot write {}: {source}", path_to_string(.path))]
+    /// Reading, writing, renaming or flushing failed. The message includes the system's reason,
+    /// so it is not repeated as a [`source`](std::error::Error::source): reports quote it whole.
+    #[error("cannot write {}: {error}", path_to_string(.path))]
     Io {
         /// The file (or folder) being written.
         path: PathBuf,
-        /// The error.
-        #[source]
-        source: io::Error,
+        /// The system's error.
+        error: io::Error,
     },
 }
 
@@ -137,10 +137,10 @@ impl WriteError {
         !matches!(self, WriteError::Io { .. })
     }
 
-    fn io(path: &Path, source: io::Error) -> WriteError {
+    fn io(path: &Path, error: io::Error) -> WriteError {
         WriteError::Io {
             path: path.to_path_buf(),
-            source,
+            error,
         }
     }
 }

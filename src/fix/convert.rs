@@ -55,9 +55,10 @@ const WRITE: usize = 8 * BLOCK;
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum ConvertError {
-    /// The file could not be opened or read.
+    /// The file could not be opened or read (the system's reason is in the message, not
+    /// repeated as a source).
     #[error("cannot read it: {0}")]
-    Io(#[from] std::io::Error),
+    Io(std::io::Error),
     /// symphonia could not make sense of it.
     #[error("cannot decode it: {0}")]
     Decode(String),
@@ -124,6 +125,12 @@ pub enum ConvertError {
         /// The output length, at least (declared, or reached while converting).
         frames: u64,
     },
+}
+
+impl From<std::io::Error> for ConvertError {
+    fn from(e: std::io::Error) -> Self {
+        ConvertError::Io(e)
+    }
 }
 
 /// What a conversion did.

@@ -393,9 +393,9 @@ fn preflight(job: &Job, fix: &FixOptions) -> Result<Option<fs::Metadata>, WriteE
     let original = || {
         fs::metadata(&job.input)
             .map(Some)
-            .map_err(|source| WriteError::Io {
+            .map_err(|error| WriteError::Io {
                 path: job.dest.clone(),
-                source,
+                error,
             })
     };
     if job.over_input {

@@ -771,3 +771,21 @@ fn readme_robustness_promises_name_real_tests() {
     }
     assert!(named >= 25, "only {named} tests named");
 }
+
+#[test]
+fn a_system_error_is_shown_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let target = dir.path().join("missing-folder/report.json");
+    let (code, out, err) = stdout(
+        cmd()
+            .args(["check", "--format", "json", "fixtures/valid", "-o"])
+            .arg(&target),
+    );
+    assert_eq!(code, 2);
+    assert_eq!(out, "");
+    assert_eq!(err.matches("(os error 2)").count(), 1, "{err}");
+    assert!(
+        err.starts_with("acs-preflight: error: cannot write "),
+        "{err}"
+    );
+}
