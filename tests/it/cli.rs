@@ -226,6 +226,48 @@ fn readme() -> String {
     std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md")).unwrap()
 }
 
+/// The README and every page under docs/, which it links.
+fn readme_and_docs() -> String {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut text = readme();
+    let mut pages: Vec<_> = std::fs::read_dir(root.join("docs"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "md"))
+        .collect();
+    pages.sort();
+    assert!(pages.len() >= 3, "{pages:?}");
+    for page in pages {
+        text.push_str(&std::fs::read_to_string(page).unwrap());
+    }
+    text
+}
+
+#[test]
+fn links_between_the_readme_and_docs_lead_somewhere() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let link = regex::Regex::new(r"\]\(([^)#:]+)(#[^)]*)?\)").unwrap();
+    let mut pages = vec![root.join("README.md")];
+    for e in std::fs::read_dir(root.join("docs")).unwrap() {
+        pages.push(e.unwrap().path());
+    }
+    let mut followed = 0;
+    for page in &pages {
+        let text = std::fs::read_to_string(page).unwrap();
+        for m in link.captures_iter(&text) {
+            let target = page.parent().unwrap().join(&m[1]);
+            assert!(
+                target.exists(),
+                "{} links {}, which does not exist",
+                page.display(),
+                &m[1]
+            );
+            followed += 1;
+        }
+    }
+    assert!(followed >= 5, "{followed}");
+}
+
 #[test]
 fn readme_rule_table_is_the_registry() {
     let (_, table, _) = stdout(cmd().args(["rules", "--format", "markdown"]));
@@ -244,7 +286,7 @@ fn readme_rule_table_is_the_registry() {
 
 #[test]
 fn every_flag_the_readme_names_exists() {
-    let readme = readme();
+    let readme = readme_and_docs();
     let (_, check_help, _) = stdout(cmd().args(["check", "--help"]));
     let (_, rules_help, _) = stdout(cmd().args(["rules", "--help"]));
     let (_, fix_help, _) = stdout(cmd().args(["fix", "--help"]));
@@ -735,9 +777,11 @@ fn output_is_never_written_through_a_symlink_over_a_folder_or_over_a_leftover() 
 /// The Robustness section's promises name the tests that hold them: every one must exist.
 #[test]
 fn readme_robustness_promises_name_real_tests() {
-    let readme = readme();
-    let start = readme.find("### On an untrusted repository").unwrap();
-    let end = start + readme[start..].find("### Fuzzing").unwrap();
+    let readme =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/ROBUSTNESS.md"))
+            .unwrap();
+    let start = readme.find("## On an untrusted repository").unwrap();
+    let end = start + readme[start..].find("## Fuzzing").unwrap();
     let mut sources = String::new();
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     for dir in [
@@ -788,4 +832,72 @@ fn a_system_error_is_shown_once() {
         err.starts_with("acs-preflight: error: cannot write "),
         "{err}"
     );
+}
+
+/// Every fenced block of the README, with its info string.
+fn readme_fences() -> Vec<(String, String)> {
+    let readme = readme();
+    let mut out = Vec::new();
+    let mut lines = readme.lines();
+    while let Some(line) = lines.next() {
+        if let Some(info) = line.strip_prefix("```") {
+            let mut body = String::new();
+            for l in lines.by_ref() {
+                if l.starts_with("```") {
+                    break;
+                }
+                body.push_str(l);
+                body.push('\n');
+            }
+            out.push((info.to_owned(), body));
+        }
+    }
+    out
+}
+
+/// Every code block in the README is run or parsed: Rust by the doc tests (src/lib.rs includes
+/// the README), YAML and the Quick start output by their own tests, and here JSON and TOML by
+/// their parsers and every `acs-preflight` command line by the real argument parser.
+#[test]
+fn every_readme_code_block_is_run_or_parsed() {
+    let fences = readme_fences();
+    let mut commands = 0;
+    for (info, body) in &fences {
+        match info.as_str() {
+            "json" => {
+                serde_json::from_str::<serde_json::Value>(body)
+                    .unwrap_or_else(|e| panic!("README JSON block: {e}\n{body}"));
+            }
+            "toml" => {
+                toml::from_str::<toml::Table>(body)
+                    .unwrap_or_else(|e| panic!("README TOML block: {e}\n{body}"));
+            }
+            "sh" | "text" => {
+                for line in body.lines() {
+                    let line = line.split("  #").next().unwrap().trim();
+                    let Some(args) = line.strip_prefix("acs-preflight ") else {
+                        continue;
+                    };
+                    // The synopsis lines show shapes, not commands.
+                    if args.contains('[') || args.contains(" | ") || args.contains('(') {
+                        continue;
+                    }
+                    let words = shlex::split(args).expect("a shell command line");
+                    let (code, _, err) = stdout(cmd().args(&words).arg("--help"));
+                    assert_eq!(code, 0, "README command `{line}` does not parse: {err}");
+                    commands += 1;
+                }
+            }
+            "yaml" | "rust" | "rust,no_run" => {}
+            other => panic!("README block of kind `{other}` is neither run nor parsed by a test"),
+        }
+    }
+    assert!(commands >= 2, "{commands}");
+    // The JSON example is what the tool prints for that file, exactly.
+    let (_, example) = fences.iter().find(|(i, _)| i == "json").unwrap();
+    let example: serde_json::Value = serde_json::from_str(example).unwrap();
+    let input = example["results"][0]["input"].as_str().unwrap();
+    let (_, real, _) = stdout(cmd().args(["check", "--format", "json", input]));
+    let real: serde_json::Value = serde_json::from_str(&real).unwrap();
+    assert_eq!(example, real, "the README's JSON example is stale");
 }
