@@ -103,7 +103,7 @@ impl ConfigFile {
         })?;
         let config: Config = toml::from_str(&text).map_err(|e| SettingsError::Syntax {
             path: at(),
-            message: e.to_string(),
+            message: syntax_message(&text, e),
         })?;
         let levels = config.validate(Some(path))?;
         Ok(ConfigFile {
@@ -221,6 +221,29 @@ impl std::fmt::Display for PathReason {
             PathReason::Unresolvable(e) => write!(f, "which cannot be resolved: {e}"),
         }
     }
+}
+
+/// The parser's message and where (`line L, column C: ...`), never the file's text: the parser's
+/// own message quotes the whole line, and a file that is a symlink to another (say
+/// `/proc/self/environ`, whose one line is every secret of the run) would be printed.
+fn syntax_message(text: &str, mut e: toml::de::Error) -> String {
+    // Without the input, the parser's text is its message and the key it was at (`in `key``).
+    e.set_input(None);
+    let message = e.to_string().trim_end().replace('\n', " ");
+    let Some(span) = e.span() else {
+        return message;
+    };
+    let before = &text.as_bytes()[..span.start.min(text.len())];
+    let line_start = before
+        .iter()
+        .rposition(|&b| b == b'\n')
+        .map_or(0, |nl| nl + 1);
+    let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
+    let column = String::from_utf8_lossy(&before[line_start..])
+        .chars()
+        .count()
+        + 1;
+    format!("line {line}, column {column}: {message}")
 }
 
 /// `acs-preflight.toml` in the working folder or its nearest parent, up to the repository root.

@@ -92,7 +92,7 @@ pub enum SettingsError {
     Syntax {
         /// The config file.
         path: PathBuf,
-        /// The parser's message, with the line.
+        /// The parser's message and the key, with the line and column; never the file's text.
         message: String,
     },
     /// `[rules]` names no rule.
