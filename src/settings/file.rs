@@ -6,11 +6,12 @@
 
 use std::collections::BTreeMap;
 use std::path::{Component, Path, PathBuf};
+use std::time::Duration;
 
 use serde::Deserialize;
 
 use crate::display::path_to_string;
-use crate::limits;
+use crate::limits::{self, LimitError};
 use crate::options::Level;
 use crate::rules::{Action, Rule, Severity};
 use crate::settings::SettingsError;
@@ -157,21 +158,33 @@ impl Config {
     /// `[rules]` entry. Returns the rule levels.
     pub fn validate(&self, origin: Option<&Path>) -> Result<BTreeMap<Rule, Level>, SettingsError> {
         let config = || origin.map(Path::to_path_buf);
+        // Seconds are used as a `Duration`, in whole nanoseconds, so they are checked as used
+        // too: `timeout = 1e-10` is 0 ns, refused here naming the file and the value as written.
+        let seconds = |v: f64| Duration::from_secs_f64(v).as_secs_f64();
         let numbers = [
-            (limits::JOBS, self.jobs),
-            (limits::HOST_JOBS, self.host_jobs),
-            (limits::TIMEOUT, self.timeout),
-            (limits::RETRIES, self.retries),
-            (limits::SAS_MIN_DAYS, self.sas_min_days),
-            (limits::SILENCE_DB, self.silence_db),
-            (limits::MAX_SILENCE, self.max_silence),
+            (limits::JOBS, self.jobs, false),
+            (limits::HOST_JOBS, self.host_jobs, false),
+            (limits::TIMEOUT, self.timeout, true),
+            (limits::RETRIES, self.retries, false),
+            (limits::SAS_MIN_DAYS, self.sas_min_days, false),
+            (limits::SILENCE_DB, self.silence_db, false),
+            (limits::MAX_SILENCE, self.max_silence, true),
         ];
-        for (limit, value) in numbers {
+        for (limit, value, in_seconds) in numbers {
             if let Some(v) = value {
-                limit.check(v).map_err(|limit| SettingsError::Range {
-                    config: config(),
-                    limit,
-                })?;
+                limit
+                    .check(v)
+                    .and_then(|v| match in_seconds {
+                        true => limit.check(seconds(v)),
+                        false => Ok(v),
+                    })
+                    .map_err(|e| SettingsError::Range {
+                        config: config(),
+                        limit: LimitError {
+                            value: v.to_string(),
+                            ..e
+                        },
+                    })?;
             }
         }
         let mut levels = BTreeMap::new();
