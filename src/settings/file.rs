@@ -6,11 +6,12 @@
 
 use std::collections::BTreeMap;
 use std::path::{Component, Path, PathBuf};
+use std::time::Duration;
 
 use serde::Deserialize;
 
 use crate::display::path_to_string;
-use crate::limits;
+use crate::limits::{self, LimitError};
 use crate::options::Level;
 use crate::rules::{Action, Rule, Severity};
 use crate::settings::SettingsError;
@@ -115,7 +116,7 @@ impl ConfigFile {
         })?;
         let config: Config = toml::from_str(&text).map_err(|e| SettingsError::Syntax {
             path: at(),
-            message: e.to_string(),
+            message: syntax_message(&text, e),
         })?;
         let levels = config.validate(Some(path))?;
         Ok(ConfigFile {
@@ -169,21 +170,33 @@ impl Config {
     /// `[rules]` entry. Returns the rule levels.
     pub fn validate(&self, origin: Option<&Path>) -> Result<BTreeMap<Rule, Level>, SettingsError> {
         let config = || origin.map(Path::to_path_buf);
+        // Seconds are used as a `Duration`, in whole nanoseconds, so they are checked as used
+        // too: `timeout = 1e-10` is 0 ns, refused here naming the file and the value as written.
+        let seconds = |v: f64| Duration::from_secs_f64(v).as_secs_f64();
         let numbers = [
-            (limits::JOBS, self.jobs),
-            (limits::HOST_JOBS, self.host_jobs),
-            (limits::TIMEOUT, self.timeout),
-            (limits::RETRIES, self.retries),
-            (limits::SAS_MIN_DAYS, self.sas_min_days),
-            (limits::SILENCE_DB, self.silence_db),
-            (limits::MAX_SILENCE, self.max_silence),
+            (limits::JOBS, self.jobs, false),
+            (limits::HOST_JOBS, self.host_jobs, false),
+            (limits::TIMEOUT, self.timeout, true),
+            (limits::RETRIES, self.retries, false),
+            (limits::SAS_MIN_DAYS, self.sas_min_days, false),
+            (limits::SILENCE_DB, self.silence_db, false),
+            (limits::MAX_SILENCE, self.max_silence, true),
         ];
-        for (limit, value) in numbers {
+        for (limit, value, in_seconds) in numbers {
             if let Some(v) = value {
-                limit.check(v).map_err(|limit| SettingsError::Range {
-                    config: config(),
-                    limit,
-                })?;
+                limit
+                    .check(v)
+                    .and_then(|v| match in_seconds {
+                        true => limit.check(seconds(v)),
+                        false => Ok(v),
+                    })
+                    .map_err(|e| SettingsError::Range {
+                        config: config(),
+                        limit: LimitError {
+                            value: v.to_string(),
+                            ..e
+                        },
+                    })?;
             }
         }
         let mut levels = BTreeMap::new();
@@ -233,6 +246,29 @@ impl std::fmt::Display for PathReason {
             PathReason::Unresolvable(e) => write!(f, "which cannot be resolved: {e}"),
         }
     }
+}
+
+/// The parser's message and where (`line L, column C: ...`), never the file's text: the parser's
+/// own message quotes the whole line, and a file that is a symlink to another (say
+/// `/proc/self/environ`, whose one line is every secret of the run) would be printed.
+fn syntax_message(text: &str, mut e: toml::de::Error) -> String {
+    // Without the input, the parser's text is its message and the key it was at (`in `key``).
+    e.set_input(None);
+    let message = e.to_string().trim_end().replace('\n', " ");
+    let Some(span) = e.span() else {
+        return message;
+    };
+    let before = &text.as_bytes()[..span.start.min(text.len())];
+    let line_start = before
+        .iter()
+        .rposition(|&b| b == b'\n')
+        .map_or(0, |nl| nl + 1);
+    let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
+    let column = String::from_utf8_lossy(&before[line_start..])
+        .chars()
+        .count()
+        + 1;
+    format!("line {line}, column {column}: {message}")
 }
 
 /// `acs-preflight.toml` in the working folder or its nearest parent, up to the repository root.

@@ -92,7 +92,7 @@ pub enum SettingsError {
     Syntax {
         /// The config file.
         path: PathBuf,
-        /// The parser's message, with the line.
+        /// The parser's message and the key, with the line and column; never the file's text.
         message: String,
     },
     /// `[rules]` names no rule.
@@ -407,6 +407,29 @@ mod tests {
             o.check_settings().unwrap_err().to_string(),
             "[rules] names `no-such-rule`, which is not a rule (see `acs-preflight rules`)"
         );
+    }
+
+    #[test]
+    fn seconds_that_round_to_no_time_are_refused_as_written_from_the_file_and_a_caller() {
+        // 1e-10 s is above 0, but as a Duration it is 0 ns, which the scan refuses later,
+        // without the file's name and showing another value.
+        let (_dir, path) = config("timeout = 1e-10\n");
+        let err = with_config(&path).check_settings().unwrap_err();
+        let range = "timeout = 0.0000000001 is out of range: it must be a number of seconds \
+                     above 0 and at most 3600";
+        assert_eq!(err.to_string(), format!("{}: {range}", path.display()));
+        let (_dir, empty) = config("");
+        let mut o = with_config(&empty);
+        o.values.timeout = Some(1e-10);
+        assert_eq!(o.check_settings().unwrap_err().to_string(), range);
+        // What does convert is taken exactly; -0.0 is 0.
+        let mut o = with_config(&empty);
+        o.values.timeout = Some(1e-9);
+        o.values.max_silence = Some(-0.0);
+        let s = o.check_settings().unwrap();
+        assert_eq!(s.options.timeout, Duration::from_nanos(1));
+        assert_eq!(s.options.max_silence, Duration::ZERO);
+        assert!(s.options.validate().is_ok());
     }
 
     #[test]

@@ -440,3 +440,48 @@ fn fix_takes_the_config_inputs() {
         ]
     );
 }
+
+/// The config file itself may be a symlink the repository planted, to a credentials file or to
+/// `/proc/self/environ` (one line holding every secret of the run): a syntax error names the
+/// line, the column and the parser's reason, never the file's text.
+#[cfg(unix)]
+#[test]
+fn a_syntax_error_names_line_and_column_and_never_quotes_the_config() {
+    let outside = tempfile::tempdir().unwrap();
+    let credentials = outside.path().join("credentials");
+    std::fs::write(&credentials, "[azure]\nAccountKey=CANARY1KEY==\n").unwrap();
+    let mut targets = vec![credentials];
+    if Path::new("/proc/self/environ").is_file() {
+        targets.push("/proc/self/environ".into());
+    }
+    let dir = repo("");
+    let config = dir.path().join("acs-preflight.toml");
+    for target in targets {
+        std::fs::remove_file(&config).unwrap();
+        std::os::unix::fs::symlink(&target, &config).unwrap();
+        let (code, stdout, err) = out(cmd_in(dir.path())
+            .env("LEAK_CANARY", "CANARY2ENV")
+            .args(["check", "prompts"]));
+        assert_eq!(
+            (code, stdout.as_str()),
+            (2, ""),
+            "{}: {err}",
+            target.display()
+        );
+        assert!(!err.contains("CANARY"), "{}: {err}", target.display());
+        assert!(
+            err.starts_with("acs-preflight: error: acs-preflight.toml: line "),
+            "{err}"
+        );
+    }
+    // An ordinary file: the line and column of the fault, one line of message.
+    std::fs::remove_file(&config).unwrap();
+    std::fs::write(&config, "deep = true\njobs = = 2\n").unwrap();
+    let (code, _, err) = out(cmd_in(dir.path()).args(["check", "prompts"]));
+    assert_eq!(code, 2);
+    assert!(
+        err.starts_with("acs-preflight: error: acs-preflight.toml: line 2, column 8: ")
+            && err.lines().count() == 1,
+        "{err}"
+    );
+}

@@ -217,11 +217,23 @@ fn control_characters_from_input_reach_no_output_raw_in_any_format() {
     let (code, out, _) = run(cmd_in(root).args(args).args(["--color", "always"]));
     assert_eq!(code, 1);
     outputs.push(("human --color always".to_owned(), out));
-    // Errors quote input too: here the bad line of a config file.
-    std::fs::write(root.join("bad.toml"), format!("x{HOSTILE} = 1\n")).unwrap();
+    // Errors quote input too: here a rule id in a config file (a syntax error quotes none of
+    // the file's text), written with TOML escapes.
+    let id: String = HOSTILE
+        .chars()
+        .map(|c| format!("\\u{:04X}", c as u32))
+        .collect();
+    std::fs::write(
+        root.join("bad.toml"),
+        format!("[rules]\n\"x{id}\" = \"off\"\n"),
+    )
+    .unwrap();
     let (code, _, err) = run(cmd_in(root).args(["check", "--config", "bad.toml", "prompts"]));
     assert_eq!(code, 2);
-    assert!(err.contains(&format!("x{ESCAPED} = 1")), "{err}");
+    assert!(
+        err.contains(&format!("`x{ESCAPED}`, which is not a rule")),
+        "{err}"
+    );
     outputs.push(("a config error".to_owned(), err));
 
     // On a terminal: `script` runs the command on a pty (stderr to /dev/null, so no progress
