@@ -53,7 +53,8 @@ pub use display::{escape_text, is_unsafe_char, path_to_string};
 pub use error::ScanError;
 pub use fix::convert::{convert_file, Conversion, ConvertError};
 pub use fix::{
-    fix_paths, ConversionInfo, FixAction, FixMode, FixOptions, FixReport, FixResult, FixSummary,
+    fix_paths, Backup, Change, ConversionInfo, FixAction, FixMode, FixOptions, FixReport,
+    FixResult, FixSummary, Rename,
 };
 pub use header::sniff::{identify, Container, OggCodec};
 pub use header::source::MAX_READ;

@@ -5,7 +5,8 @@
 //! (a file, a folder, a symlink, dangling or not) is an error, and nothing is followed. The file
 //! is flushed to disk, renamed into place (replacing the destination only when the caller allows
 //! it, and then the entry itself, never what a symlink there points to), and the folder is
-//! flushed. Backups are hard links or copies made the same way. On every error path the temporary
+//! flushed. Backups are hard links or copies made the same way; copies of valid prompts into an
+//! out folder are written like any file ([`copy_file`]). On every error path the temporary
 //! file (and a backup made for a write that did not happen) is removed.
 //!
 //! A replacement keeps the permission bits, and where the user may set them the owner and group,
@@ -21,7 +22,7 @@
 
 use std::fmt;
 use std::fs::{self, File, Metadata, OpenOptions};
-use std::io::{self, BufWriter, Write};
+use std::io::{self, BufWriter, Read, Write};
 use std::path::{Component, Path, PathBuf};
 
 use tempfile::TempPath;
@@ -476,6 +477,42 @@ pub(crate) fn keep_backup(original: &Path, backup: &Path) -> Result<Made, WriteE
         .and_then(|()| file.sync_all())
         .map_err(|e| WriteError::io(backup, e))?;
     Ok(made)
+}
+
+/// Copies the regular file `source` (a symlink there is followed, as for any input; a FIFO or
+/// device is refused) to `dest` the way every file is written: into the temporary file beside
+/// `dest`, flushed and renamed into place, over a regular file there only when `replace`, never
+/// onto a symlink. `like` is the file it replaces, whose permissions it keeps. Exactly the
+/// length `source` had when opened is copied; a file that changes meanwhile fails the copy. The
+/// folder still has to be flushed: see [`Committed`].
+pub(crate) fn copy_file(
+    source: &Path,
+    dest: &Path,
+    like: Option<Metadata>,
+    replace: bool,
+) -> Result<Committed, WriteError> {
+    let mut input = crate::limits::open_regular(source).map_err(|e| WriteError::io(source, e))?;
+    let len = input
+        .metadata()
+        .map_err(|e| WriteError::io(source, e))?
+        .len();
+    let mut pending = Pending::create(dest, like)?;
+    {
+        let mut out = BufWriter::new(pending.file());
+        let copied = io::copy(&mut (&mut input).take(len), &mut out)
+            .and_then(|n| out.flush().map(|()| n))
+            .map_err(|e| WriteError::io(dest, e))?;
+        if copied != len {
+            return Err(WriteError::io(
+                dest,
+                io::Error::new(
+                    io::ErrorKind::UnexpectedEof,
+                    format!("{} changed while it was copied", path_to_string(source)),
+                ),
+            ));
+        }
+    }
+    pending.commit(replace)
 }
 
 /// Writes `path` whole or not at all: `write` fills a temporary file beside it, which is flushed

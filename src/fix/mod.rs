@@ -1,14 +1,19 @@
 //! `fix`: turn failing prompts into WAV files ACS plays, without losing or overwriting anything
 //! unasked.
 //!
-//! Every input is checked first. One that passes is left alone; one whose problems conversion
-//! cannot cure (truncated, empty, not audio, unreadable) is reported and left alone. Before
+//! Every input is checked first. One that passes is left alone (with `--out`, copied unchanged
+//! into the out folder, so it holds every deployable prompt, unless [`FixOptions::copy_valid`]
+//! is off); one whose problems conversion cannot cure (truncated, empty, not audio, unreadable)
+//! is reported and left alone (never copied). Each result says what conversion changes
+//! ([`Change`]), and the report lists the inputs converted in place under a new name
+//! ([`Rename`]). Before
 //! anything is written, inputs whose outputs would be the same file are all refused, each naming
 //! the others, and (in place) a file inside a named folder whose own folder lies outside it,
 //! reached through a symlinked folder, is refused. Every name a conversion needs is then checked:
 //! any entry at the temporary name, the backup name or (unless it is the input itself, or a
 //! regular file `--overwrite` may replace) the output name refuses the input, and so does a
-//! symlink or non-folder among the folders below `--out DIR`. The rest are converted
+//! symlink or non-folder among the folders below `--out DIR` or `--backup-dir DIR`. The rest are
+//! converted (or copied)
 //! ([`crate::convert_file`]) through [`crate::write`], the one file-writing path: into a
 //! temporary file next to the destination, flushed to disk, and renamed into place, so a
 //! destination is never left half-written and nothing is ever written through a symlink. The
@@ -37,13 +42,30 @@ use crate::write::{self, EntryKind, Pending, WriteError};
 /// Where converted files go.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum FixMode {
-    /// Into this folder, keeping the inputs' relative layout, named `.wav`.
+    /// Into this folder, keeping the inputs' relative layout, named `.wav`; with
+    /// [`FixOptions::copy_valid`], prompts that already pass are copied there unchanged, so the
+    /// folder holds every prompt that can be deployed.
     OutDir(PathBuf),
-    /// Over the originals (as `NAME.wav`), keeping `NAME.orig` copies when `backup`.
+    /// Over the originals (`NAME.mp3` becomes `NAME.wav`, listed in [`FixReport::renamed`]),
+    /// keeping a backup of each as asked.
     InPlace {
-        /// Keep the original as `NAME.orig`.
-        backup: bool,
+        /// Where the originals are kept.
+        backup: Backup,
     },
+}
+
+/// Where `--in-place` keeps the originals: the full name plus `.orig` (`menu.wav` is kept as
+/// `menu.wav.orig`, `hold.mp3` as `hold.mp3.orig`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Backup {
+    /// Keep no copy.
+    Off,
+    /// Beside the prompt: `prompts/menu.wav.orig`.
+    Beside,
+    /// In this folder (created if missing), keeping the prompts' layout below the folder named
+    /// (a file named directly goes to its top): `DIR/menu.wav.orig`. Its subfolders must be real
+    /// folders, as under [`FixMode::OutDir`]; nothing is written through a symlink.
+    Into(PathBuf),
 }
 
 /// How `fix` runs.
@@ -56,6 +78,27 @@ pub struct FixOptions {
     /// With [`FixMode::OutDir`]: replace regular files that already exist there (keeping their
     /// permissions); a symlink or folder there is still refused.
     pub overwrite: bool,
+    /// With [`FixMode::OutDir`]: copy the prompts that already pass into the folder too,
+    /// unchanged and under the same relative name, so it is complete (prompts that cannot be
+    /// fixed are never copied). `false` writes only the converted files.
+    pub copy_valid: bool,
+}
+
+impl FixOptions {
+    /// Options for `mode`: written (not a dry run), nothing overwritten, valid prompts copied
+    /// into an out folder.
+    pub fn new(mode: FixMode) -> FixOptions {
+        FixOptions {
+            mode,
+            dry_run: false,
+            overwrite: false,
+            copy_valid: true,
+        }
+    }
+
+    fn copies(&self) -> bool {
+        self.copy_valid && matches!(self.mode, FixMode::OutDir(_))
+    }
 }
 
 /// What happened to one input.
@@ -64,6 +107,10 @@ pub struct FixOptions {
 pub enum FixAction {
     /// It already passes: left alone.
     AlreadyValid,
+    /// It already passes: copied unchanged into the out folder.
+    Copied,
+    /// `--dry-run`: it already passes and would be copied unchanged into the out folder.
+    WouldCopy,
     /// Converted; the output is checked again in `after`.
     Converted,
     /// `--dry-run`: it would be converted.
@@ -75,6 +122,128 @@ pub enum FixAction {
     /// Something is in the way (an entry at the output, backup or temporary name, another input
     /// with the same output, a symlink out of the named folder): left alone, nothing written.
     Refused,
+}
+
+/// One property of a prompt that conversion changes: what the input had, what the output has.
+/// Reports format these (`44.1 kHz -> 16 kHz`, `mu-law -> PCM`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "what", rename_all = "kebab-case")]
+#[non_exhaustive]
+pub enum Change {
+    /// The container, by its short name: `mp3` -> `wav`.
+    Container {
+        /// The input's.
+        from: String,
+        /// The output's.
+        to: String,
+    },
+    /// The WAV codec: `pcm_mulaw`, `pcm_alaw`, `adpcm_ima_wav`, `pcm_f32le` ... -> `pcm_s16le`.
+    Codec {
+        /// The input's.
+        from: String,
+        /// The output's.
+        to: String,
+    },
+    /// The fmt chunk itself: `extensible` (WAVE_FORMAT_EXTENSIBLE) or `inconsistent` (fields
+    /// that disagree) -> `plain` (format tag 1, consistent sizes).
+    Header {
+        /// The input's.
+        from: String,
+        /// The output's.
+        to: String,
+    },
+    /// Bits per sample (of linear PCM or float samples).
+    BitDepth {
+        /// The input's.
+        from: u16,
+        /// The output's.
+        to: u16,
+    },
+    /// Samples per second.
+    SampleRate {
+        /// The input's.
+        from: u32,
+        /// The output's.
+        to: u32,
+    },
+    /// Channel count.
+    Channels {
+        /// The input's.
+        from: u16,
+        /// The output's.
+        to: u16,
+    },
+}
+
+/// Whether a WAV codec name is linear integer PCM.
+fn is_int_pcm(codec: &str) -> bool {
+    codec == "pcm_u8" || codec.starts_with("pcm_s") || codec.starts_with("pcm (")
+}
+
+/// What conversion into 16 kHz mono 16-bit PCM WAV changes, from what the input's check found
+/// (`audio`, `findings`) and, once decoded, the rate and channel count the decoder saw.
+fn changes(
+    audio: Option<&crate::report::AudioInfo>,
+    findings: &[Finding],
+    decoded: Option<(u32, u16)>,
+) -> Vec<Change> {
+    let mut out = Vec::new();
+    let Some(a) = audio else {
+        return out;
+    };
+    let wav = a.container == "wav";
+    let codec = a.codec.as_deref().unwrap_or_default();
+    let float = codec.starts_with("pcm_f") || codec.starts_with("float");
+    if !wav {
+        out.push(Change::Container {
+            from: a.container.clone(),
+            to: "wav".to_owned(),
+        });
+    } else if !codec.is_empty() && !is_int_pcm(codec) {
+        out.push(Change::Codec {
+            from: codec.to_owned(),
+            to: "pcm_s16le".to_owned(),
+        });
+    }
+    // Bits mean sample resolution only for linear samples (mu-law's 8 bits encode more).
+    let linear = !wav || is_int_pcm(codec) || float;
+    if let Some(bits) = a.bits_per_sample.filter(|&b| linear && b != 16) {
+        out.push(Change::BitDepth { from: bits, to: 16 });
+    }
+    let rate = decoded.map(|d| d.0).or(a.sample_rate);
+    if let Some(rate) = rate.filter(|&r| r != 16_000) {
+        out.push(Change::SampleRate {
+            from: rate,
+            to: 16_000,
+        });
+    }
+    let channels = decoded.map(|d| d.1).or(a.channels);
+    if let Some(ch) = channels.filter(|&c| c != 1) {
+        out.push(Change::Channels { from: ch, to: 1 });
+    }
+    let header = |rule| findings.iter().any(|f| f.rule == rule);
+    if wav && header(Rule::ExtensibleHeader) {
+        out.push(Change::Header {
+            from: "extensible".to_owned(),
+            to: "plain".to_owned(),
+        });
+    } else if wav && header(Rule::HeaderInconsistent) {
+        out.push(Change::Header {
+            from: "inconsistent".to_owned(),
+            to: "plain".to_owned(),
+        });
+    }
+    out
+}
+
+/// An input `--in-place` converted under a new name (`hold.mp3` -> `hold.wav`): every config
+/// and code that names `from` must now name `to`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Rename {
+    /// The old name (gone).
+    pub from: String,
+    /// The new name.
+    pub to: String,
 }
 
 /// The conversion's details, for reports.
@@ -118,6 +287,11 @@ pub struct FixResult {
     pub output: Option<String>,
     /// The copy of the original kept by `--in-place`.
     pub backup: Option<String>,
+    /// In place, the output has another name than the input (`hold.mp3` became, or with
+    /// `--dry-run` would become, `hold.wav`): references to the input must be updated.
+    pub renamed: bool,
+    /// What conversion changes (or would change), before and after.
+    pub changes: Vec<Change>,
     /// Why it was not converted, or why conversion failed.
     pub reason: Option<String>,
     /// What the input's check found.
@@ -133,7 +307,10 @@ impl FixResult {
     /// that passes (or would be converted).
     pub fn is_ok(&self) -> bool {
         match self.action {
-            FixAction::AlreadyValid | FixAction::WouldConvert => true,
+            FixAction::AlreadyValid
+            | FixAction::Copied
+            | FixAction::WouldCopy
+            | FixAction::WouldConvert => true,
             FixAction::Converted => self
                 .after
                 .as_ref()
@@ -150,8 +327,12 @@ pub struct FixSummary {
     pub inputs: usize,
     /// Converted (or would be, with `--dry-run`).
     pub converted: usize,
-    /// Left alone because they pass.
+    /// Passing, and copied unchanged into the out folder (or would be, with `--dry-run`).
+    pub copied: usize,
+    /// Left alone because they pass (and were not to be copied).
     pub already_valid: usize,
+    /// Converted in place under a new name (listed in [`FixReport::renamed`]).
+    pub renamed: usize,
     /// Left alone because conversion cannot cure them, failed, or was refused.
     pub not_fixed: usize,
 }
@@ -163,6 +344,9 @@ pub struct FixReport {
     pub version: u32,
     /// One result per input.
     pub results: Vec<FixResult>,
+    /// The inputs converted in place under a new name (or that would be, with `--dry-run`),
+    /// in input order: every reference to `from` must be changed to `to`.
+    pub renamed: Vec<Rename>,
     /// Counts.
     pub summary: FixSummary,
 }
@@ -199,7 +383,7 @@ fn destination(path: &Path, rel: &Path, mode: &FixMode) -> PathBuf {
     }
 }
 
-/// `NAME.orig` beside `path`.
+/// `NAME.orig` beside `path` (the full name: `menu.wav.orig`).
 fn backup_path(path: &Path) -> PathBuf {
     let mut name = path.file_name().unwrap_or_default().to_os_string();
     name.push(".orig");
@@ -270,11 +454,20 @@ struct Job {
     dest: PathBuf,
     /// [`identity`] of `dest`.
     key: PathBuf,
-    /// With `--out`: the folder of `dest` below the out folder.
+    /// The input's folder below the folder named: where, below the out folder or the backup
+    /// folder, its output or backup goes.
     rel_dir: PathBuf,
     backup: Option<PathBuf>,
+    /// [`identity`] of `backup`.
+    backup_key: Option<PathBuf>,
     /// In place under the input's own name: the input's entry is what the output replaces.
     over_input: bool,
+    /// A valid input copied unchanged into the out folder, not converted.
+    copy: bool,
+    /// In place under another name.
+    renamed: bool,
+    /// What the input's check read from its header.
+    audio: Option<crate::report::AudioInfo>,
 }
 
 /// Checks one input and decides what to do with it; a conversion to do is returned as a job.
@@ -286,25 +479,39 @@ fn plan_one(found: &Found, check: &CheckOptions, fix: &FixOptions) -> (FixResult
         action: FixAction::AlreadyValid,
         output: None,
         backup: None,
+        renamed: false,
         reason: None,
         before: before.findings.clone(),
+        changes: Vec::new(),
         conversion: None,
         after: None,
     };
-    match plan(&before) {
+    let copy = match plan(&before) {
+        Ok(false) if fix.copies() => true,
         Ok(false) => return (result, None),
-        Ok(true) => {}
+        Ok(true) => false,
         Err(reason) => {
             result.action = FixAction::CannotFix;
             result.reason = Some(reason);
             return (result, None);
         }
-    }
-    let dest = destination(path, &found.rel, &fix.mode);
+    };
+    let dest = match (&fix.mode, copy) {
+        (FixMode::OutDir(dir), true) => dir.join(&found.rel),
+        _ => destination(path, &found.rel, &fix.mode),
+    };
     result.output = Some(path_to_string(&dest));
+    if !copy {
+        result.changes = changes(before.audio.as_ref(), &before.findings, None);
+    }
     let in_place = matches!(fix.mode, FixMode::InPlace { .. });
-    let backup = match fix.mode {
-        FixMode::InPlace { backup: true } => Some(backup_path(path)),
+    let backup = match &fix.mode {
+        FixMode::InPlace {
+            backup: Backup::Beside,
+        } => Some(backup_path(path)),
+        FixMode::InPlace {
+            backup: Backup::Into(dir),
+        } => Some(backup_path(&dir.join(&found.rel))),
         _ => None,
     };
     result.backup = backup.as_deref().map(path_to_string);
@@ -315,12 +522,15 @@ fn plan_one(found: &Found, check: &CheckOptions, fix: &FixOptions) -> (FixResult
     let key = identity(&dest);
     let over_input = key == identity(path);
     if over_input && !in_place {
-        refuse(
-            &mut result,
-            "the output would replace the input; use --in-place".to_owned(),
-        );
+        let why = if copy {
+            "the copy would be the input itself; choose another --out DIR"
+        } else {
+            "the output would replace the input; use --in-place"
+        };
+        refuse(&mut result, why.to_owned());
         return (result, None);
     }
+    let renamed = in_place && dest != *path;
     let rel_dir = found
         .rel
         .parent()
@@ -331,8 +541,12 @@ fn plan_one(found: &Found, check: &CheckOptions, fix: &FixOptions) -> (FixResult
         dest,
         key,
         rel_dir,
+        backup_key: backup.as_deref().map(identity),
         backup,
         over_input,
+        copy,
+        renamed,
+        audio: before.audio,
     };
     (result, Some(job))
 }
@@ -342,31 +556,55 @@ fn refuse(result: &mut FixResult, why: String) {
     result.reason = Some(why);
 }
 
-/// Refuses every input whose output is another converted input's output, naming the others.
+/// Refuses every input whose output (or backup) is another input's output (or backup), naming
+/// the others.
 fn refuse_collisions(
     planned: &mut [(FixResult, Option<Job>)],
     on_done: &(dyn Fn(&FixResult) + Sync),
 ) {
     let mut by_dest: HashMap<&Path, Vec<usize>> = HashMap::new();
+    let mut by_backup: HashMap<&Path, Vec<usize>> = HashMap::new();
     for (i, (_, job)) in planned.iter().enumerate() {
         if let Some(job) = job {
             by_dest.entry(&job.key).or_default().push(i);
+            if let Some(b) = &job.backup_key {
+                by_backup.entry(b).or_default().push(i);
+            }
         }
     }
     let mut refusals: Vec<(usize, String)> = Vec::new();
+    let others = |group: &[usize], i: usize| -> String {
+        let names: Vec<&str> = group
+            .iter()
+            .filter(|&&j| j != i)
+            .map(|&j| planned[j].0.input.as_str())
+            .collect();
+        names.join(", ")
+    };
     for group in by_dest.values().filter(|g| g.len() > 1) {
         for &i in group {
-            let others: Vec<&str> = group
-                .iter()
-                .filter(|&&j| j != i)
-                .map(|&j| planned[j].0.input.as_str())
-                .collect();
             let output = planned[i].0.output.as_deref().unwrap_or_default();
             refusals.push((
                 i,
                 format!(
-                    "{} would be converted to the same output {output}; rename one of them",
-                    others.join(", ")
+                    "{} would be written to the same output {output}; rename one of them",
+                    others(group, i)
+                ),
+            ));
+        }
+    }
+    for group in by_backup.values().filter(|g| g.len() > 1) {
+        for &i in group {
+            if refusals.iter().any(|(j, _)| *j == i) {
+                continue;
+            }
+            let backup = planned[i].0.backup.as_deref().unwrap_or_default();
+            refusals.push((
+                i,
+                format!(
+                    "{} would be backed up to the same {backup}; name their folder instead of \
+                     the files, or rename one of them",
+                    others(group, i)
                 ),
             ));
         }
@@ -379,11 +617,23 @@ fn refuse_collisions(
     }
 }
 
+/// The folder named by the user below which a job's write (the output under `--out`, the
+/// backup under `--backup-dir`) creates the input's subfolders: none of them may be a symlink.
+fn subfolders_under(fix: &FixOptions) -> Option<&Path> {
+    match &fix.mode {
+        FixMode::OutDir(dir)
+        | FixMode::InPlace {
+            backup: Backup::Into(dir),
+        } => Some(dir),
+        FixMode::InPlace { .. } => None,
+    }
+}
+
 /// Checks every name a job needs before anything is written: the folders under `--out`, the
 /// temporary name, the backup name and the output. Returns the file the output replaces (whose
 /// permissions it keeps), if any.
 fn preflight(job: &Job, fix: &FixOptions) -> Result<Option<fs::Metadata>, WriteError> {
-    if let FixMode::OutDir(dir) = &fix.mode {
+    if let Some(dir) = subfolders_under(fix) {
         write::folders_inside(dir, &job.rel_dir, false)?;
     }
     write::ensure_no_leftover(&job.dest)?;
@@ -414,21 +664,40 @@ fn preflight(job: &Job, fix: &FixOptions) -> Result<Option<fs::Metadata>, WriteE
 }
 
 /// The reason for a refusal of the output name, saying what would help.
+/// The remedy named is one that works in the mode used (`--overwrite` only with `--out`).
 fn refusal_reason(e: &WriteError, job: &Job, fix: &FixOptions, inputs: &HashSet<&Path>) -> String {
-    match e {
-        WriteError::Taken {
-            path,
-            kind: EntryKind::File,
-        } if *path == job.dest => {
-            if inputs.contains(path.as_path()) {
-                format!("{e}: it is another input")
-            } else if matches!(fix.mode, FixMode::OutDir(_)) && !fix.overwrite {
-                format!("{e} (--overwrite replaces it)")
-            } else {
-                e.to_string()
-            }
-        }
-        _ => e.to_string(),
+    let WriteError::Taken {
+        path,
+        kind: EntryKind::File,
+    } = e
+    else {
+        return e.to_string();
+    };
+    if Some(path) == job.backup.as_ref() {
+        let elsewhere = match &fix.mode {
+            FixMode::InPlace {
+                backup: Backup::Into(_),
+            } => "choose another --backup-dir, or run with --no-backup",
+            _ => "or run with --backup-dir DIR or --no-backup",
+        };
+        return format!(
+            "{e} (a backup kept by an earlier run?); the backup is never replaced: move or \
+             delete it, {elsewhere}"
+        );
+    }
+    if *path != job.dest {
+        return e.to_string();
+    }
+    if inputs.contains(path.as_path()) {
+        return format!("{e}: it is another input; rename one of them");
+    }
+    match fix.mode {
+        FixMode::OutDir(_) if !fix.overwrite => format!("{e} (--overwrite replaces it)"),
+        FixMode::InPlace { .. } => format!(
+            "{e}; --in-place never replaces a file it did not convert: move or delete it, or \
+             write the converted files into a folder with --out DIR"
+        ),
+        FixMode::OutDir(_) => e.to_string(),
     }
 }
 
@@ -459,13 +728,38 @@ fn run_job(
             return None;
         }
     };
+    if job.copy {
+        if fix.dry_run {
+            result.action = FixAction::WouldCopy;
+            return None;
+        }
+        let replace = like.is_some();
+        let copied = subfolders_under(fix)
+            .map_or(Ok(()), |dir| write::folders_inside(dir, &job.rel_dir, true))
+            .and_then(|()| write::copy_file(&job.input, &job.dest, like, replace));
+        return match copied {
+            Ok(committed) => {
+                result.action = FixAction::Copied;
+                Some(committed.into_folder())
+            }
+            Err(e) => {
+                not_written(result, e);
+                None
+            }
+        };
+    }
     if fix.dry_run {
         result.action = FixAction::WouldConvert;
+        result.renamed = job.renamed;
         return None;
     }
     match write_converted(job, like, fix) {
         Ok((conversion, folder)) => {
             result.action = FixAction::Converted;
+            result.renamed = job.renamed;
+            // The decoder's rate and channel count are the facts where the header had none.
+            let decoded = Some((conversion.rate_in, conversion.channels_in));
+            result.changes = changes(job.audio.as_ref(), &result.before, decoded);
             result.conversion = Some(ConversionInfo::from(&conversion));
             result.after = Some(check_file(&job.dest, check));
             Some(folder)
@@ -509,7 +803,7 @@ fn write_converted(
     like: Option<fs::Metadata>,
     fix: &FixOptions,
 ) -> Result<(Conversion, PathBuf), Failure> {
-    if let FixMode::OutDir(dir) = &fix.mode {
+    if let Some(dir) = subfolders_under(fix) {
         write::folders_inside(dir, &job.rel_dir, true).map_err(Failure::NotWritten)?;
     }
     let replace = job.over_input || (like.is_some() && matches!(fix.mode, FixMode::OutDir(_)));
@@ -625,6 +919,7 @@ pub fn fix_paths<P: AsRef<Path>>(
                     action: FixAction::CannotFix,
                     output: None,
                     backup: None,
+                    renamed: false,
                     reason: Some(if is_url(&path) {
                         "a URL: fix converts local files; download the prompt, fix it and upload \
                          it again"
@@ -633,6 +928,7 @@ pub fn fix_paths<P: AsRef<Path>>(
                         format!("unreadable: {reason}")
                     }),
                     before: Vec::new(),
+                    changes: Vec::new(),
                     conversion: None,
                     after: None,
                 },
@@ -686,13 +982,96 @@ pub fn fix_paths<P: AsRef<Path>>(
     for r in &results {
         match r.action {
             FixAction::Converted | FixAction::WouldConvert => summary.converted += 1,
+            FixAction::Copied | FixAction::WouldCopy => summary.copied += 1,
             FixAction::AlreadyValid => summary.already_valid += 1,
-            _ => summary.not_fixed += 1,
+            FixAction::CannotFix | FixAction::Failed | FixAction::Refused => summary.not_fixed += 1,
         }
     }
+    let renamed: Vec<Rename> = results
+        .iter()
+        .filter(|r| r.renamed)
+        .filter_map(|r| {
+            Some(Rename {
+                from: r.input.clone(),
+                to: r.output.clone()?,
+            })
+        })
+        .collect();
+    summary.renamed = renamed.len();
     Ok(FixReport {
         version: 1,
         results,
+        renamed,
         summary,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::AudioInfo;
+
+    fn audio(container: &str, codec: &str, rate: u32, channels: u16, bits: u16) -> AudioInfo {
+        AudioInfo {
+            container: container.to_owned(),
+            codec: Some(codec.to_owned()),
+            sample_rate: Some(rate),
+            channels: Some(channels),
+            bits_per_sample: Some(bits),
+            ..AudioInfo::default()
+        }
+    }
+
+    #[test]
+    fn changes_are_what_differs_from_16_khz_mono_16_bit_pcm_wav() {
+        let a = audio("wav", "pcm_s24le", 44_100, 2, 24);
+        assert_eq!(
+            changes(Some(&a), &[], None),
+            vec![
+                Change::BitDepth { from: 24, to: 16 },
+                Change::SampleRate {
+                    from: 44_100,
+                    to: 16_000
+                },
+                Change::Channels { from: 2, to: 1 },
+            ]
+        );
+        // mu-law's 8 bits are its encoding, not a resolution to report.
+        let a = audio("wav", "pcm_mulaw", 8_000, 1, 8);
+        assert_eq!(
+            changes(Some(&a), &[], None),
+            vec![
+                Change::Codec {
+                    from: "pcm_mulaw".to_owned(),
+                    to: "pcm_s16le".to_owned()
+                },
+                Change::SampleRate {
+                    from: 8_000,
+                    to: 16_000
+                },
+            ]
+        );
+        // The decoder's facts win over a header that had none.
+        let a = AudioInfo {
+            container: "mp3".to_owned(),
+            ..AudioInfo::default()
+        };
+        assert_eq!(
+            changes(Some(&a), &[], Some((44_100, 2))),
+            vec![
+                Change::Container {
+                    from: "mp3".to_owned(),
+                    to: "wav".to_owned()
+                },
+                Change::SampleRate {
+                    from: 44_100,
+                    to: 16_000
+                },
+                Change::Channels { from: 2, to: 1 },
+            ]
+        );
+        let ok = audio("wav", "pcm_s16le", 16_000, 1, 16);
+        assert!(changes(Some(&ok), &[], None).is_empty());
+        assert!(changes(None, &[], None).is_empty());
+    }
 }

@@ -223,9 +223,17 @@ fn explain_prints_the_full_entry() {
 /// result.
 fn fix_actions(root: &Path, extra: &[&str]) -> Vec<(String, String)> {
     let mut c = cmd_in(root);
-    c.args(["fix", "--dry-run", "--out", "fixed", "--format", "json"])
-        .args(extra)
-        .arg("prompts");
+    c.args([
+        "fix",
+        "--dry-run",
+        "--out",
+        "fixed",
+        "--only-changed",
+        "--format",
+        "json",
+    ])
+    .args(extra)
+    .arg("prompts");
     let (code, stdout, stderr) = out(&mut c);
     assert_eq!(code, 0, "{stderr}");
     results(&stdout)

@@ -5,8 +5,8 @@ use std::io::Cursor;
 use std::path::{Path, PathBuf};
 
 use acs_preflight::{
-    check_file, convert_file, fix_paths, CheckOptions, FixAction, FixMode, FixOptions, FixReport,
-    Status,
+    check_file, convert_file, fix_paths, Backup, Change, CheckOptions, FixAction, FixMode,
+    FixOptions, FixReport, Status,
 };
 use assert_cmd::Command;
 
@@ -14,19 +14,13 @@ use crate::signal::{sine_fit, sine_wav};
 use crate::support::*;
 
 fn out_dir(dir: &Path) -> FixOptions {
-    FixOptions {
-        mode: FixMode::OutDir(dir.to_path_buf()),
-        dry_run: false,
-        overwrite: false,
-    }
+    FixOptions::new(FixMode::OutDir(dir.to_path_buf()))
 }
 
 fn in_place(backup: bool) -> FixOptions {
-    FixOptions {
-        mode: FixMode::InPlace { backup },
-        dry_run: false,
-        overwrite: false,
-    }
+    FixOptions::new(FixMode::InPlace {
+        backup: if backup { Backup::Beside } else { Backup::Off },
+    })
 }
 
 fn run(inputs: &[&Path], fix: &FixOptions) -> FixReport {
@@ -159,7 +153,11 @@ fn valid_and_incurable_inputs_are_left_alone() {
     big[..4].copy_from_slice(b"RIFX");
     std::fs::write(&rifx, &big).unwrap();
     let out = dir.path().join("out");
-    let report = run(&[dir.path()], &out_dir(&out));
+    let only_changed = FixOptions {
+        copy_valid: false,
+        ..out_dir(&out)
+    };
+    let report = run(&[dir.path()], &only_changed);
     let actions: Vec<(String, FixAction)> = report
         .results
         .iter()
@@ -315,12 +313,13 @@ fn cli_fix_reports_and_exits_like_check() {
         "{text}"
     );
     assert!(text.contains("fixtures/prompt-truncated.wav: cannot fix: malformed: "));
-    assert!(text.contains("fixtures/valid/prompt-16khz-mono-16bit.wav: already valid, left alone"));
-    assert!(text
-        .lines()
-        .last()
-        .unwrap()
-        .starts_with("FAIL 9 inputs: 6 converted, 2 already valid, 1 not fixed in "));
+    assert!(text.contains(&format!(
+        "fixtures/valid/prompt-16khz-mono-16bit.wav: already valid, copied unchanged -> {}/valid/prompt-16khz-mono-16bit.wav\n",
+        out.display()
+    )));
+    assert!(text.lines().last().unwrap().starts_with(
+        "FAIL 9 inputs: 6 converted, 2 copied unchanged, 1 not fixed (not copied) in "
+    ));
     let o = Command::cargo_bin("acs-preflight")
         .unwrap()
         .current_dir(env!("CARGO_MANIFEST_DIR"))
@@ -600,7 +599,7 @@ fn two_inputs_with_one_output_are_both_refused_naming_each_other() {
         );
         let also = |output: &str, of: &str| {
             format!(
-                "{} would be converted to the same output {shown}/{output}; rename one of them",
+                "{} would be written to the same output {shown}/{output}; rename one of them",
                 other(of)
             )
         };
@@ -639,7 +638,7 @@ fn two_inputs_with_one_output_are_both_refused_naming_each_other() {
     assert_eq!(
         report.results[0].reason.as_deref(),
         Some(&*format!(
-            "{} would be converted to the same output {}; rename one of them",
+            "{} would be written to the same output {}; rename one of them",
             other("p/a.wav"),
             other("p/a.wav")
         ))
@@ -657,7 +656,7 @@ fn two_inputs_with_one_output_are_both_refused_naming_each_other() {
     assert_eq!(
         report.results[0].reason.as_deref(),
         Some(&*format!(
-            "{} already exists: it is another input",
+            "{} already exists: it is another input; rename one of them",
             other("p/a.wav")
         ))
     );
@@ -777,4 +776,573 @@ fn a_failed_conversion_in_place_leaves_no_temporary_file_or_backup() {
     assert_eq!(r.backup, None);
     assert_eq!(names(dir.path()), vec!["big-endian.wav"]);
     assert_eq!(std::fs::read(&p).unwrap(), big);
+}
+
+// --- The first hour (issue 13): remedies that work, a deployable --out, renames, changes. ---
+
+/// Runs `acs-preflight fix ARGS` in `dir`: exit code, stdout, stderr.
+fn fix_in(dir: &Path, args: &[&str]) -> (i32, String, String) {
+    crate::support::run(fix_cmd(dir).args(args))
+}
+
+fn hold_music_mp3() -> Vec<u8> {
+    std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/prompt-mp3-renamed.wav"))
+        .unwrap()
+}
+
+#[test]
+fn in_place_refusals_name_remedies_that_work_in_place_and_following_them_twice_never_sticks() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::create_dir_all(d.join("prompts")).unwrap();
+    std::fs::write(d.join("prompts/loud.wav"), failing()).unwrap();
+    // First run: converted, the original kept as loud.wav.orig (the full name plus .orig).
+    let (code, text, _) = fix_in(d, &["--in-place", "prompts"]);
+    assert_eq!(code, 0, "{text}");
+    assert!(
+        text.contains("original kept as prompts/loud.wav.orig"),
+        "{text}"
+    );
+    // The prompt comes back broken (a revert): the old backup is in the way.
+    std::fs::write(d.join("prompts/loud.wav"), failing()).unwrap();
+    let (code, text, _) = fix_in(d, &["--in-place", "prompts"]);
+    assert_eq!(code, 1);
+    assert_eq!(
+        text.lines().next().unwrap(),
+        "prompts/loud.wav: refused: prompts/loud.wav.orig already exists (a backup kept by an \
+         earlier run?); the backup is never replaced: move or delete it, or run with \
+         --backup-dir DIR or --no-backup"
+    );
+    // The remedies named work: --backup-dir, and running it again after another revert names
+    // what to do there; then --no-backup.
+    let (code, text, _) = fix_in(d, &["--in-place", "--backup-dir", "bk", "prompts"]);
+    assert_eq!(code, 0, "{text}");
+    assert_eq!(
+        std::fs::read(d.join("bk/loud.wav.orig")).unwrap(),
+        failing()
+    );
+    std::fs::write(d.join("prompts/loud.wav"), failing()).unwrap();
+    let (code, text, _) = fix_in(d, &["--in-place", "--backup-dir", "bk", "prompts"]);
+    assert_eq!(code, 1);
+    assert_eq!(
+        text.lines().next().unwrap(),
+        "prompts/loud.wav: refused: bk/loud.wav.orig already exists (a backup kept by an \
+         earlier run?); the backup is never replaced: move or delete it, choose another \
+         --backup-dir, or run with --no-backup"
+    );
+    let (code, text, _) = fix_in(d, &["--in-place", "--no-backup", "prompts"]);
+    assert_eq!(code, 0, "{text}");
+    assert_eq!(
+        check_file(d.join("prompts/loud.wav"), &CheckOptions::default()).status,
+        Status::Pass
+    );
+    // An output name taken by a file that is not an input: --overwrite does not apply in place
+    // and is never suggested.
+    std::fs::write(d.join("prompts/hold.mp3"), hold_music_mp3()).unwrap();
+    std::fs::write(d.join("prompts/hold.wav"), b"someone else's").unwrap();
+    let (code, text, _) = fix_in(d, &["--in-place", "prompts/hold.mp3"]);
+    assert_eq!(code, 1);
+    assert_eq!(
+        text.lines().next().unwrap(),
+        "prompts/hold.mp3: refused: prompts/hold.wav already exists; --in-place never replaces \
+         a file it did not convert: move or delete it, or write the converted files into a \
+         folder with --out DIR"
+    );
+    assert!(!text.contains("--overwrite"), "{text}");
+    assert_eq!(
+        std::fs::read(d.join("prompts/hold.wav")).unwrap(),
+        b"someone else's"
+    );
+}
+
+#[test]
+fn out_writes_a_deployable_folder_copying_valid_prompts_unless_only_changed() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::create_dir_all(d.join("prompts/menu")).unwrap();
+    std::fs::create_dir_all(d.join("prompts/drafts")).unwrap();
+    std::fs::write(d.join("prompts/welcome.wav"), failing()).unwrap();
+    std::fs::write(d.join("prompts/menu/main.wav"), valid(1_600)).unwrap();
+    std::fs::write(d.join("prompts/menu/bye.wav"), valid(800)).unwrap();
+    std::fs::write(d.join("prompts/cut.wav"), truncated(&valid(1000), 500)).unwrap();
+    std::fs::write(d.join("prompts/drafts/new.wav"), valid(100)).unwrap();
+
+    // A dry run says what it would do and writes nothing.
+    let (code, text, _) = fix_in(
+        d,
+        &[
+            "--out",
+            "fixed",
+            "--exclude",
+            "drafts",
+            "--dry-run",
+            "prompts",
+        ],
+    );
+    assert_eq!(code, 1, "cut.wav cannot be fixed: {text}");
+    assert!(
+        text.contains(
+            "prompts/menu/main.wav: already valid, would copy unchanged -> fixed/menu/main.wav\n"
+        ),
+        "{text}"
+    );
+    assert!(text.lines().last().unwrap().starts_with(
+        "FAIL 4 inputs: 1 would be converted, 2 would be copied unchanged, 1 not fixed (not copied) in "
+    ));
+    assert!(!d.join("fixed").exists());
+
+    let (code, text, _) = fix_in(d, &["--out", "fixed", "--exclude", "drafts", "prompts"]);
+    assert_eq!(code, 1, "{text}");
+    assert!(
+        text.contains(
+            "prompts/menu/bye.wav: already valid, copied unchanged -> fixed/menu/bye.wav\n"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains("prompts/cut.wav: cannot fix: malformed: "),
+        "{text}"
+    );
+    assert!(text.contains("; left alone, not copied\n"), "{text}");
+    assert!(text.lines().last().unwrap().starts_with(
+        "FAIL 4 inputs: 1 converted, 2 copied unchanged, 1 not fixed (not copied) in "
+    ));
+    // The folder holds every deployable prompt in the same layout: no broken or excluded one.
+    assert_eq!(names(&d.join("fixed")), vec!["menu", "welcome.wav"]);
+    assert_eq!(names(&d.join("fixed/menu")), vec!["bye.wav", "main.wav"]);
+    assert_eq!(
+        std::fs::read(d.join("fixed/menu/main.wav")).unwrap(),
+        valid(1_600)
+    );
+    assert_eq!(
+        check_file(d.join("fixed/welcome.wav"), &CheckOptions::default()).status,
+        Status::Pass
+    );
+
+    // A copy never replaces a file there unasked; --overwrite does.
+    std::fs::write(d.join("fixed/menu/main.wav"), b"edited by hand").unwrap();
+    let (_, text, _) = fix_in(d, &["--out", "fixed", "--exclude", "drafts", "prompts"]);
+    assert!(
+        text.contains("prompts/menu/main.wav: refused: fixed/menu/main.wav already exists (--overwrite replaces it)\n"),
+        "{text}"
+    );
+    assert_eq!(
+        std::fs::read(d.join("fixed/menu/main.wav")).unwrap(),
+        b"edited by hand"
+    );
+    let (code, text, _) = fix_in(
+        d,
+        &[
+            "--out",
+            "fixed",
+            "--exclude",
+            "drafts",
+            "--overwrite",
+            "prompts/menu",
+        ],
+    );
+    assert_eq!(code, 0, "{text}");
+    assert_eq!(
+        std::fs::read(d.join("fixed/main.wav")).unwrap(),
+        valid(1_600),
+        "a folder named is the top of the out folder"
+    );
+
+    // --only-changed: the converted prompts only.
+    let (code, text, _) = fix_in(
+        d,
+        &[
+            "--out",
+            "changed",
+            "--only-changed",
+            "--exclude",
+            "drafts",
+            "prompts",
+        ],
+    );
+    assert_eq!(code, 1, "{text}");
+    assert!(text
+        .lines()
+        .last()
+        .unwrap()
+        .starts_with("FAIL 4 inputs: 1 converted, 2 already valid, 1 not fixed in "));
+    assert_eq!(names(&d.join("changed")), vec!["welcome.wav"]);
+
+    // JSON: actions and counts a script can read.
+    let (_, json, _) = fix_in(
+        d,
+        &[
+            "--out",
+            "again",
+            "--format",
+            "json",
+            "--exclude",
+            "drafts",
+            "prompts",
+        ],
+    );
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(v["summary"]["copied"], 2);
+    assert_eq!(v["summary"]["converted"], 1);
+    assert_eq!(v["summary"]["already_valid"], 0);
+    let main = v["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["input"] == "prompts/menu/main.wav")
+        .unwrap();
+    assert_eq!(main["action"], "copied");
+    assert_eq!(main["output"], "again/menu/main.wav");
+}
+
+#[cfg(unix)]
+#[test]
+fn a_copy_into_out_never_follows_a_planted_symlink_out() {
+    use std::os::unix::fs::symlink;
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::create_dir_all(d.join("repo/prompts/menu")).unwrap();
+    std::fs::create_dir_all(d.join("home/.config")).unwrap();
+    std::fs::write(d.join("home/.bashrc"), "keep me").unwrap();
+    std::fs::write(d.join("repo/prompts/welcome.wav"), valid(100)).unwrap();
+    std::fs::write(d.join("repo/prompts/bashrc.wav"), valid(100)).unwrap();
+    std::fs::write(d.join("repo/prompts/menu/main.wav"), valid(100)).unwrap();
+    // The repository ships its own "fixed" folder with links out of it: to a file that exists,
+    // dangling, and a folder.
+    std::fs::create_dir_all(d.join("repo/fixed")).unwrap();
+    symlink("../../home/.bashrc", d.join("repo/fixed/bashrc.wav")).unwrap();
+    symlink("../../home/.profile", d.join("repo/fixed/welcome.wav")).unwrap();
+    symlink("../../home/.config", d.join("repo/fixed/menu")).unwrap();
+
+    let (code, text, _) = fix_in(
+        &d.join("repo"),
+        &["--out", "fixed", "--overwrite", "prompts"],
+    );
+    assert_eq!(code, 1, "{text}");
+    for line in [
+        "prompts/bashrc.wav: refused: fixed/bashrc.wav is a symlink (never written through or replaced)\n",
+        "prompts/welcome.wav: refused: fixed/welcome.wav is a symlink (never written through or replaced)\n",
+        "prompts/menu/main.wav: refused: fixed/menu is a symlink: writes are never carried through one\n",
+    ] {
+        assert!(text.contains(line), "{line}{text}");
+    }
+    assert_eq!(std::fs::read(d.join("home/.bashrc")).unwrap(), b"keep me");
+    assert_eq!(names(&d.join("home")), vec![".bashrc", ".config"]);
+    assert!(names(&d.join("home/.config")).is_empty());
+    assert_eq!(
+        names(&d.join("repo/fixed")),
+        vec!["bashrc.wav", "menu", "welcome.wav"],
+        "no temporary file left"
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn backup_dir_keeps_the_layout_and_never_follows_a_planted_symlink_out() {
+    use std::os::unix::fs::symlink;
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::create_dir_all(d.join("prompts/menu")).unwrap();
+    std::fs::create_dir_all(d.join("prompts/ivr")).unwrap();
+    std::fs::create_dir_all(d.join("outside")).unwrap();
+    std::fs::write(d.join("outside/keep.txt"), "keep me").unwrap();
+    for name in ["welcome.wav", "menu/main.wav", "ivr/one.wav", "ivr/two.wav"] {
+        std::fs::write(d.join("prompts").join(name), failing()).unwrap();
+    }
+    std::fs::write(d.join("prompts/hold.mp3"), hold_music_mp3()).unwrap();
+    // The backup folder is created if missing, with the prompts' layout.
+    let report = run(
+        &[&d.join("prompts/welcome.wav"), &d.join("prompts/menu")],
+        &FixOptions::new(FixMode::InPlace {
+            backup: Backup::Into(d.join("bk/new")),
+        }),
+    );
+    assert!(report.is_ok(), "{report:#?}");
+    assert_eq!(
+        names(&d.join("bk/new")),
+        vec!["main.wav.orig", "welcome.wav.orig"]
+    );
+    assert_eq!(
+        std::fs::read(d.join("bk/new/main.wav.orig")).unwrap(),
+        failing()
+    );
+    assert_eq!(
+        names(&d.join("prompts")),
+        vec!["hold.mp3", "ivr", "menu", "welcome.wav"]
+    );
+
+    // Planted: a symlinked subfolder and symlinks at backup names.
+    std::fs::create_dir_all(d.join("bk/planted")).unwrap();
+    symlink("../../outside", d.join("bk/planted/ivr")).unwrap();
+    symlink("../../outside/keep.txt", d.join("bk/planted/hold.mp3.orig")).unwrap();
+    let planted = FixOptions::new(FixMode::InPlace {
+        backup: Backup::Into(d.join("bk/planted")),
+    });
+    let report = run(&[&d.join("prompts")], &planted);
+    let b = d.join("bk/planted").to_string_lossy().into_owned();
+    let got: Vec<(String, FixAction, Option<String>)> = report
+        .results
+        .iter()
+        .map(|r| (file_name(&r.input), r.action, r.reason.clone()))
+        .collect();
+    assert_eq!(
+        got,
+        vec![
+            (
+                "hold.mp3".to_owned(),
+                FixAction::Refused,
+                Some(format!(
+                    "{b}/hold.mp3.orig is a symlink (never written through or replaced)"
+                ))
+            ),
+            (
+                "one.wav".to_owned(),
+                FixAction::Refused,
+                Some(format!(
+                    "{b}/ivr is a symlink: writes are never carried through one"
+                ))
+            ),
+            (
+                "two.wav".to_owned(),
+                FixAction::Refused,
+                Some(format!(
+                    "{b}/ivr is a symlink: writes are never carried through one"
+                ))
+            ),
+            ("main.wav".to_owned(), FixAction::AlreadyValid, None),
+            ("welcome.wav".to_owned(), FixAction::AlreadyValid, None),
+        ]
+    );
+    assert_eq!(names(&d.join("outside")), vec!["keep.txt"]);
+    assert_eq!(
+        std::fs::read(d.join("outside/keep.txt")).unwrap(),
+        b"keep me"
+    );
+    assert_eq!(
+        std::fs::read(d.join("prompts/ivr/one.wav")).unwrap(),
+        failing()
+    );
+    assert_eq!(
+        std::fs::read(d.join("prompts/hold.mp3")).unwrap(),
+        hold_music_mp3()
+    );
+
+    // Two files named directly would share a backup name: both refused, naming each other.
+    std::fs::create_dir_all(d.join("x")).unwrap();
+    std::fs::write(d.join("x/one.wav"), failing()).unwrap();
+    let report = run(
+        &[&d.join("prompts/ivr/one.wav"), &d.join("x/one.wav")],
+        &FixOptions::new(FixMode::InPlace {
+            backup: Backup::Into(d.join("bk/flat")),
+        }),
+    );
+    assert_eq!(
+        report.results[0].reason.as_deref(),
+        Some(&*format!(
+            "{} would be backed up to the same {}; name their folder instead of the files, or \
+             rename one of them",
+            d.join("x/one.wav").display(),
+            d.join("bk/flat/one.wav.orig").display()
+        ))
+    );
+    assert_eq!(report.results[1].action, FixAction::Refused);
+    assert!(!d.join("bk/flat").exists());
+}
+
+#[test]
+fn in_place_renames_are_said_loudly_listed_in_the_summary_and_in_json() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::create_dir_all(d.join("prompts")).unwrap();
+    std::fs::write(d.join("prompts/hold-music.mp3"), hold_music_mp3()).unwrap();
+    std::fs::write(d.join("prompts/welcome.wav"), failing()).unwrap();
+
+    let (code, json, _) = fix_in(
+        d,
+        &["--in-place", "--dry-run", "--format", "json", "prompts"],
+    );
+    assert_eq!(code, 0);
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(
+        v["renamed"],
+        serde_json::json!([{"from": "prompts/hold-music.mp3", "to": "prompts/hold-music.wav"}])
+    );
+
+    let (code, text, _) = fix_in(d, &["--in-place", "prompts"]);
+    assert_eq!(code, 0, "{text}");
+    let lines: Vec<&str> = text.lines().collect();
+    assert!(lines[0]
+        .starts_with("prompts/hold-music.mp3: converted -> prompts/hold-music.wav (MP3 -> WAV"));
+    assert_eq!(
+        lines[1],
+        "  RENAMED: prompts/hold-music.mp3 is now prompts/hold-music.wav; update every config \
+         and code that names it"
+    );
+    assert!(lines[2].starts_with("prompts/welcome.wav: converted -> prompts/welcome.wav ("));
+    assert_eq!(
+        lines[3..5],
+        [
+            "Renamed 1 file (update every reference to the old name):",
+            "  prompts/hold-music.mp3 -> prompts/hold-music.wav"
+        ]
+    );
+    assert!(lines[5]
+        .starts_with("OK 2 inputs: 2 converted (1 renamed), 0 already valid, 0 not fixed in "));
+    assert!(!d.join("prompts/hold-music.mp3").exists());
+
+    // JSON after a real run: the list, the count, and the flag on the result.
+    std::fs::write(d.join("prompts/intro.mp3"), hold_music_mp3()).unwrap();
+    let (_, json, _) = fix_in(
+        d,
+        &["--in-place", "--no-backup", "--format", "json", "prompts"],
+    );
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(
+        v["renamed"],
+        serde_json::json!([{"from": "prompts/intro.mp3", "to": "prompts/intro.wav"}])
+    );
+    assert_eq!(v["summary"]["renamed"], 1);
+    let intro = v["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["input"] == "prompts/intro.mp3")
+        .unwrap();
+    assert_eq!(intro["renamed"], true);
+}
+
+#[test]
+fn the_report_says_what_changed() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/audio");
+    std::fs::write(d.join("hifi.wav"), wav_int(44_100, 2, 24, 4_410)).unwrap();
+    std::fs::copy(data.join("tone-8k-mulaw.wav"), d.join("phone.wav")).unwrap();
+    std::fs::write(d.join("float.wav"), wav_float(16_000, 1, 1_600)).unwrap();
+    std::fs::write(d.join("ext.wav"), to_extensible(&valid(1_600), 1)).unwrap();
+    let report = run(&[d], &out_dir(&d.join("out")));
+    let got: Vec<(String, Vec<Change>)> = report
+        .results
+        .iter()
+        .map(|r| (file_name(&r.input), r.changes.clone()))
+        .collect();
+    let s = |x: &str| x.to_owned();
+    assert_eq!(
+        got,
+        vec![
+            (
+                s("ext.wav"),
+                vec![Change::Header {
+                    from: s("extensible"),
+                    to: s("plain")
+                }]
+            ),
+            (
+                s("float.wav"),
+                vec![
+                    Change::Codec {
+                        from: s("pcm_f32le"),
+                        to: s("pcm_s16le")
+                    },
+                    Change::BitDepth { from: 32, to: 16 }
+                ]
+            ),
+            (
+                s("hifi.wav"),
+                vec![
+                    Change::BitDepth { from: 24, to: 16 },
+                    Change::SampleRate {
+                        from: 44_100,
+                        to: 16_000
+                    },
+                    Change::Channels { from: 2, to: 1 },
+                    // hound writes WAVE_FORMAT_EXTENSIBLE for 24 bits.
+                    Change::Header {
+                        from: s("extensible"),
+                        to: s("plain")
+                    }
+                ]
+            ),
+            (
+                s("phone.wav"),
+                vec![
+                    Change::Codec {
+                        from: s("pcm_mulaw"),
+                        to: s("pcm_s16le")
+                    },
+                    Change::SampleRate {
+                        from: 8_000,
+                        to: 16_000
+                    }
+                ]
+            ),
+        ]
+    );
+    let (_, text, _) = fix_in(d, &["--out", "out2", "hifi.wav", "phone.wav"]);
+    assert!(
+        text.contains(
+            "hifi.wav: converted -> out2/hifi.wav (24-bit -> 16-bit, 44.1 kHz -> 16 kHz, stereo -> mono, extensible header -> plain header, dithered, 100 ms)"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains("phone.wav: converted -> out2/phone.wav (mu-law -> PCM, 8 kHz -> 16 kHz, "),
+        "{text}"
+    );
+    let (_, json, _) = fix_in(
+        d,
+        &[
+            "--out",
+            "out3",
+            "--dry-run",
+            "--format",
+            "json",
+            "phone.wav",
+        ],
+    );
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(
+        v["results"][0]["changes"],
+        serde_json::json!([
+            {"what": "codec", "from": "pcm_mulaw", "to": "pcm_s16le"},
+            {"what": "sample-rate", "from": 8000, "to": 16000}
+        ])
+    );
+}
+
+#[test]
+fn flags_that_do_not_apply_to_the_mode_are_usage_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::write(d.join("a.wav"), failing()).unwrap();
+    for (args, says) in [
+        (
+            &["--in-place", "--overwrite"][..],
+            "'--in-place' cannot be used with '--overwrite'",
+        ),
+        (
+            &["--out", "o", "--no-backup"],
+            "'--out <DIR>' cannot be used with '--no-backup'",
+        ),
+        (
+            &["--out", "o", "--backup-dir", "b"],
+            "'--out <DIR>' cannot be used with '--backup-dir <DIR>'",
+        ),
+        (
+            &["--in-place", "--only-changed"],
+            "'--in-place' cannot be used with '--only-changed'",
+        ),
+        (
+            &["--in-place", "--no-backup", "--backup-dir", "b"],
+            "'--no-backup' cannot be used with '--backup-dir <DIR>'",
+        ),
+    ] {
+        let mut all = args.to_vec();
+        all.push("a.wav");
+        let (code, _, err) = fix_in(d, &all);
+        assert_eq!(code, 2, "{args:?}");
+        assert!(err.contains(says), "{args:?}: {err}");
+    }
+    assert_eq!(names(d), vec!["a.wav"], "nothing written");
+    assert_eq!(std::fs::read(d.join("a.wav")).unwrap(), failing());
 }

@@ -46,21 +46,33 @@ pub struct FixArgs {
     #[arg(value_name = "PATH")]
     pub paths: Vec<PathBuf>,
 
-    /// Write converted copies into DIR, keeping the inputs' folder layout, named .wav.
+    /// Write a deployable prompts folder into DIR, keeping the inputs' folder layout: converted
+    /// prompts (named .wav) and, unless --only-changed, valid prompts copied unchanged. Prompts
+    /// that cannot be fixed are not copied.
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
 
-    /// Replace the originals (as NAME.wav), keeping NAME.orig unless --no-backup.
+    /// Replace the originals (NAME.mp3 becomes NAME.wav: the report lists every rename), keeping
+    /// each original as NAME.EXT.orig (e.g. menu.wav.orig) unless --no-backup or --backup-dir.
     #[arg(long)]
     pub in_place: bool,
 
-    /// With --in-place: keep no NAME.orig copy of the originals.
-    #[arg(long, requires = "in_place")]
+    /// With --in-place: keep no .orig copy of the originals.
+    #[arg(long, conflicts_with_all = ["out", "backup_dir"])]
     pub no_backup: bool,
 
+    /// With --in-place: keep the .orig copies in DIR (created if missing, keeping the folder
+    /// layout) instead of beside the prompts.
+    #[arg(long, value_name = "DIR", conflicts_with = "out")]
+    pub backup_dir: Option<PathBuf>,
+
     /// With --out: replace regular files that already exist in DIR (never a symlink or folder).
-    #[arg(long, requires = "out")]
+    #[arg(long, requires = "out", conflicts_with = "in_place")]
     pub overwrite: bool,
+
+    /// With --out: write only the converted prompts; do not copy valid ones.
+    #[arg(long, requires = "out", conflicts_with = "in_place")]
+    pub only_changed: bool,
 
     /// Show what would be done; write nothing.
     #[arg(long)]

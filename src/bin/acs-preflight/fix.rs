@@ -5,7 +5,7 @@ use std::time::Instant;
 
 use std::path::PathBuf;
 
-use acs_preflight::{fix_paths, FixMode, FixOptions, Input, Overrides};
+use acs_preflight::{fix_paths, Backup, FixMode, FixOptions, Input, Overrides};
 use anyhow::Context;
 
 use crate::args::{FixArgs, FixFormat};
@@ -28,16 +28,23 @@ pub(crate) fn fix(args: FixArgs) -> anyhow::Result<u8> {
             Input::Url(u) => PathBuf::from(u.url),
         })
         .collect();
-    let mode = match &args.out {
-        Some(dir) => FixMode::OutDir(dir.clone()),
-        None => FixMode::InPlace {
-            backup: !args.no_backup,
+    let mode = match (&args.out, &args.backup_dir) {
+        (Some(dir), _) => FixMode::OutDir(dir.clone()),
+        (None, Some(dir)) => FixMode::InPlace {
+            backup: Backup::Into(dir.clone()),
+        },
+        (None, None) if args.no_backup => FixMode::InPlace {
+            backup: Backup::Off,
+        },
+        (None, None) => FixMode::InPlace {
+            backup: Backup::Beside,
         },
     };
     let options = FixOptions {
         mode,
         dry_run: args.dry_run,
         overwrite: args.overwrite,
+        copy_valid: !args.only_changed,
     };
     let started = Instant::now();
     let progress = Progress::new();
@@ -50,7 +57,7 @@ pub(crate) fn fix(args: FixArgs) -> anyhow::Result<u8> {
     match args.format {
         FixFormat::Human => {
             let mut out = BufWriter::new(anstream::stdout().lock());
-            printer::fix::human(&report, args.dry_run, elapsed, &mut out).and_then(|()| out.flush())
+            printer::fix::human(&report, &options, elapsed, &mut out).and_then(|()| out.flush())
         }
         FixFormat::Json => {
             let mut out = BufWriter::new(io::stdout().lock());
