@@ -239,6 +239,10 @@ pub const MAX_TEXT_BYTES: usize = 16 << 20;
 /// longer URL, or a longer line in a URL list, is a `url-invalid` finding and gets no request.
 pub const MAX_URL_BYTES: usize = 64 << 10;
 
+/// The longest `url_pattern`, in bytes (4 KiB). A pattern from a hostile config could otherwise
+/// take seconds to compile before the regex crate's own size limit refuses it.
+pub const MAX_PATTERN_BYTES: usize = 4 << 10;
+
 /// Reads at most [`MAX_TEXT_BYTES`] from `reader`; more is an error of kind
 /// [`io::ErrorKind::FileTooLarge`], returned as soon as the cap is passed (`/dev/zero` ends
 /// quickly).

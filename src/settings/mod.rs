@@ -67,6 +67,11 @@ pub struct Settings {
 }
 
 /// A setting that keeps a run from starting. Each names the file or setting at fault.
+///
+/// Messages never quote the config file's text, but they name what it names (a rule id, a
+/// level, a path), which a hostile repository chooses: a front door that shows them on a
+/// terminal passes them through [`escape_text`](crate::escape_text) and
+/// [`redact`](crate::remote::sas::redact), as the command line does.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum SettingsError {
@@ -147,6 +152,18 @@ pub enum SettingsError {
         /// Why.
         #[source]
         source: regex::Error,
+    },
+    /// `url_pattern` is longer than [`crate::limits::MAX_PATTERN_BYTES`].
+    #[error(
+        "{}url_pattern is {len} bytes long; at most {max} are read",
+        file::origin(.config),
+        max = crate::limits::MAX_PATTERN_BYTES
+    )]
+    UrlPatternTooLong {
+        /// The config file it came from; `None` when given explicitly.
+        config: Option<PathBuf>,
+        /// Its length in bytes.
+        len: usize,
     },
     /// Standard input could not be read as a URL list.
     #[error("cannot read URLs from stdin")]
@@ -334,6 +351,12 @@ impl Overrides {
         };
         let pattern = pattern
             .map(|(p, config)| {
+                if p.len() > crate::limits::MAX_PATTERN_BYTES {
+                    return Err(SettingsError::UrlPatternTooLong {
+                        config: config.cloned(),
+                        len: p.len(),
+                    });
+                }
                 Regex::new(p).map_err(|source| SettingsError::UrlPattern {
                     config: config.cloned(),
                     source,
@@ -505,6 +528,29 @@ mod tests {
                  in it must stay inside that folder (name others on the command line)",
                 path.display()
             )
+        );
+    }
+
+    #[test]
+    fn a_url_pattern_is_bounded_before_it_is_compiled() {
+        let long = "a".repeat(crate::limits::MAX_PATTERN_BYTES + 1);
+        let (_dir, path) = config(&format!("url_pattern = \"{long}\"\n"));
+        let mut o = with_config(&path);
+        o.values.extract_from = Some(vec![path.clone()]);
+        let err = o.check_settings().unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            format!(
+                "{}: url_pattern is 4097 bytes long; at most 4096 are read",
+                path.display()
+            )
+        );
+        let (_dir, empty) = config("");
+        let mut o = with_config(&empty);
+        o.values.url_pattern = Some(long);
+        assert_eq!(
+            o.check_settings().unwrap_err().to_string(),
+            "url_pattern is 4097 bytes long; at most 4096 are read"
         );
     }
 
