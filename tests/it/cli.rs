@@ -901,3 +901,37 @@ fn every_readme_code_block_is_run_or_parsed() {
     let real: serde_json::Value = serde_json::from_str(&real).unwrap();
     assert_eq!(example, real, "the README's JSON example is stale");
 }
+
+/// The fix report's fields, as the README lists them, are the fields `fix --format json` writes.
+#[test]
+fn readme_fix_json_fields_are_the_real_ones() {
+    let readme = readme();
+    let line = readme
+        .lines()
+        .find(|l| l.starts_with("| `--format human\\|json` | the report (JSON:"))
+        .expect("the fix format row");
+    let names = regex::Regex::new(r#""([a-z_]+)""#).unwrap();
+    let listed: Vec<&str> = names
+        .captures_iter(line)
+        .map(|c| c.get(1).unwrap().as_str())
+        .collect();
+    let out = tempfile::tempdir().unwrap();
+    let (_, json, _) = stdout(
+        cmd()
+            .args(["fix", "--dry-run", "--format", "json", "--out"])
+            .arg(out.path())
+            .arg("fixtures"),
+    );
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let top: Vec<&str> = v.as_object().unwrap().keys().map(String::as_str).collect();
+    let result: Vec<&str> = v["results"][0]
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    let mut real = vec![top[0], top[1]];
+    real.extend(&result);
+    real.extend(&top[2..]);
+    assert_eq!(listed, real);
+}
