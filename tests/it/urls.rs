@@ -369,7 +369,7 @@ fn sas_tokens_are_checked_and_their_signature_never_shown() {
     let no_read = format!("{base}?se=2099-01-01&sp=w&sig=s3cr3tS1G");
     assert_eq!(
         rules(&check_url_blocking(&no_read, &opts())),
-        vec![Rule::SasNoRead]
+        vec![Rule::SasNoRead, Rule::SasTooPermissive]
     );
     let early = format!("{base}?st=2099-01-01&se=2099-02-01&sp=r&sig=s3cr3tS1G");
     assert_eq!(
@@ -532,4 +532,44 @@ fn credentials_in_a_url_or_a_redirect_are_never_sent() {
         server.url("/target.wav")
     );
     assert!(!format!("{r:?}").contains("hunter2"));
+}
+
+#[test]
+fn a_sas_that_grants_more_than_read_is_a_warning_in_words() {
+    let server = Server::start(vec![("/s.wav", vec![Reply::file(valid(100))])]);
+    let base = server.url("/s.wav");
+    let url = format!("{base}?sv=2022-11-02&se=2099-01-01T00:00:00Z&sr=b&sp=racwdl&sig=s3cr3tS1G");
+    let r = check_url_blocking(&url, &opts());
+    assert_eq!(rules(&r), vec![Rule::SasTooPermissive], "{:#?}", r.findings);
+    assert_eq!(r.status, Status::Warn);
+    let f = r
+        .findings
+        .iter()
+        .find(|f| f.rule == Rule::SasTooPermissive)
+        .unwrap();
+    assert_eq!(
+        f.message,
+        "the SAS permissions sp=racwdl grant more than read (r): add (a), create (c), write (w), delete (d) and list (l), which ACS never needs; anyone who can read this URL can use them"
+    );
+    assert_eq!(
+        f.advice,
+        "issue a read-only SAS (sp=r) for the prompt, and revoke this one: it is exposed wherever the URL is written"
+    );
+    assert_eq!(f.acs, None);
+    assert!(!format!("{r:?}").contains("s3cr3t"));
+
+    // Field names in capitals: redaction hides the signature, so the checks read the token too.
+    let upper = format!("{base}?SV=2022-11-02&SE=2020-01-01&SP=rw&SIG=s3cr3tS1G");
+    let r = check_url_blocking(&upper, &opts());
+    assert_eq!(
+        r.input,
+        format!("{base}?SV=2022-11-02&SE=2020-01-01&SP=rw&SIG=REDACTED")
+    );
+    assert_eq!(
+        rules(&r),
+        vec![Rule::SasTooPermissive, Rule::SasExpired],
+        "{:#?}",
+        r.findings
+    );
+    assert!(!format!("{r:?}").contains("s3cr3t"));
 }
