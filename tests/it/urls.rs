@@ -247,7 +247,7 @@ fn a_web_page_is_not_audio() {
     assert_eq!(rules(&r), vec![Rule::UrlNotAudio]);
     assert_eq!(
         message(&r, Rule::UrlNotAudio),
-        "the server answers 200 with an HTML page (text/html), not audio: a sign-in or error page?"
+        "the server answers 200 with an HTML page, served as text/html, not audio: a sign-in or error page?"
     );
     let acs = r
         .findings
@@ -535,6 +535,39 @@ fn credentials_in_a_url_or_a_redirect_are_never_sent() {
 }
 
 #[test]
+fn a_page_served_as_audio_says_what_it_is_served_as() {
+    let server = Server::start(vec![
+        (
+            "/login.wav",
+            vec![Reply::with_headers(
+                200,
+                &[("Content-Type", "audio/x-wav")],
+                b"<!DOCTYPE html><html><body>Sign in</body></html>",
+            )],
+        ),
+        (
+            "/bare.wav",
+            vec![Reply::with_headers(
+                200,
+                &[],
+                b"Access denied, please sign in",
+            )],
+        ),
+    ]);
+    let r = check_url_blocking(&server.url("/login.wav"), &opts());
+    assert_eq!(rules(&r), vec![Rule::UrlNotAudio], "{:#?}", r.findings);
+    assert_eq!(
+        message(&r, Rule::UrlNotAudio),
+        "the server answers 200 with an HTML page, served as audio/x-wav: the body is not audio, whatever its Content-Type says; a sign-in or error page?"
+    );
+    let r = check_url_blocking(&server.url("/bare.wav"), &opts());
+    assert_eq!(
+        message(&r, Rule::UrlNotAudio),
+        "the server answers 200 with plain text, served without a Content-Type, not audio: a sign-in or error page?"
+    );
+}
+
+#[test]
 fn a_sas_that_grants_more_than_read_is_a_warning_in_words() {
     let server = Server::start(vec![("/s.wav", vec![Reply::file(valid(100))])]);
     let base = server.url("/s.wav");
@@ -572,4 +605,107 @@ fn a_sas_that_grants_more_than_read_is_a_warning_in_words() {
         r.findings
     );
     assert!(!format!("{r:?}").contains("s3cr3t"));
+}
+
+/// A plain-HTTP server on loopback that answers whatever arrives with a 400, as a web server
+/// does when a TLS handshake reaches its plain port.
+fn plain_http_port() -> std::net::SocketAddr {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    std::thread::spawn(move || {
+        for stream in listener.incoming().take(4) {
+            let Ok(mut stream) = stream else { continue };
+            let _ = stream.set_read_timeout(Some(Duration::from_secs(2)));
+            let mut buf = [0u8; 1024];
+            let _ = stream.read(&mut buf);
+            let _ = stream.write_all(
+                b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+            );
+        }
+    });
+    addr
+}
+
+#[test]
+fn a_tls_error_says_what_it_likely_means() {
+    let addr = plain_http_port();
+    let r = check_url_blocking(&format!("https://{addr}/a.wav"), &opts());
+    assert_eq!(r.rules(), vec![Rule::UrlUnreachable], "{:#?}", r.findings);
+    assert_eq!(
+        r.findings[0].message,
+        "TLS failed: received corrupt message of type InvalidContentType; the server did not answer in TLS: most likely this port serves plain http (an http:// URL written as https://, or the wrong port), or a proxy or firewall on the way intercepts the connection"
+    );
+    assert_eq!(
+        r.findings[0].advice,
+        "serve the prompt over https on this port, or correct the URL's scheme or port; if a proxy intercepts TLS here, check from a network without it"
+    );
+}
+
+#[test]
+fn throttling_and_server_errors_get_advice_that_fits() {
+    let server = Server::start(vec![
+        ("/busy.wav", vec![Reply::status(429)]),
+        ("/broken.wav", vec![Reply::status(500)]),
+        ("/gone.wav", vec![Reply::status(404)]),
+    ]);
+    let o = opts().retries(0);
+    let advice = |path: &str| {
+        let r = check_url_blocking(&server.url(path), &o);
+        assert_eq!(rules(&r), vec![Rule::UrlHttpStatus], "{path}");
+        r.findings
+            .iter()
+            .find(|f| f.rule == Rule::UrlHttpStatus)
+            .unwrap()
+            .advice
+            .clone()
+    };
+    assert_eq!(
+        advice("/busy.wav"),
+        "the server limits or drops requests, and ACS fetches the prompt at call time too: serve it from storage that is not throttled (such as Azure Blob Storage or a CDN), or raise the server's limits; then check again (a longer --timeout lets the check wait out a Retry-After)"
+    );
+    assert_eq!(
+        advice("/broken.wav"),
+        "the server fails, and would fail ACS's download too: fix the server (its logs say why) or serve the prompt from static storage such as Azure Blob Storage; a passing failure clears on a later check (--retries retries it)"
+    );
+    // Access problems keep the rule's advice.
+    assert_eq!(advice("/gone.wav"), Rule::UrlHttpStatus.info().advice);
+}
+
+#[test]
+fn credentials_in_a_url_get_advice_naming_the_url_without_them() {
+    let server = Server::start(vec![
+        ("/creds.wav", vec![Reply::file(valid(100))]),
+        ("/target.wav", vec![Reply::file(valid(100))]),
+    ]);
+    let port = server.addr.port();
+    let url = format!("http://bob:hunter2@127.0.0.1:{port}/creds.wav?sp=r&sig=s3cr3t");
+    let r = check_url_blocking(&url, &opts());
+    let f = r
+        .findings
+        .iter()
+        .find(|f| f.rule == Rule::UrlInvalid)
+        .unwrap();
+    assert_eq!(
+        f.advice,
+        format!("drop the user name and password (and change that password: it is written down), make the file readable without them (on Azure Blob: a read-only SAS in the query), and give ACS http://127.0.0.1:{port}/creds.wav?sp=r&sig=REDACTED")
+    );
+    let bounce = Server::start(vec![(
+        "/r.wav",
+        vec![Reply::redirect(
+            302,
+            &format!("http://bob:hunter2@127.0.0.1:{port}/target.wav"),
+        )],
+    )]);
+    let r = check_url_blocking(&bounce.url("/r.wav"), &opts());
+    let f = r
+        .findings
+        .iter()
+        .find(|f| f.rule == Rule::UrlInvalid)
+        .unwrap();
+    assert_eq!(
+        f.advice,
+        format!("make the server redirect without a user name and password, or give ACS the target directly: http://127.0.0.1:{port}/target.wav")
+    );
+    assert!(!format!("{r:?}").contains("hunter2"));
 }
