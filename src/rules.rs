@@ -179,28 +179,28 @@ rules! {
     /// Not a RIFF/WAVE file.
     NotWav = "not-wav", Error, FORMAT,
         "the file is not a RIFF/WAVE file (the message says what it is)",
-        "convert it to WAV, 16-bit PCM, mono, 16 kHz",
-        "ACS plays WAV files holding 16-bit PCM, mono, 16 kHz (its newer pages also accept MP3 with an ID3v2 tag: use --allow-mp3 for those). Any other container fails at call time with PlayFailed 400, subcode 8535 (invalid file format), or RecognizeFailed 500, subcode 8511. The message names what the file is instead (FLAC, Ogg, MP4, RF64, an HTML page, ...). Convert it, e.g. `ffmpeg -i IN -map_metadata -1 -ac 1 -ar 16000 -c:a pcm_s16le OUT.wav`; a text or HTML file is not audio at all and has to be exported again.";
+        "convert it to WAV, 16-bit PCM, mono, 16 kHz: acs-preflight fix --in-place FILE",
+        "ACS plays WAV files holding 16-bit PCM, mono, 16 kHz (its newer pages also accept MP3 with an ID3v2 tag: use --allow-mp3 for those). Any other container fails at call time with PlayFailed 400, subcode 8535 (invalid file format), or RecognizeFailed 500, subcode 8511. The message names what the file is instead (FLAC, Ogg, MP4, RF64, an HTML page, ...). Convert it with `acs-preflight fix --in-place FILE` (or `--out DIR` for converted copies); with ffmpeg, `ffmpeg -i IN -map_metadata -1 -ac 1 -ar 16000 -c:a pcm_s16le OUT.wav` does the same. A text or HTML file is not audio at all and has to be exported again.";
     /// WAV, but not integer PCM.
     NotPcm = "not-pcm", Error, FORMAT,
         "WAV, but the codec is float, A-law, mu-law, ADPCM or another non-integer-PCM codec",
-        "convert it to 16-bit integer PCM (pcm_s16le)",
-        "The file is WAV, but its samples are not integer PCM (format tag 1): IEEE float, A-law, mu-law, ADPCM, GSM, MP3-in-WAV or another codec. ACS documents 16-bit PCM only and fails with PlayFailed 400, subcode 8535. Convert the samples: `ffmpeg -i IN -ac 1 -ar 16000 -c:a pcm_s16le OUT.wav`.";
+        "convert it to 16-bit integer PCM: acs-preflight fix --in-place FILE",
+        "The file is WAV, but its samples are not integer PCM (format tag 1): IEEE float, A-law, mu-law, ADPCM, GSM, MP3-in-WAV or another codec. ACS documents 16-bit PCM only and fails with PlayFailed 400, subcode 8535. Convert the samples with `acs-preflight fix --in-place FILE` (or `--out DIR`); with ffmpeg, `ffmpeg -i IN -ac 1 -ar 16000 -c:a pcm_s16le OUT.wav`.";
     /// Integer PCM, but not 16-bit.
     BitDepth = "bit-depth", Error, FORMAT,
         "integer PCM, but not 16 bits per sample",
-        "convert it to 16-bit samples",
-        "The samples are integer PCM but not 16 bits (8, 24 and 32 bits are common). ACS plays 16-bit PCM only and fails with PlayFailed 400, subcode 8535. Convert with `ffmpeg -i IN -c:a pcm_s16le OUT.wav` (keeping -ac 1 -ar 16000).";
+        "convert it to 16-bit samples: acs-preflight fix --in-place FILE",
+        "The samples are integer PCM but not 16 bits (8, 24 and 32 bits are common). ACS plays 16-bit PCM only and fails with PlayFailed 400, subcode 8535. Convert with `acs-preflight fix --in-place FILE` (or `--out DIR`); with ffmpeg, `ffmpeg -i IN -ac 1 -ar 16000 -c:a pcm_s16le OUT.wav`.";
     /// Not 16000 Hz.
     SampleRate = "sample-rate", Error, FORMAT,
         "the sample rate is not 16000 Hz",
-        "resample it to 16000 Hz",
-        "ACS plays prompts sampled at 16000 Hz. Files exported at 8, 22.05, 44.1 or 48 kHz fail with PlayFailed 400, subcode 8535 (RecognizeFailed 500, 8511 for a Recognize prompt). Resample with a good resampler: `ffmpeg -i IN -ar 16000 -ac 1 -c:a pcm_s16le OUT.wav` or `sox IN -r 16000 -c 1 -b 16 OUT.wav`.";
+        "resample it to 16000 Hz: acs-preflight fix --in-place FILE",
+        "ACS plays prompts sampled at 16000 Hz. Files exported at 8, 22.05, 44.1 or 48 kHz fail with PlayFailed 400, subcode 8535 (RecognizeFailed 500, 8511 for a Recognize prompt). Resample with `acs-preflight fix --in-place FILE` (or `--out DIR`); with other tools, `ffmpeg -i IN -ar 16000 -ac 1 -c:a pcm_s16le OUT.wav` or `sox IN -r 16000 -c 1 -b 16 OUT.wav`.";
     /// Not mono.
     Channels = "channels", Error, FORMAT,
         "the file is not mono",
-        "mix it down to one channel",
-        "ACS plays mono prompts. A stereo (or multichannel) file fails with PlayFailed 400, subcode 8535. Mix it down: `ffmpeg -i IN -ac 1 -ar 16000 -c:a pcm_s16le OUT.wav`.";
+        "mix it down to one channel: acs-preflight fix --in-place FILE",
+        "ACS plays mono prompts. A stereo (or multichannel) file fails with PlayFailed 400, subcode 8535. Mix it down with `acs-preflight fix --in-place FILE` (or `--out DIR`); with ffmpeg, `ffmpeg -i IN -ac 1 -ar 16000 -c:a pcm_s16le OUT.wav`.";
     /// Structurally broken.
     Malformed = "malformed", Error, FORMAT,
         "missing or short fmt chunk, no data chunk, a chunk running past the end of the file, or an inconsistent block_align",
@@ -214,18 +214,18 @@ rules! {
     /// WAVE_FORMAT_EXTENSIBLE around otherwise valid PCM.
     ExtensibleHeader = "extensible-header", Warning, FORMAT,
         "WAVE_FORMAT_EXTENSIBLE wrapping 16 kHz mono 16-bit PCM; ACS documents plain PCM (format tag 1) only",
-        "rewrite it with a plain PCM header (format tag 1)",
-        "The samples are 16 kHz mono 16-bit PCM, but the fmt chunk uses WAVE_FORMAT_EXTENSIBLE (tag 0xFFFE) with a PCM sub-format. ACS documents plain PCM only, so some players accept this and some reject it as an invalid format (8535). Rewrite the header: `ffmpeg -i IN -c:a pcm_s16le OUT.wav` writes format tag 1 for mono 16-bit.";
+        "rewrite it with a plain PCM header (format tag 1): acs-preflight fix --in-place FILE",
+        "The samples are 16 kHz mono 16-bit PCM, but the fmt chunk uses WAVE_FORMAT_EXTENSIBLE (tag 0xFFFE) with a PCM sub-format. ACS documents plain PCM only, so some players accept this and some reject it as an invalid format (8535). Rewrite the header with `acs-preflight fix --in-place FILE` (or `--out DIR`), which writes format tag 1; with ffmpeg, `ffmpeg -i IN -c:a pcm_s16le OUT.wav` does the same for mono 16-bit.";
     /// Header fields that disagree without breaking the file.
     HeaderInconsistent = "header-inconsistent", Warning, None,
         "byte_rate wrong, RIFF size off, data length not a multiple of block_align, or 0xFFFFFFFF streaming sizes",
-        "rewrite the header by exporting or converting the file again",
-        "Header fields disagree without making the audio unreadable: byte_rate is not sample_rate x block_align, the RIFF size does not match the file length, the data length is not a whole number of frames, the data chunk comes before fmt, or sizes are 0xFFFFFFFF placeholders left by a streaming writer. Most players cope, strict ones may not. Rewrite the file with a converter to make the header consistent.";
+        "rewrite the header: acs-preflight fix --in-place FILE",
+        "Header fields disagree without making the audio unreadable: byte_rate is not sample_rate x block_align, the RIFF size does not match the file length, the data length is not a whole number of frames, the data chunk comes before fmt, or sizes are 0xFFFFFFFF placeholders left by a streaming writer. Most players cope, strict ones may not. Rewrite the file with `acs-preflight fix --in-place FILE` (or `--out DIR`), or any converter, to make the header consistent.";
     /// The file name's extension says one format, the content another.
     ExtensionMismatch = "extension-mismatch", Warning, None,
         "the file name's extension does not match its content",
-        "rename the file after its content, or convert the content",
-        "The file name's extension names one format and the content is another (an MP3 renamed .wav is the classic case). Servers derive the Content-Type from the extension, and people trust the name. Rename the file after its content, or convert it to what its name says.";
+        "rename the file after its content (when the content is a format ACS plays), or convert it: acs-preflight fix --in-place FILE",
+        "The file name's extension names one format and the content is another (an MP3 renamed .wav is the classic case). Servers derive the Content-Type from the extension, and people trust the name. When the content is already a format ACS plays (a WAV named .mp3), only the name is wrong: rename it after its content, and update the references to it. Otherwise convert it with `acs-preflight fix --in-place FILE`, which writes a WAV named .wav.";
     /// Not an absolute http(s) URL.
     UrlInvalid = "url-invalid", Error, DOWNLOAD,
         "the prompt URL is not an absolute http:// or https:// URL",
@@ -281,6 +281,11 @@ rules! {
         "the URL's SAS token has no read permission (sp lacks r)",
         "issue a SAS with read permission (sp=r)",
         "The SAS token's permissions (sp) do not include r (read), so Azure Storage refuses the download (PlayFailed 400, 8536). Issue a SAS with read permission.";
+    /// The SAS token grants more than read.
+    SasTooPermissive = "sas-too-permissive", Warning, None,
+        "the URL's SAS token grants more than read (sp holds letters other than r, e.g. sp=racwdl)",
+        "issue a read-only SAS (sp=r) for the prompt, and revoke this one: it is exposed wherever the URL is written",
+        "The SAS token's permissions (sp) grant more than r (read): add (a), create (c), write (w), delete (d), delete version (x), permanent delete (y), list (l), tags (t), find by tags (f), move (m), execute (e), ownership (o), permissions (p; process in an account SAS), set immutability policy (i) or update (u). ACS only reads the prompt. A prompt URL sits in app configuration, repositories, logs and call requests, so anyone who reads it can use every permission it grants: overwrite, delete or list the prompts. ACS is not expected to fail, so this is a warning. Issue a SAS with sp=r only, and revoke the exposed one (through its stored access policy, or by rotating the key that signed it).";
     /// `--deep`: the prompt is silent.
     Silent = "silent", Warning, None,
         "--deep: the peak level is below -60 dBFS: the prompt is silent",
@@ -397,7 +402,7 @@ mod tests {
             assert!(!id.starts_with('-') && !id.ends_with('-'), "{id}");
             assert_eq!(id.parse::<Rule>(), Ok(rule));
         }
-        assert_eq!(seen.len(), 29);
+        assert_eq!(seen.len(), 30);
         assert_eq!("nope".parse::<Rule>(), Err(UnknownRule("nope".to_owned())));
     }
 

@@ -129,7 +129,7 @@ pub(crate) fn inspect<R: Read + Seek>(
         .into_iter()
         .map(|(rule, message)| {
             let finding = Finding::new(rule, options.action, message);
-            match advice(rule, container, origin) {
+            match advice(rule, container, origin, options) {
                 Some(advice) => finding.with_advice(advice),
                 None => finding,
             }
@@ -241,8 +241,23 @@ fn dollar_quote(bytes: &[u8]) -> String {
     out
 }
 
+/// Whether ACS plays content of this kind under `options`: WAV, or MP3 with an ID3v2 tag under
+/// `--allow-mp3` (its format may still be wrong: other rules say so).
+fn playable_kind(container: Container, options: &CheckOptions) -> bool {
+    match container {
+        Container::Wav => true,
+        Container::Mp3 { id3v2: true } => options.allow_mp3,
+        _ => false,
+    }
+}
+
 /// Advice specific to this file, where the rule's generic advice can be made exact.
-fn advice(rule: Rule, container: Container, origin: Origin<'_>) -> Option<String> {
+fn advice(
+    rule: Rule,
+    container: Container,
+    origin: Origin<'_>,
+    options: &CheckOptions,
+) -> Option<String> {
     match rule {
         Rule::NotWav if !container.is_audio() => Some(match container {
             Container::Html | Container::Xml | Container::Json | Container::Text => format!(
@@ -252,14 +267,21 @@ fn advice(rule: Rule, container: Container, origin: Origin<'_>) -> Option<String
             _ => "this does not look like audio: export the prompt again as WAV, 16-bit PCM, mono, 16 kHz".to_owned(),
         }),
         r if r.cured_by_conversion() => origin.path.map(fix_command),
-        Rule::ExtensionMismatch => {
-            let path = origin.path?;
+        // Only the name is wrong: renaming is the whole fix (`fix` leaves such a file alone).
+        Rule::ExtensionMismatch if playable_kind(container, options) => {
             let ext = container.family()?.canonical_extension();
-            Some(format!(
-                "rename it to {} after its content, or convert it to WAV",
-                quote(&path.with_extension(ext))
-            ))
+            Some(match origin.path {
+                Some(path) => format!(
+                    "rename it to {}: the content is {container} already, only the name is wrong (and update what refers to it)",
+                    quote(&path.with_extension(ext))
+                ),
+                None => format!(
+                    "rename the file to end in .{ext}: the content is {container} already, only the name is wrong"
+                ),
+            })
         }
+        // Content ACS does not play: converting writes a WAV named .wav, curing both.
+        Rule::ExtensionMismatch => origin.path.map(fix_command),
         _ => None,
     }
 }

@@ -19,6 +19,8 @@ use crate::options::CheckOptions;
 use crate::report::HttpInfo;
 use crate::rules::Rule;
 
+use super::Issue;
+
 /// The most redirects followed, as browsers and ACS's HTTP stack commonly allow.
 pub(crate) const MAX_REDIRECTS: u32 = 10;
 /// Longest wait honoured from a `Retry-After` header.
@@ -114,7 +116,7 @@ pub(crate) struct Body {
 pub(crate) struct Fetched {
     pub http: HttpInfo,
     pub body: Option<Body>,
-    pub issues: Vec<(Rule, String)>,
+    pub issues: Vec<Issue>,
 }
 
 /// Why an attempt got no usable answer.
@@ -127,7 +129,9 @@ enum Failure {
     ConnectTimeout,
     /// The connection was reset or closed early: worth a retry.
     Reset(String),
-    /// Anything else (DNS, refused, TLS, a malformed answer).
+    /// TLS failed: the innermost cause.
+    Tls(String),
+    /// Anything else (DNS, refused, a malformed answer).
     Other(String),
 }
 
@@ -198,8 +202,13 @@ fn classify(err: reqwest::Error) -> Failure {
             last_cause(&err)
         ));
     }
-    if lower.contains("certificate") || lower.contains("tls") || lower.contains("handshake") {
-        return Failure::Other(format!("TLS failed: {}", last_cause(&err)));
+    let cause = last_cause(&err);
+    if tls_meaning(&cause).is_some()
+        || lower.contains("certificate")
+        || lower.contains("tls")
+        || lower.contains("handshake")
+    {
+        return Failure::Tls(cause);
     }
     // hyper reports a connection closed mid-message without an io::Error underneath.
     if lower.contains("connection closed")
@@ -251,13 +260,17 @@ async fn attempt(client: &Client, url: &Url) -> Result<Answer, Failure> {
             }
             Err(e) => {
                 return Err(match classify(e) {
-                    Failure::Reset(m) | Failure::Other(m) => Failure::Reset(match declared {
-                        Some(total) => format!(
-                            "the connection closed after {} of {total} bytes ({m})",
-                            bytes.len()
-                        ),
-                        None => format!("the connection closed after {} bytes ({m})", bytes.len()),
-                    }),
+                    Failure::Reset(m) | Failure::Other(m) | Failure::Tls(m) => {
+                        Failure::Reset(match declared {
+                            Some(total) => format!(
+                                "the connection closed after {} of {total} bytes ({m})",
+                                bytes.len()
+                            ),
+                            None => {
+                                format!("the connection closed after {} bytes ({m})", bytes.len())
+                            }
+                        })
+                    }
                     other => other,
                 });
             }
@@ -331,6 +344,18 @@ fn status_meaning(status: StatusCode, azure_code: Option<&str>) -> String {
     }
 }
 
+/// Advice for a final 4xx/5xx where the rule's (make the file readable without credentials) does
+/// not fit: throttling and server errors are the server's to fix, not access rights.
+fn status_advice(status: StatusCode) -> Option<&'static str> {
+    match status.as_u16() {
+        401 => Some("make the file readable without signing in: ACS sends no credentials (on Azure Blob: a read-only SAS in the URL, or a public container)"),
+        410 => Some("upload the prompt again, or point the URL at where it is now"),
+        408 | 429 => Some("the server limits or drops requests, and ACS fetches the prompt at call time too: serve it from storage that is not throttled (such as Azure Blob Storage or a CDN), or raise the server's limits; then check again (a longer --timeout lets the check wait out a Retry-After)"),
+        500..=599 => Some("the server fails, and would fail ACS's download too: fix the server (its logs say why) or serve the prompt from static storage such as Azure Blob Storage; a passing failure clears on a later check (--retries retries it)"),
+        _ => None,
+    }
+}
+
 /// Refuses an IP literal that is not public (names are checked by the resolver).
 fn literal_guard(url: &Url, allow_private: bool) -> Option<String> {
     if allow_private {
@@ -355,8 +380,8 @@ pub(crate) enum Step<'a> {
 
 /// What [`url_checks`] found: findings, and the one that ends the check, if any.
 pub(crate) struct UrlChecks {
-    pub issues: Vec<(Rule, String)>,
-    pub stop: Option<(Rule, String)>,
+    pub issues: Vec<Issue>,
+    pub stop: Option<Issue>,
 }
 
 /// The checks every URL ACS would request gets, the input and each redirect hop alike: an
@@ -366,19 +391,19 @@ pub(crate) struct UrlChecks {
 pub(crate) fn url_checks(url: &Url, step: Step<'_>) -> UrlChecks {
     let shown = redact_url(url);
     let mut issues = Vec::new();
-    let stop = |rule, message| UrlChecks {
+    let stop = |rule, message: String| UrlChecks {
         issues: Vec::new(),
-        stop: Some((rule, message)),
+        stop: Some(Issue::new(rule, message)),
     };
     match (url.scheme(), step) {
         ("https", _) => {}
-        ("http", Step::Input) => issues.push((
+        ("http", Step::Input) => issues.push(Issue::new(
             Rule::UrlInsecure,
-            "plain http: the prompt travels unencrypted and can be altered on the way".to_owned(),
+            "plain http: the prompt travels unencrypted and can be altered on the way",
         )),
         ("http", Step::Redirect { n, from }) => {
             if from.scheme() == "https" {
-                issues.push((
+                issues.push(Issue::new(
                     Rule::UrlInsecure,
                     format!("redirect {n} goes from https down to plain http ({shown}): from there the prompt travels unencrypted and can be altered on the way"),
                 ));
@@ -407,13 +432,24 @@ pub(crate) fn url_checks(url: &Url, step: Step<'_>) -> UrlChecks {
         };
     }
     if !url.username().is_empty() || url.password().is_some() {
-        issues.push((
-            Rule::UrlInvalid,
-            match step {
-                Step::Input => "the URL carries a user name or password; ACS fetches without credentials, so it is checked without them".to_owned(),
-                Step::Redirect { n, .. } => format!("redirect {n} goes to a URL with a user name or password ({shown}); ACS fetches without credentials, so it is followed without them"),
-            },
-        ));
+        let plain = redact_url(&without_credentials(url));
+        issues.push(match step {
+            Step::Input => Issue::new(
+                Rule::UrlInvalid,
+                "the URL carries a user name or password; ACS fetches without credentials, so it is checked without them",
+            )
+            // The URL comes last: redaction reads a `sig` value up to white space or `&`.
+            .advice(format!(
+                "drop the user name and password (and change that password: it is written down), make the file readable without them (on Azure Blob: a read-only SAS in the query), and give ACS {plain}"
+            )),
+            Step::Redirect { n, .. } => Issue::new(
+                Rule::UrlInvalid,
+                format!("redirect {n} goes to a URL with a user name or password ({shown}); ACS fetches without credentials, so it is followed without them"),
+            )
+            .advice(format!(
+                "make the server redirect without a user name and password, or give ACS the target directly: {plain}"
+            )),
+        });
     }
     UrlChecks { issues, stop: None }
 }
@@ -500,8 +536,8 @@ fn failure_finding(
     options: &CheckOptions,
     retries: u32,
     cut_short: Option<String>,
-) -> (Rule, String) {
-    match failure {
+) -> Issue {
+    let (rule, message) = match failure {
         Failure::Private(m) => (
             Rule::UrlPrivate,
             format!("{m}; ACS cannot reach it, and no connection was opened"),
@@ -532,12 +568,53 @@ fn failure_finding(
         ),
         Failure::Reset(m) => (Rule::UrlUnreachable, with_retries(m, retries, cut_short)),
         Failure::Other(m) => (Rule::UrlUnreachable, m),
+        Failure::Tls(cause) => {
+            return match tls_meaning(&cause) {
+                Some((meaning, advice)) => Issue::new(
+                    Rule::UrlUnreachable,
+                    format!("TLS failed: {cause}; {meaning}"),
+                )
+                .advice(advice),
+                None => Issue::new(Rule::UrlUnreachable, format!("TLS failed: {cause}")),
+            }
+        }
+    };
+    Issue::new(rule, message)
+}
+
+/// What a TLS error (the innermost cause, as rustls words it) most likely means, and what to
+/// do about it: a sentence for the message and the advice.
+fn tls_meaning(cause: &str) -> Option<(&'static str, &'static str)> {
+    let lower = cause.to_ascii_lowercase();
+    let has = |words: &[&str]| words.iter().any(|w| lower.contains(w));
+    if has(&["invalidcontenttype", "corrupt message"]) {
+        Some((
+            "the server did not answer in TLS: most likely this port serves plain http (an http:// URL written as https://, or the wrong port), or a proxy or firewall on the way intercepts the connection",
+            "serve the prompt over https on this port, or correct the URL's scheme or port; if a proxy intercepts TLS here, check from a network without it",
+        ))
+    } else if has(&["unknownissuer", "unknown issuer"]) {
+        Some((
+            "the server's certificate is not signed by a publicly trusted authority (self-signed, a private CA, or a proxy that intercepts TLS)",
+            "give the server a certificate from a public certificate authority",
+        ))
+    } else if has(&["notvalidforname", "not valid for name"]) {
+        Some((
+            "the server's certificate does not name this host",
+            "use a certificate that covers the URL's host name, or the host name the certificate names",
+        ))
+    } else if lower.contains("certificate") && has(&["expired", "notvalidyet", "not valid yet"]) {
+        Some((
+            "the server's certificate has expired (or is not valid yet)",
+            "renew the server's certificate",
+        ))
+    } else {
+        None
     }
 }
 
 /// A fetch that ends with no body.
-fn ended(http: HttpInfo, mut issues: Vec<(Rule, String)>, last: (Rule, String)) -> Fetched {
-    issues.push(last);
+fn ended(http: HttpInfo, mut issues: Vec<Issue>, last: impl Into<Issue>) -> Fetched {
+    issues.push(last.into());
     Fetched {
         http,
         body: None,
@@ -617,10 +694,11 @@ pub(crate) async fn fetch(shared: &Client, url: Url, options: &CheckOptions) -> 
             .map(str::to_owned);
         if answer.status.is_redirection() {
             let Some(location) = answer.headers.get(LOCATION).and_then(|v| v.to_str().ok()) else {
-                let last = (
+                let last = Issue::new(
                     Rule::UrlHttpStatus,
                     format!("{} without a Location header", answer.status),
-                );
+                )
+                .advice("give ACS the file's final URL: the server redirects without saying where");
                 return ended(http, issues, last);
             };
             let next = match url.join(location) {
@@ -684,10 +762,14 @@ pub(crate) async fn fetch(shared: &Client, url: Url, options: &CheckOptions) -> 
                 answer.status,
                 status_meaning(answer.status, azure)
             );
-            let last = (
+            let last = Issue::new(
                 Rule::UrlHttpStatus,
                 with_retries(message, retries_here, cut_short),
             );
+            let last = match status_advice(answer.status) {
+                Some(advice) => last.advice(advice),
+                None => last,
+            };
             return ended(http, issues, last);
         }
         if let Some(body) = &answer.body {
@@ -743,9 +825,9 @@ mod tests {
         let c = url_checks(&down, Step::Redirect { n: 2, from: &https });
         assert!(c.stop.is_none());
         assert_eq!(c.issues.len(), 1);
-        assert_eq!(c.issues[0].0, Rule::UrlInsecure);
+        assert_eq!(c.issues[0].rule, Rule::UrlInsecure);
         assert_eq!(
-            c.issues[0].1,
+            c.issues[0].message,
             "redirect 2 goes from https down to plain http (http://cdn.example/a.wav?sig=REDACTED): from there the prompt travels unencrypted and can be altered on the way"
         );
         // http to http: the input's own warning already says it.
@@ -753,7 +835,7 @@ mod tests {
             .issues
             .is_empty());
         assert_eq!(
-            url_checks(&http, Step::Input).issues[0].0,
+            url_checks(&http, Step::Input).issues[0].rule,
             Rule::UrlInsecure
         );
         // Credentials on a hop, as on the input: url-invalid, the password not shown.
@@ -761,20 +843,24 @@ mod tests {
         for step in [Step::Input, Step::Redirect { n: 1, from: &https }] {
             let c = url_checks(&creds, step);
             assert_eq!(c.issues.len(), 1);
-            assert_eq!(c.issues[0].0, Rule::UrlInvalid);
-            assert!(!c.issues[0].1.contains("hunter2"), "{}", c.issues[0].1);
+            assert_eq!(c.issues[0].rule, Rule::UrlInvalid);
+            assert!(
+                !c.issues[0].message.contains("hunter2"),
+                "{}",
+                c.issues[0].message
+            );
         }
         assert!(url_checks(&creds, Step::Redirect { n: 1, from: &https }).issues[0]
-            .1
+            .message
             .starts_with("redirect 1 goes to a URL with a user name or password (https://REDACTED@cdn.example/a.wav)"));
         // Other schemes end the check.
         let ftp = url("ftp://files.example/a.wav");
         assert_eq!(
-            url_checks(&ftp, Step::Input).stop.unwrap().0,
+            url_checks(&ftp, Step::Input).stop.unwrap().rule,
             Rule::UrlInvalid
         );
         let hop = url_checks(&ftp, Step::Redirect { n: 1, from: &https });
-        assert_eq!(hop.stop.unwrap().0, Rule::UrlRedirect);
+        assert_eq!(hop.stop.unwrap().rule, Rule::UrlRedirect);
         assert_eq!(
             without_credentials(&creds).as_str(),
             "https://cdn.example/a.wav"
@@ -814,7 +900,7 @@ mod tests {
         );
         drop(queued);
         let options = CheckOptions::default().timeout(Duration::from_secs(30));
-        let (rule, message) = failure_finding(
+        let Issue { rule, message, .. } = failure_finding(
             Failure::ConnectTimeout,
             &HttpInfo::default(),
             &options,
@@ -827,7 +913,7 @@ mod tests {
             "no connection within 10 s (the connect limit: 10 s, or --timeout when shorter)"
         );
         let options = options.timeout(Duration::from_millis(2500));
-        let (_, message) = failure_finding(
+        let Issue { message, .. } = failure_finding(
             Failure::ConnectTimeout,
             &HttpInfo::default(),
             &options,
@@ -864,6 +950,31 @@ mod tests {
         assert_eq!(secs(Duration::from_millis(250)), "0.25");
         assert_eq!(secs(Duration::from_secs(30)), "30");
         assert_eq!(secs(Duration::from_millis(1800)), "1.8");
+    }
+
+    #[test]
+    fn tls_errors_say_what_they_likely_mean() {
+        let meaning = |cause: &str| tls_meaning(cause).map(|(m, _)| m);
+        assert!(
+            meaning("received corrupt message of type InvalidContentType")
+                .unwrap()
+                .starts_with(
+                    "the server did not answer in TLS: most likely this port serves plain http"
+                )
+        );
+        assert!(meaning("invalid peer certificate: UnknownIssuer")
+            .unwrap()
+            .contains("self-signed"));
+        assert_eq!(
+            meaning("invalid peer certificate: NotValidForName"),
+            Some("the server's certificate does not name this host")
+        );
+        assert!(meaning("invalid peer certificate: Expired")
+            .unwrap()
+            .contains("expired"));
+        // Unknown causes and a word out of context say nothing more.
+        assert_eq!(meaning("peer sent no certificates"), None);
+        assert_eq!(meaning("the session expired"), None);
     }
 
     #[test]

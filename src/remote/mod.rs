@@ -33,6 +33,47 @@ use crate::report::{CheckResult, Finding, Source};
 use crate::rules::Rule;
 use sas::{redact, redact_url_text};
 
+/// A finding about a URL before it is a [`Finding`]: its rule, its message, and advice more exact
+/// than the rule's, when there is some. Both are redacted when the finding is made.
+#[derive(Debug, Clone)]
+pub(crate) struct Issue {
+    pub rule: Rule,
+    pub message: String,
+    pub advice: Option<String>,
+}
+
+impl Issue {
+    /// An issue with the rule's generic advice.
+    pub(crate) fn new(rule: Rule, message: impl Into<String>) -> Self {
+        Issue {
+            rule,
+            message: message.into(),
+            advice: None,
+        }
+    }
+
+    /// Gives the issue its own advice.
+    pub(crate) fn advice(mut self, advice: impl Into<String>) -> Self {
+        self.advice = Some(advice.into());
+        self
+    }
+
+    /// The finding, message and advice redacted.
+    fn finding(self, options: &CheckOptions) -> Finding {
+        let finding = Finding::new(self.rule, options.action, redact(&self.message));
+        match self.advice {
+            Some(advice) => finding.with_advice(redact(&advice)),
+            None => finding,
+        }
+    }
+}
+
+impl From<(Rule, String)> for Issue {
+    fn from((rule, message): (Rule, String)) -> Self {
+        Issue::new(rule, message)
+    }
+}
+
 /// A URL to check and where it was written.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UrlInput {
@@ -188,12 +229,9 @@ fn shown(url: &str) -> String {
 
 async fn check_with(client: &Client, input: &UrlInput, options: &CheckOptions) -> CheckResult {
     let display = shown(&input.url);
-    let mut issues: Vec<(Rule, String)> = Vec::new();
-    let finish = |issues: Vec<(Rule, String)>, extra: Vec<Finding>, audio, http| {
-        let mut findings: Vec<Finding> = issues
-            .into_iter()
-            .map(|(rule, message)| Finding::new(rule, options.action, redact(&message)))
-            .collect();
+    let mut issues: Vec<Issue> = Vec::new();
+    let finish = |issues: Vec<Issue>, extra: Vec<Finding>, audio, http| {
+        let mut findings: Vec<Finding> = issues.into_iter().map(|i| i.finding(options)).collect();
         findings.extend(extra);
         let mut r = options.result(display.clone(), audio, findings);
         r.sources = input.sources.clone();
@@ -202,7 +240,7 @@ async fn check_with(client: &Client, input: &UrlInput, options: &CheckOptions) -
     };
 
     if input.url.len() > limits::MAX_URL_BYTES {
-        issues.push((
+        issues.push(Issue::new(
             Rule::UrlInvalid,
             format!(
                 "the URL (or the line it was read from) is {} bytes long, over the {} KiB a URL may have; no request was sent",
@@ -215,7 +253,10 @@ async fn check_with(client: &Client, input: &UrlInput, options: &CheckOptions) -
     let url = match Url::parse(input.url.trim()) {
         Ok(u) => u,
         Err(e) => {
-            issues.push((Rule::UrlInvalid, format!("not an absolute URL: {e}")));
+            issues.push(Issue::new(
+                Rule::UrlInvalid,
+                format!("not an absolute URL: {e}"),
+            ));
             return finish(issues, Vec::new(), None, None);
         }
     };
@@ -225,11 +266,11 @@ async fn check_with(client: &Client, input: &UrlInput, options: &CheckOptions) -
         issues.push(last);
         return finish(issues, Vec::new(), None, None);
     }
-    issues.extend(sas::check(
-        &url,
-        jiff::Timestamp::now(),
-        options.sas_min_days,
-    ));
+    issues.extend(
+        sas::check(&url, jiff::Timestamp::now(), options.sas_min_days)
+            .into_iter()
+            .map(Issue::from),
+    );
 
     let extension = url_extension(&url);
     let fetched = fetch::fetch(client, url, options).await;
@@ -249,7 +290,10 @@ async fn check_with(client: &Client, input: &UrlInput, options: &CheckOptions) -
             inspect(&mut window, origin, options)
         }
         Err(e) => {
-            issues.push((Rule::UrlUnreachable, format!("cannot read the body: {e}")));
+            issues.push(Issue::new(
+                Rule::UrlUnreachable,
+                format!("cannot read the body: {e}"),
+            ));
             return finish(issues, Vec::new(), None, http);
         }
     };
@@ -263,10 +307,7 @@ async fn check_with(client: &Client, input: &UrlInput, options: &CheckOptions) -
             .any(|k| k.short_name() == c)
     );
     if text_like {
-        let content_type = http
-            .as_ref()
-            .and_then(|h| h.content_type.clone())
-            .unwrap_or_else(|| "no Content-Type".to_owned());
+        let content_type = http.as_ref().and_then(|h| h.content_type.clone());
         let status = http.as_ref().and_then(|h| h.status).unwrap_or(200);
         let what = findings
             .iter()
@@ -284,7 +325,7 @@ async fn check_with(client: &Client, input: &UrlInput, options: &CheckOptions) -
             Finding::new(
                 Rule::UrlNotAudio,
                 options.action,
-                format!("the server answers {status} with {kind} ({content_type}), not audio: a sign-in or error page?"),
+                not_audio_message(status, &kind, content_type.as_deref()),
             ),
         );
     }
@@ -293,6 +334,38 @@ async fn check_with(client: &Client, input: &UrlInput, options: &CheckOptions) -
         f.advice = redact(&f.advice);
     }
     finish(issues, findings, inspection.audio, http)
+}
+
+/// What `url-not-audio` says: the server answered `status` with `kind` (an HTML page, plain
+/// text, ...), served as `content_type`. The Content-Type is the server's claim and `kind` what
+/// the body is; when the claim is not text (audio/x-wav, say), the message says the two
+/// disagree.
+fn not_audio_message(status: u16, kind: &str, content_type: Option<&str>) -> String {
+    let Some(ct) = content_type.map(str::trim).filter(|c| !c.is_empty()) else {
+        return format!(
+            "the server answers {status} with {kind}, served without a Content-Type, not audio: a sign-in or error page?"
+        );
+    };
+    let essence = ct
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    let says_text = essence.starts_with("text/")
+        || essence.ends_with("+xml")
+        || essence.ends_with("/xml")
+        || essence.ends_with("/json")
+        || essence.ends_with("+json");
+    if says_text {
+        format!(
+            "the server answers {status} with {kind}, served as {ct}, not audio: a sign-in or error page?"
+        )
+    } else {
+        format!(
+            "the server answers {status} with {kind}, served as {ct}: the body is not audio, whatever its Content-Type says; a sign-in or error page?"
+        )
+    }
 }
 
 /// A URL for display: parsed, in its normalised form, with its `sig` values and any user name

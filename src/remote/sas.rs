@@ -50,11 +50,10 @@ fn is_name_boundary(c: char) -> bool {
         )
 }
 
-/// Whether a query field name, as written, means `sig` to a server: percent-decoded (more than
-/// once, so a double-encoded name counts too), `+` read as a space, tabs and line breaks dropped
-/// (URL parsers drop them), trimmed, and compared in any case (Unicode case mapping, so `ſig`
-/// and `sıg` count as well).
-pub fn is_sig_name(name: &str) -> bool {
+/// A field name as a server may read it: percent-decoded (more than once, so a double-encoded
+/// name counts too), `+` read as a space, tabs and line breaks dropped (URL parsers drop them),
+/// trimmed, and cut after the last separator a decoded escape made.
+fn field_key(name: &str) -> String {
     let mut key = name.replace('+', " ");
     for _ in 0..4 {
         let decoded = percent_decode_str(&key).decode_utf8_lossy().into_owned();
@@ -66,41 +65,81 @@ pub fn is_sig_name(name: &str) -> bool {
     key.retain(|c| !matches!(c, '\t' | '\n' | '\r'));
     let key = key.trim();
     // What a decoded escape made into a separator separates.
-    let key = key.rsplit(is_name_boundary).next().unwrap_or("").trim();
-    key.chars().flat_map(char::to_uppercase).eq("SIG".chars())
-        || key.chars().flat_map(char::to_lowercase).eq("sig".chars())
+    key.rsplit(is_name_boundary)
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_owned()
 }
 
-/// `text` with the value of every field whose name means `sig` (see [`is_sig_name`]) replaced
-/// by [`REDACTED`], whole: up to the next `&` or `#` (and white space in free text).
-fn redact_sig_fields(text: &str, scan: Scan) -> String {
+/// Whether a field name, as written, means the SAS field `field` (lowercase ASCII: `sig`,
+/// `sp`, `se`, ...): read as [`field_key`] does, compared in any case (Unicode case mapping, so
+/// `ſig` and `sıg` mean `sig` too). Redaction and the SAS checks both name fields through this.
+fn names_field(name: &str, field: &str) -> bool {
+    let key = field_key(name);
+    key.chars()
+        .flat_map(char::to_uppercase)
+        .eq(field.chars().flat_map(char::to_uppercase))
+        || key.chars().flat_map(char::to_lowercase).eq(field.chars())
+}
+
+/// Whether a query field name, as written, means `sig` to a server: percent-decoded (more than
+/// once, so a double-encoded name counts too), `+` read as a space, tabs and line breaks dropped
+/// (URL parsers drop them), trimmed, and compared in any case (Unicode case mapping, so `ſig`
+/// and `sıg` count as well).
+pub fn is_sig_name(name: &str) -> bool {
+    names_field(name, "sig")
+}
+
+/// One `name=value` field found by [`fields`]: byte ranges into the text scanned.
+#[derive(Debug, Clone)]
+struct Field {
+    /// The name, read back from its `=` to a boundary (see [`is_name_boundary`]).
+    name: std::ops::Range<usize>,
+    /// The value, up to the next `&` or `#` (and white space in free text).
+    value: std::ops::Range<usize>,
+}
+
+/// Every field of `text`: one for each `=`, its name read back to a boundary and its value
+/// running to the next `&` or `#` (and white space in free text). Fields may overlap (the value
+/// of one can hold the `=` of another): a reader that takes a value whole skips the fields
+/// inside it. The one parse of SAS fields: redaction and [`check`] both read fields here.
+fn fields(text: &str, scan: Scan) -> impl Iterator<Item = Field> + '_ {
     let ends_value =
-        |c: char| c == '&' || c == '#' || (scan == Scan::Text && c.is_ascii_whitespace());
-    let mut out = String::with_capacity(text.len());
-    let mut shown = 0; // `text[..shown]` is in `out`
-    let mut from = 0;
-    while let Some(eq) = text[from..].find('=').map(|i| from + i) {
+        move |c: char| c == '&' || c == '#' || (scan == Scan::Text && c.is_ascii_whitespace());
+    text.match_indices('=').map(move |(eq, _)| {
         // The name runs back to a boundary; `=` is one, so this never scans far.
         let name_start = text[..eq]
             .char_indices()
             .rev()
             .find(|&(_, c)| is_name_boundary(c))
-            .map_or(0, |(i, c)| i + c.len_utf8())
-            .max(shown);
+            .map_or(0, |(i, c)| i + c.len_utf8());
         let value_start = eq + 1;
-        if !is_sig_name(&text[name_start..eq]) {
-            from = value_start;
-            continue;
-        }
         let value_end = text[value_start..]
             .find(ends_value)
             .map_or(text.len(), |i| value_start + i);
-        if value_end > value_start {
-            out.push_str(&text[shown..value_start]);
-            out.push_str(REDACTED);
-            shown = value_end;
+        Field {
+            name: name_start..eq,
+            value: value_start..value_end,
         }
-        from = value_end.max(value_start);
+    })
+}
+
+/// `text` with the value of every field whose name means `sig` (see [`is_sig_name`]) replaced
+/// by [`REDACTED`], whole: up to the next `&` or `#` (and white space in free text).
+fn redact_sig_fields(text: &str, scan: Scan) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut shown = 0; // `text[..shown]` is in `out`
+    for field in fields(text, scan) {
+        // A field inside a value already redacted is gone with it.
+        if field.name.end < shown || !is_sig_name(&text[field.name.clone()]) {
+            continue;
+        }
+        if !field.value.is_empty() {
+            out.push_str(&text[shown..field.value.start]);
+            out.push_str(REDACTED);
+            shown = field.value.end;
+        }
     }
     out.push_str(&text[shown..]);
     out
@@ -292,27 +331,144 @@ fn human(d: SignedDuration) -> String {
     }
 }
 
-/// Findings about the SAS token in `url`, if it carries one (a `sig` field).
+/// What each SAS permission letter (`sp`) allows, in the words of Azure Storage's references
+/// for a service SAS and an account SAS. `p` differs between them: see [`permission_name`].
+const PERMISSIONS: &[(char, &str)] = &[
+    ('r', "read"),
+    ('a', "add"),
+    ('c', "create"),
+    ('w', "write"),
+    ('d', "delete"),
+    ('x', "delete version"),
+    ('y', "permanent delete"),
+    ('l', "list"),
+    ('t', "tags"),
+    ('f', "find by tags"),
+    ('m', "move"),
+    ('e', "execute"),
+    ('o', "ownership"),
+    ('i', "set immutability policy"),
+    ('u', "update"),
+];
+
+/// The name of a documented permission letter: `p` is "permissions" in a service SAS and
+/// "process" in an account SAS (one with an `ss` field).
+fn permission_name(letter: char, account_sas: bool) -> Option<&'static str> {
+    if letter == 'p' {
+        return Some(if account_sas {
+            "process"
+        } else {
+            "permissions"
+        });
+    }
+    PERMISSIONS
+        .iter()
+        .find(|(l, _)| *l == letter)
+        .map(|&(_, name)| name)
+}
+
+/// `a`, `a and b`, `a, b and c`.
+fn and_list(items: &[String]) -> String {
+    match items {
+        [] => String::new(),
+        [one] => one.clone(),
+        [init @ .., last] => format!("{} and {last}", init.join(", ")),
+    }
+}
+
+/// A URL's SAS fields as a server reads them: the query's fields from [`fields`] (the parse
+/// redaction uses), names matched as redaction matches `sig` (any case, percent-encoded or not),
+/// values percent-decoded (`+` as a space), the first of each name kept, and a field that lies
+/// inside an earlier field's value skipped.
+struct SasFields {
+    /// The first value of each field read, by its lowercase name.
+    values: Vec<(&'static str, String)>,
+    /// Whether the query holds a field redaction treats as the signature: a SAS.
+    signed: bool,
+}
+
+impl SasFields {
+    /// The SAS fields the checks read.
+    const NAMES: [&'static str; 4] = ["sp", "st", "se", "ss"];
+
+    fn read(url: &Url) -> SasFields {
+        let query = url.query().unwrap_or("");
+        let mut values: Vec<(&'static str, String)> = Vec::new();
+        let mut signed = false;
+        let mut outer_end = 0;
+        for field in fields(query, Scan::Url) {
+            let name = &query[field.name.clone()];
+            signed |= is_sig_name(name);
+            if field.name.start < outer_end {
+                continue;
+            }
+            outer_end = field.value.end;
+            let Some(&key) = Self::NAMES.iter().find(|n| names_field(name, n)) else {
+                continue;
+            };
+            if values.iter().all(|(k, _)| *k != key) {
+                let raw = query[field.value.clone()].replace('+', " ");
+                values.push((
+                    key,
+                    percent_decode_str(&raw).decode_utf8_lossy().into_owned(),
+                ));
+            }
+        }
+        SasFields { values, signed }
+    }
+
+    fn get(&self, name: &str) -> Option<&str> {
+        self.values
+            .iter()
+            .find(|(k, _)| *k == name)
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// Findings about the SAS token in `url`, if it carries one (a field redaction treats as `sig`).
 pub(crate) fn check(url: &Url, now: Timestamp, min_days: u32) -> Vec<(Rule, String)> {
     let mut out = Vec::new();
-    let field = |name: &str| {
-        url.query_pairs()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.into_owned())
-    };
-    if field("sig").is_none() {
+    let sas = SasFields::read(url);
+    if !sas.signed {
         return out;
     }
-    if let Some(sp) = field("sp") {
+    if let Some(sp) = sas.get("sp") {
         if !sp.contains('r') {
             out.push((
                 Rule::SasNoRead,
                 format!("the SAS permissions sp={sp} do not include r (read); ACS cannot download the file"),
             ));
         }
+        let account_sas = sas.get("ss").is_some();
+        let (mut named, mut unknown): (Vec<String>, Vec<char>) = (Vec::new(), Vec::new());
+        let mut seen: Vec<char> = vec!['r'];
+        for c in sp.chars() {
+            if seen.contains(&c) {
+                continue;
+            }
+            seen.push(c);
+            match permission_name(c, account_sas) {
+                Some(name) => named.push(format!("{name} ({c})")),
+                None => unknown.push(c),
+            }
+        }
+        if !unknown.is_empty() {
+            let shown: String = unknown.iter().take(8).collect();
+            let more = if unknown.len() > 8 { ", ..." } else { "" };
+            named.push(format!("letters Azure does not document ({shown}{more})"));
+        }
+        if !named.is_empty() {
+            out.push((
+                Rule::SasTooPermissive,
+                format!(
+                    "the SAS permissions sp={sp} grant more than read (r): {}, which ACS never needs; anyone who can read this URL can use them",
+                    and_list(&named)
+                ),
+            ));
+        }
     }
-    if let Some(st) = field("st") {
-        if let Some(start) = parse_time(&st) {
+    if let Some(st) = sas.get("st") {
+        if let Some(start) = parse_time(st) {
             if start > now {
                 out.push((
                     Rule::SasNotYetValid,
@@ -324,8 +480,8 @@ pub(crate) fn check(url: &Url, now: Timestamp, min_days: u32) -> Vec<(Rule, Stri
             }
         }
     }
-    if let Some(se) = field("se") {
-        match parse_time(&se) {
+    if let Some(se) = sas.get("se") {
+        match parse_time(se) {
             Some(end) if end <= now => out.push((
                 Rule::SasExpired,
                 format!(
@@ -716,10 +872,73 @@ mod tests {
             rules("st=2026-06-02&se=2027-01-01&sp=r&sig=x"),
             vec![Rule::SasNotYetValid]
         );
-        assert_eq!(rules("se=2027-01-01&sp=wl&sig=x"), vec![Rule::SasNoRead]);
+        assert_eq!(
+            rules("se=2027-01-01&sp=wl&sig=x"),
+            vec![Rule::SasNoRead, Rule::SasTooPermissive]
+        );
         assert_eq!(rules("se=never&sp=r&sig=x"), vec![Rule::SasExpired]);
         let msg = &check(&url("se=2026-05-30T12:00:00Z&sp=r&sig=x"), now(), 7)[0].1;
         assert!(msg.contains("2 days ago"), "{msg}");
+    }
+
+    fn messages(q: &str) -> Vec<(Rule, String)> {
+        check(&url(q), now(), 7)
+    }
+
+    #[test]
+    fn more_than_read_is_named_in_words() {
+        assert_eq!(
+            messages("sv=2022-11-02&se=2027-01-01&sr=b&sp=racwdl&sig=x"),
+            vec![(
+                Rule::SasTooPermissive,
+                "the SAS permissions sp=racwdl grant more than read (r): add (a), create (c), write (w), delete (d) and list (l), which ACS never needs; anyone who can read this URL can use them".to_owned()
+            )]
+        );
+        // Only what is beyond read, once each; `p` as a service SAS and an account SAS name it.
+        assert_eq!(
+            messages("se=2027-01-01&sp=rwwp&sig=x")[0].1,
+            "the SAS permissions sp=rwwp grant more than read (r): write (w) and permissions (p), which ACS never needs; anyone who can read this URL can use them"
+        );
+        assert_eq!(
+            messages("ss=b&srt=o&se=2027-01-01&sp=rp&sig=x")[0].1,
+            "the SAS permissions sp=rp grant more than read (r): process (p), which ACS never needs; anyone who can read this URL can use them"
+        );
+        assert_eq!(
+            messages("se=2027-01-01&sp=rxytfmeoiuQ&sig=x")[0].1,
+            "the SAS permissions sp=rxytfmeoiuQ grant more than read (r): delete version (x), permanent delete (y), tags (t), find by tags (f), move (m), execute (e), ownership (o), set immutability policy (i), update (u) and letters Azure does not document (Q), which ACS never needs; anyone who can read this URL can use them"
+        );
+        // Read only: nothing to say; not a SAS: not checked.
+        assert_eq!(rules("se=2027-01-01&sp=r&sig=x"), vec![]);
+        assert_eq!(rules("se=2027-01-01&sp=racwdl"), vec![]);
+    }
+
+    #[test]
+    fn the_checks_read_the_fields_redaction_reads() {
+        // Names in another case or percent-encoded are the SAS's fields to redaction, and so
+        // to the checks: the signature is hidden and the token is checked.
+        for q in [
+            "SE=2020-01-01&SP=racwdl&SIG=S3CRET",
+            "Se=2020-01-01&sP=racwdl&Sig=S3CRET",
+            "%73e=2020-01-01&%73p=racwdl&%2573ig=S3CRET",
+        ] {
+            let u = url(q);
+            assert!(!redact_url(&u).contains("S3CRET"), "{q}");
+            assert_eq!(
+                rules(q),
+                vec![Rule::SasTooPermissive, Rule::SasExpired],
+                "{q}"
+            );
+        }
+        // A percent-encoded value is read decoded, as Azure reads it.
+        assert_eq!(
+            rules("se=2026-05-31T00%3A00%3A00Z&sp=r&sig=x"),
+            vec![Rule::SasExpired]
+        );
+        // The first field of a name counts, and a field inside another's value is not one.
+        assert_eq!(rules("sp=r&sp=rw&sig=x"), vec![]);
+        assert_eq!(rules("x=sp=rw&sp=r&sig=x"), vec![]);
+        // A signature only in the fragment is never sent: not a SAS.
+        assert_eq!(rules("sp=rw#sig=x"), vec![]);
     }
 
     #[test]

@@ -208,7 +208,9 @@ fn explain_prints_the_full_entry() {
     assert!(text.contains(
         "ACS: on Play, 400 Play Failed / 8535; on Recognize, 500 Recognize Failed / 8511."
     ));
-    assert!(text.trim_end().ends_with("Fix: resample it to 16000 Hz."));
+    assert!(text
+        .trim_end()
+        .ends_with("Fix: resample it to 16000 Hz: acs-preflight fix --in-place FILE."));
     let (code, _, err) =
         out(cmd_in(Path::new(env!("CARGO_MANIFEST_DIR"))).args(["explain", "nope"]));
     assert_eq!(code, 2);

@@ -308,3 +308,84 @@ fn advice_for_a_file_is_an_exact_command() {
     assert_eq!(r.findings[0].advice, expected);
     assert_eq!(r.findings[1].advice, expected);
 }
+
+#[test]
+fn a_wav_named_mp3_is_renamed_not_converted() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("hold music.mp3");
+    std::fs::write(&path, valid(1_000)).unwrap();
+    let r = check_file(&path, &CheckOptions::default());
+    assert_eq!(r.rules(), vec![Rule::ExtensionMismatch]);
+    assert_eq!(
+        r.findings[0].advice,
+        format!(
+            "rename it to '{}': the content is WAV already, only the name is wrong (and update what refers to it)",
+            dir.path().join("hold music.wav").display()
+        )
+    );
+    // Bytes with a name but no path (a URL's last segment): the same advice, without a path.
+    assert_eq!(
+        check("welcome.mp3", &valid(100)).findings[0].advice,
+        "rename the file to end in .wav: the content is WAV already, only the name is wrong"
+    );
+    // `fix` agrees: nothing to convert.
+    let out = tempfile::tempdir().unwrap();
+    let fixed = assert_cmd::Command::cargo_bin("acs-preflight")
+        .unwrap()
+        .args(["fix", "--dry-run", "--out"])
+        .arg(out.path())
+        .arg(&path)
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&fixed.stdout);
+    assert!(text.contains("already valid, left alone"), "{text}");
+
+    // An MP3 named .wav: renaming helps only where MP3 is accepted; otherwise convert.
+    let path = dir.path().join("greeting.wav");
+    std::fs::write(&path, mp3(true, 2)).unwrap();
+    let r = check_file(&path, &CheckOptions::default());
+    assert_eq!(r.rules(), vec![Rule::NotWav, Rule::ExtensionMismatch]);
+    let convert = format!(
+        "convert it: acs-preflight fix --in-place {}",
+        path.display()
+    );
+    assert_eq!(r.findings[0].advice, convert);
+    assert_eq!(r.findings[1].advice, convert);
+    let r = check_file(&path, &CheckOptions::default().allow_mp3(true));
+    assert_eq!(r.rules(), vec![Rule::ExtensionMismatch]);
+    assert_eq!(
+        r.findings[0].advice,
+        format!(
+            "rename it to {}: the content is MP3 with an ID3v2 tag already, only the name is wrong (and update what refers to it)",
+            dir.path().join("greeting.mp3").display()
+        )
+    );
+}
+
+#[test]
+fn conversion_rules_name_our_fix_first() {
+    for &rule in Rule::ALL.iter().filter(|r| r.cured_by_conversion()) {
+        let info = rule.info();
+        assert!(
+            info.advice.ends_with(": acs-preflight fix --in-place FILE"),
+            "{rule}: {}",
+            info.advice
+        );
+        let ours = info
+            .explanation
+            .find("`acs-preflight fix --in-place FILE`")
+            .unwrap_or_else(|| panic!("{rule}: {}", info.explanation));
+        for other in ["ffmpeg", "sox"] {
+            if let Some(at) = info.explanation.find(other) {
+                assert!(ours < at, "{rule} names {other} first");
+            }
+        }
+    }
+    assert!(Rule::NotWav
+        .info()
+        .explanation
+        .contains("Convert it with `acs-preflight fix --in-place FILE` (or `--out DIR` for converted copies); with ffmpeg, `ffmpeg -i IN"));
+    assert!(Rule::ExtensibleHeader.info().explanation.contains(
+        "Rewrite the header with `acs-preflight fix --in-place FILE` (or `--out DIR`), which writes format tag 1; with ffmpeg,"
+    ));
+}

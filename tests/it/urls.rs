@@ -247,7 +247,7 @@ fn a_web_page_is_not_audio() {
     assert_eq!(rules(&r), vec![Rule::UrlNotAudio]);
     assert_eq!(
         message(&r, Rule::UrlNotAudio),
-        "the server answers 200 with an HTML page (text/html), not audio: a sign-in or error page?"
+        "the server answers 200 with an HTML page, served as text/html, not audio: a sign-in or error page?"
     );
     let acs = r
         .findings
@@ -369,7 +369,7 @@ fn sas_tokens_are_checked_and_their_signature_never_shown() {
     let no_read = format!("{base}?se=2099-01-01&sp=w&sig=s3cr3tS1G");
     assert_eq!(
         rules(&check_url_blocking(&no_read, &opts())),
-        vec![Rule::SasNoRead]
+        vec![Rule::SasNoRead, Rule::SasTooPermissive]
     );
     let early = format!("{base}?st=2099-01-01&se=2099-02-01&sp=r&sig=s3cr3tS1G");
     assert_eq!(
@@ -530,6 +530,182 @@ fn credentials_in_a_url_or_a_redirect_are_never_sent() {
     assert_eq!(
         r.http.as_ref().unwrap().final_url,
         server.url("/target.wav")
+    );
+    assert!(!format!("{r:?}").contains("hunter2"));
+}
+
+#[test]
+fn a_page_served_as_audio_says_what_it_is_served_as() {
+    let server = Server::start(vec![
+        (
+            "/login.wav",
+            vec![Reply::with_headers(
+                200,
+                &[("Content-Type", "audio/x-wav")],
+                b"<!DOCTYPE html><html><body>Sign in</body></html>",
+            )],
+        ),
+        (
+            "/bare.wav",
+            vec![Reply::with_headers(
+                200,
+                &[],
+                b"Access denied, please sign in",
+            )],
+        ),
+    ]);
+    let r = check_url_blocking(&server.url("/login.wav"), &opts());
+    assert_eq!(rules(&r), vec![Rule::UrlNotAudio], "{:#?}", r.findings);
+    assert_eq!(
+        message(&r, Rule::UrlNotAudio),
+        "the server answers 200 with an HTML page, served as audio/x-wav: the body is not audio, whatever its Content-Type says; a sign-in or error page?"
+    );
+    let r = check_url_blocking(&server.url("/bare.wav"), &opts());
+    assert_eq!(
+        message(&r, Rule::UrlNotAudio),
+        "the server answers 200 with plain text, served without a Content-Type, not audio: a sign-in or error page?"
+    );
+}
+
+#[test]
+fn a_sas_that_grants_more_than_read_is_a_warning_in_words() {
+    let server = Server::start(vec![("/s.wav", vec![Reply::file(valid(100))])]);
+    let base = server.url("/s.wav");
+    let url = format!("{base}?sv=2022-11-02&se=2099-01-01T00:00:00Z&sr=b&sp=racwdl&sig=s3cr3tS1G");
+    let r = check_url_blocking(&url, &opts());
+    assert_eq!(rules(&r), vec![Rule::SasTooPermissive], "{:#?}", r.findings);
+    assert_eq!(r.status, Status::Warn);
+    let f = r
+        .findings
+        .iter()
+        .find(|f| f.rule == Rule::SasTooPermissive)
+        .unwrap();
+    assert_eq!(
+        f.message,
+        "the SAS permissions sp=racwdl grant more than read (r): add (a), create (c), write (w), delete (d) and list (l), which ACS never needs; anyone who can read this URL can use them"
+    );
+    assert_eq!(
+        f.advice,
+        "issue a read-only SAS (sp=r) for the prompt, and revoke this one: it is exposed wherever the URL is written"
+    );
+    assert_eq!(f.acs, None);
+    assert!(!format!("{r:?}").contains("s3cr3t"));
+
+    // Field names in capitals: redaction hides the signature, so the checks read the token too.
+    let upper = format!("{base}?SV=2022-11-02&SE=2020-01-01&SP=rw&SIG=s3cr3tS1G");
+    let r = check_url_blocking(&upper, &opts());
+    assert_eq!(
+        r.input,
+        format!("{base}?SV=2022-11-02&SE=2020-01-01&SP=rw&SIG=REDACTED")
+    );
+    assert_eq!(
+        rules(&r),
+        vec![Rule::SasTooPermissive, Rule::SasExpired],
+        "{:#?}",
+        r.findings
+    );
+    assert!(!format!("{r:?}").contains("s3cr3t"));
+}
+
+/// A plain-HTTP server on loopback that answers whatever arrives with a 400, as a web server
+/// does when a TLS handshake reaches its plain port.
+fn plain_http_port() -> std::net::SocketAddr {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    std::thread::spawn(move || {
+        for stream in listener.incoming().take(4) {
+            let Ok(mut stream) = stream else { continue };
+            let _ = stream.set_read_timeout(Some(Duration::from_secs(2)));
+            let mut buf = [0u8; 1024];
+            let _ = stream.read(&mut buf);
+            let _ = stream.write_all(
+                b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+            );
+        }
+    });
+    addr
+}
+
+#[test]
+fn a_tls_error_says_what_it_likely_means() {
+    let addr = plain_http_port();
+    let r = check_url_blocking(&format!("https://{addr}/a.wav"), &opts());
+    assert_eq!(r.rules(), vec![Rule::UrlUnreachable], "{:#?}", r.findings);
+    assert_eq!(
+        r.findings[0].message,
+        "TLS failed: received corrupt message of type InvalidContentType; the server did not answer in TLS: most likely this port serves plain http (an http:// URL written as https://, or the wrong port), or a proxy or firewall on the way intercepts the connection"
+    );
+    assert_eq!(
+        r.findings[0].advice,
+        "serve the prompt over https on this port, or correct the URL's scheme or port; if a proxy intercepts TLS here, check from a network without it"
+    );
+}
+
+#[test]
+fn throttling_and_server_errors_get_advice_that_fits() {
+    let server = Server::start(vec![
+        ("/busy.wav", vec![Reply::status(429)]),
+        ("/broken.wav", vec![Reply::status(500)]),
+        ("/gone.wav", vec![Reply::status(404)]),
+    ]);
+    let o = opts().retries(0);
+    let advice = |path: &str| {
+        let r = check_url_blocking(&server.url(path), &o);
+        assert_eq!(rules(&r), vec![Rule::UrlHttpStatus], "{path}");
+        r.findings
+            .iter()
+            .find(|f| f.rule == Rule::UrlHttpStatus)
+            .unwrap()
+            .advice
+            .clone()
+    };
+    assert_eq!(
+        advice("/busy.wav"),
+        "the server limits or drops requests, and ACS fetches the prompt at call time too: serve it from storage that is not throttled (such as Azure Blob Storage or a CDN), or raise the server's limits; then check again (a longer --timeout lets the check wait out a Retry-After)"
+    );
+    assert_eq!(
+        advice("/broken.wav"),
+        "the server fails, and would fail ACS's download too: fix the server (its logs say why) or serve the prompt from static storage such as Azure Blob Storage; a passing failure clears on a later check (--retries retries it)"
+    );
+    // Access problems keep the rule's advice.
+    assert_eq!(advice("/gone.wav"), Rule::UrlHttpStatus.info().advice);
+}
+
+#[test]
+fn credentials_in_a_url_get_advice_naming_the_url_without_them() {
+    let server = Server::start(vec![
+        ("/creds.wav", vec![Reply::file(valid(100))]),
+        ("/target.wav", vec![Reply::file(valid(100))]),
+    ]);
+    let port = server.addr.port();
+    let url = format!("http://bob:hunter2@127.0.0.1:{port}/creds.wav?sp=r&sig=s3cr3t");
+    let r = check_url_blocking(&url, &opts());
+    let f = r
+        .findings
+        .iter()
+        .find(|f| f.rule == Rule::UrlInvalid)
+        .unwrap();
+    assert_eq!(
+        f.advice,
+        format!("drop the user name and password (and change that password: it is written down), make the file readable without them (on Azure Blob: a read-only SAS in the query), and give ACS http://127.0.0.1:{port}/creds.wav?sp=r&sig=REDACTED")
+    );
+    let bounce = Server::start(vec![(
+        "/r.wav",
+        vec![Reply::redirect(
+            302,
+            &format!("http://bob:hunter2@127.0.0.1:{port}/target.wav"),
+        )],
+    )]);
+    let r = check_url_blocking(&bounce.url("/r.wav"), &opts());
+    let f = r
+        .findings
+        .iter()
+        .find(|f| f.rule == Rule::UrlInvalid)
+        .unwrap();
+    assert_eq!(
+        f.advice,
+        format!("make the server redirect without a user name and password, or give ACS the target directly: http://127.0.0.1:{port}/target.wav")
     );
     assert!(!format!("{r:?}").contains("hunter2"));
 }
