@@ -61,7 +61,9 @@ pub use header::source::MAX_READ;
 pub use header::wav::{REQUIRED_BITS, REQUIRED_CHANNELS, REQUIRED_SAMPLE_RATE};
 pub use options::{CheckOptions, Level};
 pub use remote::{check_url, check_url_blocking, UrlInput};
-pub use report::{AudioInfo, CheckResult, Finding, HttpInfo, Report, Source, Status, Summary};
+pub use report::{
+    AudioInfo, CheckResult, Finding, HttpInfo, Report, SkipReason, Skipped, Source, Status, Summary,
+};
 pub use rules::{AcsEffect, AcsPrediction, Action, Rule, RuleInfo, Severity};
 pub use scan::{check_bytes, check_file, check_paths, Input, Scan, ScanEvent};
 pub use settings::{ConfigFile, Overrides, Settings, SettingsError};

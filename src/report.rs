@@ -6,6 +6,7 @@
 use serde::Serialize;
 
 use crate::rules::{AcsPrediction, Action, Rule, Severity};
+use std::path::PathBuf;
 
 /// One problem with one input.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -211,6 +212,61 @@ impl std::fmt::Display for CheckResult {
     }
 }
 
+/// A file or folder inside a walked folder that is not checked, and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Skipped {
+    /// The path as found.
+    pub path: PathBuf,
+    /// Why it is not checked.
+    pub reason: SkipReason,
+}
+
+/// Why the walk passed over an entry.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "reason", rename_all = "kebab-case")]
+#[non_exhaustive]
+pub enum SkipReason {
+    /// It matches an `exclude` pattern (a folder is skipped whole).
+    Excluded {
+        /// The first pattern it matches.
+        pattern: String,
+    },
+    /// A file whose extension is not an audio extension ([`crate::AUDIO_EXTENSIONS`]).
+    NotAudio,
+    /// A FIFO, socket or device, never opened.
+    Special {
+        /// What it is, e.g. `a FIFO`.
+        kind: &'static str,
+    },
+    /// A link to a folder that is already being walked.
+    Loop,
+    /// It could not be read (only entries without an audio extension; others are findings).
+    Unreadable {
+        /// Why.
+        error: String,
+    },
+}
+
+impl Skipped {
+    /// True for entries left out by an `exclude` pattern, false for the rest.
+    pub fn is_excluded(&self) -> bool {
+        matches!(self.reason, SkipReason::Excluded { .. })
+    }
+}
+
+/// The reason in words, e.g. `matches drafts/**`, `not an audio file extension`.
+impl std::fmt::Display for SkipReason {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            SkipReason::Excluded { pattern } => write!(f, "matches {pattern}"),
+            SkipReason::NotAudio => f.write_str("not an audio file extension"),
+            SkipReason::Special { kind } => write!(f, "it is {kind}; only regular files are read"),
+            SkipReason::Loop => f.write_str("a link back into a folder being walked"),
+            SkipReason::Unreadable { error } => write!(f, "cannot read it: {error}"),
+        }
+    }
+}
+
 /// Counts over a whole run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
 pub struct Summary {
@@ -226,6 +282,11 @@ pub struct Summary {
     pub errors: usize,
     /// Warning findings over all inputs.
     pub warnings: usize,
+    /// Files and folders inside the walked folders passed over for another reason than
+    /// `exclude`: not an audio file, special files, links back into the walk.
+    pub skipped: usize,
+    /// Files and folders inside the walked folders left out by an `exclude` pattern.
+    pub excluded: usize,
 }
 
 impl Summary {
@@ -251,6 +312,15 @@ impl Summary {
                 Severity::Error => self.errors += 1,
                 Severity::Warning => self.warnings += 1,
             }
+        }
+    }
+
+    /// Counts one more entry the walk passed over.
+    pub fn add_skipped(&mut self, s: &Skipped) {
+        if s.is_excluded() {
+            self.excluded += 1;
+        } else {
+            self.skipped += 1;
         }
     }
 

@@ -15,7 +15,7 @@ use crate::header::inspect::{inspect, Origin};
 use crate::header::source::Window;
 use crate::options::CheckOptions;
 use crate::remote::UrlInput;
-use crate::report::{CheckResult, Finding, Report, Summary};
+use crate::report::{CheckResult, Finding, Report, Skipped, Summary};
 use crate::rules::Rule;
 use crate::walk::{self, extension_of, io_reason, special_kind, Target};
 
@@ -158,6 +158,9 @@ pub enum ScanEvent<'a> {
     Found,
     /// One input has been checked (inputs finish in any order).
     Checked(&'a CheckResult),
+    /// The walk passed over a file or folder (not audio, excluded, ...); these come in walk
+    /// order, and their counts are in [`Summary`].
+    Skipped(&'a Skipped),
 }
 
 /// One thing a scan checks: a file or folder, or a URL.
@@ -274,11 +277,14 @@ impl Scan {
         let deep = self.options.deep;
         let options = self.options.clone();
         let mut results = Vec::new();
-        self.run_with(on_event, &mut |r| results.push(r), false)?;
+        let counted = self.run_with(on_event, &mut |r| results.push(r), false)?;
         if deep {
             add_loudness_outliers(&mut results, &options);
         }
-        Ok(Report::new(results))
+        let mut report = Report::new(results);
+        report.summary.skipped = counted.skipped;
+        report.summary.excluded = counted.excluded;
+        Ok(report)
     }
 
     /// Like [`Scan::run`], but hands each result to `sink` in input order as soon as it and
@@ -333,12 +339,13 @@ impl Scan {
             pending_urls.extend(url_index.iter().copied().zip(results));
         }
         let mut summary = Summary::default();
+        let mut passed_over = Summary::default();
         let mut emit = |r: CheckResult| {
             summary.add(&r);
             sink(r);
         };
         if !paths.is_empty() {
-            check_local(&paths, &self.options, &on_event, stream, &mut |i, r| {
+            passed_over = check_local(&paths, &self.options, &on_event, stream, &mut |i, r| {
                 while pending_urls
                     .front()
                     .is_some_and(|(u, _)| *u < path_index[i])
@@ -353,6 +360,8 @@ impl Scan {
         for (_, r) in pending_urls {
             emit(r);
         }
+        summary.skipped = passed_over.skipped;
+        summary.excluded = passed_over.excluded;
         if summary.checked == 0 && !walk::Exclude::new(&self.options)?.skips_all(&paths) {
             return Err(ScanError::NothingFound(paths));
         }
@@ -380,13 +389,14 @@ fn add_loudness_outliers(results: &mut [CheckResult], options: &CheckOptions) {
 
 /// Checks local files: the walk on its own thread, the checks on `jobs` threads. Calls `sink`
 /// with each result and the index of the path it came from, in walk order, on this thread.
+/// Returns the counts of what the walk passed over (only `skipped` and `excluded` are set).
 fn check_local(
     paths: &[PathBuf],
     options: &CheckOptions,
     on_event: &(dyn Fn(ScanEvent<'_>) + Sync),
     stream: bool,
     sink: &mut dyn FnMut(usize, CheckResult),
-) -> Result<(), ScanError> {
+) -> Result<Summary, ScanError> {
     let exclude = &walk::Exclude::new(options)?;
     let check = |t: &Target| {
         let r = check_target(t, options);
@@ -395,11 +405,17 @@ fn check_local(
     };
     let jobs = options.effective_file_jobs();
     if jobs == 1 {
-        walk::walk(paths, exclude, |i, t| {
-            on_event(ScanEvent::Found);
-            sink(i, check(&t));
-        });
-        return Ok(());
+        let mut passed_over = Summary::default();
+        walk::walk_reporting(
+            paths,
+            exclude,
+            |i, t| {
+                on_event(ScanEvent::Found);
+                sink(i, check(&t));
+            },
+            |s| skipped(&mut passed_over, on_event, &s),
+        );
+        return Ok(passed_over);
     }
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(jobs)
@@ -409,24 +425,26 @@ fn check_local(
     // Bounded, so a huge tree is not listed far ahead of the checks.
     let (tx, rx) = mpsc::sync_channel::<(usize, usize, Target)>(4096);
     if !stream {
-        let mut indexed: Vec<(usize, usize, CheckResult)> = std::thread::scope(|s| {
-            s.spawn(move || walk_into(paths, exclude, on_event, tx));
-            pool.install(|| {
-                rx.into_iter()
-                    .par_bridge()
-                    .map(|(seq, i, t)| (seq, i, check(&t)))
-                    .collect()
-            })
-        });
+        let (mut indexed, passed_over): (Vec<(usize, usize, CheckResult)>, _) =
+            std::thread::scope(|s| {
+                let walker = s.spawn(move || walk_into(paths, exclude, on_event, tx));
+                let indexed = pool.install(|| {
+                    rx.into_iter()
+                        .par_bridge()
+                        .map(|(seq, i, t)| (seq, i, check(&t)))
+                        .collect()
+                });
+                (indexed, walker.join())
+            });
         indexed.sort_unstable_by_key(|(seq, _, _)| *seq);
         for (_, i, r) in indexed {
             sink(i, r);
         }
-        return Ok(());
+        return Ok(joined(passed_over));
     }
     let (done_tx, done_rx) = mpsc::channel::<(usize, usize, CheckResult)>();
-    std::thread::scope(|s| {
-        s.spawn(move || walk_into(paths, exclude, on_event, tx));
+    let passed_over = std::thread::scope(|s| {
+        let walker = s.spawn(move || walk_into(paths, exclude, on_event, tx));
         let pool = &pool;
         s.spawn(move || {
             pool.install(|| {
@@ -447,24 +465,44 @@ fn check_local(
                 next += 1;
             }
         }
+        walker.join()
     });
-    Ok(())
+    Ok(joined(passed_over))
 }
 
-/// The walk, on its own thread: each target goes to the checks numbered in walk order.
+/// Counts an entry the walk passed over and reports it.
+fn skipped(counts: &mut Summary, on_event: &(dyn Fn(ScanEvent<'_>) + Sync), s: &Skipped) {
+    counts.add_skipped(s);
+    on_event(ScanEvent::Skipped(s));
+}
+
+/// The walk thread's counts; a walk that panicked is re-raised here.
+fn joined(walk: std::thread::Result<Summary>) -> Summary {
+    walk.unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+}
+
+/// The walk, on its own thread: each target goes to the checks numbered in walk order. Returns
+/// the counts of what it passed over.
 fn walk_into(
     paths: &[PathBuf],
     exclude: &walk::Exclude,
     on_event: &(dyn Fn(ScanEvent<'_>) + Sync),
     tx: mpsc::SyncSender<(usize, usize, Target)>,
-) {
+) -> Summary {
     let mut seq = 0;
-    walk::walk(paths, exclude, |i, t| {
-        on_event(ScanEvent::Found);
-        // The receiver lives until the walk ends; a send cannot fail before.
-        let _ = tx.send((seq, i, t));
-        seq += 1;
-    });
+    let mut passed_over = Summary::default();
+    walk::walk_reporting(
+        paths,
+        exclude,
+        |i, t| {
+            on_event(ScanEvent::Found);
+            // The receiver lives until the walk ends; a send cannot fail before.
+            let _ = tx.send((seq, i, t));
+            seq += 1;
+        },
+        |s| skipped(&mut passed_over, on_event, &s),
+    );
+    passed_over
 }
 
 /// Checks files and folders and returns the report.

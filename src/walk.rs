@@ -3,7 +3,8 @@
 //! Folders are walked recursively in name order, following symlinks (and stopping at loops);
 //! inside them only files with an audio extension count. A file named directly is always checked.
 //! FIFOs, sockets and devices are never opened: inside a folder they are skipped, named directly
-//! they are reported.
+//! they are reported. What a folder holds but is not checked (other files, special files, links
+//! back into the walk, entries matching `exclude`) is handed on as [`Skipped`], with the reason.
 
 use std::collections::HashSet;
 use std::ffi::OsString;
@@ -16,6 +17,8 @@ use globset::{Glob, GlobSet, GlobSetBuilder};
 use crate::error::ScanError;
 use crate::options::CheckOptions;
 use walkdir::WalkDir;
+
+use crate::report::{SkipReason, Skipped};
 
 /// Extensions (lowercase) that make a file in a folder a prompt to check.
 pub const AUDIO_EXTENSIONS: &[&str] = &[
@@ -95,7 +98,17 @@ pub(crate) fn special_kind(ft: &FileType) -> &'static str {
 
 /// Calls `emit` with every target under `inputs` and the index of the input it came from, in
 /// input order (folders in name order), each path once.
-pub(crate) fn walk(inputs: &[PathBuf], exclude: &Exclude, mut emit: impl FnMut(usize, Target)) {
+pub(crate) fn walk(inputs: &[PathBuf], exclude: &Exclude, emit: impl FnMut(usize, Target)) {
+    walk_reporting(inputs, exclude, emit, |_| {});
+}
+
+/// [`walk`], also calling `skip` with each entry passed over, in walk order.
+pub(crate) fn walk_reporting(
+    inputs: &[PathBuf],
+    exclude: &Exclude,
+    mut emit: impl FnMut(usize, Target),
+    mut skip: impl FnMut(Skipped),
+) {
     // Within one input every path is new; only several inputs can reach a file twice.
     let dedupe = inputs.len() > 1;
     let mut seen: HashSet<OsString> = HashSet::new();
@@ -115,7 +128,7 @@ pub(crate) fn walk(inputs: &[PathBuf], exclude: &Exclude, mut emit: impl FnMut(u
             }),
             Ok(m) if m.is_dir() => {
                 let mut active = Vec::new();
-                walk_dir(input, input, exclude, &mut active, &mut push);
+                walk_dir(input, input, exclude, &mut active, &mut push, &mut skip);
             }
             Ok(m) if m.is_file() => push(Target::File(input.clone())),
             Ok(m) => push(Target::Problem {
@@ -140,26 +153,52 @@ fn walk_dir(
     exclude: &Exclude,
     active: &mut Vec<PathBuf>,
     push: &mut impl FnMut(Target),
+    skip: &mut impl FnMut(Skipped),
 ) {
     let canonical = fs::canonicalize(root).unwrap_or_else(|_| root.to_path_buf());
     active.push(canonical);
     // Siblings share their parent's path, so comparing whole paths as bytes orders them by name
     // (and costs a memcmp, not a parse of every component).
-    let walker = WalkDir::new(root)
+    let mut walker = WalkDir::new(root)
         .follow_links(false)
         .sort_by(|a, b| a.path().as_os_str().cmp(b.path().as_os_str()))
-        .into_iter()
-        .filter_entry(|e| e.depth() == 0 || !exclude.matches(e.path(), input));
-    for entry in walker {
+        .into_iter();
+    while let Some(entry) = walker.next() {
         match entry {
             Ok(e) => {
                 let ft = e.file_type();
+                if e.depth() > 0 {
+                    if let Some(pattern) = exclude.matching(e.path(), input) {
+                        if ft.is_dir() {
+                            walker.skip_current_dir();
+                        }
+                        skip(Skipped {
+                            path: e.into_path(),
+                            reason: SkipReason::Excluded {
+                                pattern: pattern.to_owned(),
+                            },
+                        });
+                        continue;
+                    }
+                }
                 if ft.is_file() {
                     if has_audio_extension(e.path()) {
                         push(Target::File(e.into_path()));
+                    } else {
+                        skip(Skipped {
+                            path: e.into_path(),
+                            reason: SkipReason::NotAudio,
+                        });
                     }
                 } else if ft.is_symlink() && e.depth() > 0 {
-                    follow_link(e.path(), input, exclude, active, push);
+                    follow_link(e.path(), input, exclude, active, push, skip);
+                } else if !ft.is_dir() && !ft.is_symlink() {
+                    skip(Skipped {
+                        path: e.into_path(),
+                        reason: SkipReason::Special {
+                            kind: special_kind(&ft),
+                        },
+                    });
                 }
             }
             Err(err) => {
@@ -168,12 +207,17 @@ fn walk_dir(
                 };
                 let io = err.io_error();
                 let denied = io.is_some_and(|e| e.kind() == io::ErrorKind::PermissionDenied);
+                let reason = match io {
+                    Some(e) => io_reason(e),
+                    None => err.to_string(),
+                };
                 if has_audio_extension(&path) || denied {
-                    let reason = match io {
-                        Some(e) => io_reason(e),
-                        None => err.to_string(),
-                    };
                     push(Target::Problem { path, reason });
+                } else {
+                    skip(Skipped {
+                        path,
+                        reason: SkipReason::Unreadable { error: reason },
+                    });
                 }
             }
         }
@@ -187,11 +231,18 @@ fn follow_link(
     exclude: &Exclude,
     active: &mut Vec<PathBuf>,
     push: &mut impl FnMut(Target),
+    skip: &mut impl FnMut(Skipped),
 ) {
+    let skipped = |reason| Skipped {
+        path: link.to_path_buf(),
+        reason,
+    };
     match fs::metadata(link) {
         Ok(m) if m.is_file() => {
             if has_audio_extension(link) {
                 push(Target::File(link.to_path_buf()));
+            } else {
+                skip(skipped(SkipReason::NotAudio));
             }
         }
         Ok(m) if m.is_dir() => {
@@ -200,32 +251,38 @@ fn follow_link(
             };
             // A link to a folder that is being walked (or holds one) is a loop: skip it.
             if active.iter().any(|a| a.starts_with(&target)) {
+                skip(skipped(SkipReason::Loop));
                 return;
             }
-            walk_dir(link, input, exclude, active, push);
+            walk_dir(link, input, exclude, active, push, skip);
         }
         // FIFOs, sockets and devices are skipped inside folders.
-        Ok(_) => {}
+        Ok(m) => skip(skipped(SkipReason::Special {
+            kind: special_kind(&m.file_type()),
+        })),
         Err(e) => {
+            let reason = if e.kind() == io::ErrorKind::NotFound {
+                "it is a broken symlink".to_owned()
+            } else {
+                io_reason(&e)
+            };
             if has_audio_extension(link) {
-                let reason = if e.kind() == io::ErrorKind::NotFound {
-                    "it is a broken symlink".to_owned()
-                } else {
-                    io_reason(&e)
-                };
                 push(Target::Problem {
                     path: link.to_path_buf(),
                     reason,
                 });
+            } else {
+                skip(skipped(SkipReason::Unreadable { error: reason }));
             }
         }
     }
 }
 
-/// Compiled exclude patterns.
+/// Compiled exclude patterns, and the patterns as written (to name the one that matched).
 #[derive(Debug, Default)]
 pub(crate) struct Exclude {
-    set: Option<GlobSet>,
+    /// The compiled set, and the patterns as written.
+    set: Option<(GlobSet, Vec<String>)>,
     /// Whether inputs named directly are matched too (`force_exclude`).
     force: bool,
 }
@@ -252,27 +309,37 @@ impl Exclude {
             .build()
             .map_err(|e| invalid(patterns.join(", "), e))?;
         Ok(Exclude {
-            set: Some(set),
+            set: Some((set, patterns.to_vec())),
             force: options.force_exclude,
         })
     }
 
-    /// Whether `path`, found under `input`, is excluded: its path below `input`, its whole path
-    /// or its file name matches a pattern.
-    fn matches(&self, path: &Path, input: &Path) -> bool {
-        let Some(set) = &self.set else {
-            return false;
-        };
-        set.is_match(path)
-            || path.strip_prefix(input).is_ok_and(|rel| set.is_match(rel))
-            || path.file_name().is_some_and(|n| set.is_match(n))
+    /// The first pattern that excludes `path`, found under `input`: one that matches its path
+    /// below `input`, its whole path or its file name.
+    fn matching(&self, path: &Path, input: &Path) -> Option<&str> {
+        let (set, patterns) = self.set.as_ref()?;
+        let rel = path.strip_prefix(input).ok();
+        let name = path.file_name();
+        if !(set.is_match(path)
+            || rel.is_some_and(|rel| set.is_match(rel))
+            || name.is_some_and(|n| set.is_match(n)))
+        {
+            return None;
+        }
+        let mut hits = set.matches(path);
+        hits.extend(rel.map(|r| set.matches(r)).unwrap_or_default());
+        hits.extend(name.map(|n| set.matches(n)).unwrap_or_default());
+        hits.into_iter()
+            .min()
+            .and_then(|i| patterns.get(i))
+            .map(String::as_str)
     }
 
     /// Whether an input named directly is skipped: only with `force_exclude`, when the path, or
     /// the path below any of its folders, or any folder it is in, matches, just as a walk of
     /// any folder above it would have excluded it.
     pub(crate) fn skips_named(&self, input: &Path) -> bool {
-        let (Some(set), true) = (&self.set, self.force) else {
+        let (Some((set, _)), true) = (&self.set, self.force) else {
             return false;
         };
         input.ancestors().any(|a| {

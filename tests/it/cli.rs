@@ -35,12 +35,17 @@ fn human_report_on_the_fixtures() {
         !out.contains("fixtures/valid/"),
         "passing files are not listed"
     );
-    let last = out.lines().last().unwrap();
+    let lines: Vec<&str> = out.lines().collect();
+    let verdict = lines[lines.len() - 2];
     assert!(
-        last.starts_with(
+        verdict.starts_with(
             "FAIL checked 9 inputs: 2 passed, 1 warned, 6 failed (6 errors, 2 warnings) in "
         ),
-        "{last}"
+        "{verdict}"
+    );
+    assert_eq!(
+        lines[lines.len() - 1],
+        "1 skipped, 0 excluded (--verbose lists them); no config file"
     );
     assert!(
         !out.contains('\x1b'),
@@ -58,7 +63,7 @@ fn exit_codes() {
     assert!(out.starts_with("fixtures/prompt-16khz-mono-16bit-extensible.wav: warning"));
     assert!(out
         .lines()
-        .last()
+        .nth_back(1)
         .unwrap()
         .starts_with("WARN checked 1 input: 0 passed, 1 warned"));
     assert_eq!(
@@ -128,8 +133,9 @@ fn json_report_is_stable_and_complete() {
     );
     assert_eq!(
         v["summary"],
-        serde_json::json!({"checked": 9, "passed": 2, "warned": 1, "failed": 6, "errors": 6, "warnings": 2})
+        serde_json::json!({"checked": 9, "passed": 2, "warned": 1, "failed": 6, "errors": 6, "warnings": 2, "skipped": 1, "excluded": 0})
     );
+    assert_eq!(v["config"], Value::Null, "no config file was read");
     let valid = results.iter().find(|r| r["status"] == "pass").unwrap();
     assert_eq!(valid["findings"], serde_json::json!([]));
     // Warnings that ACS is not expected to fail on carry a null prediction.
@@ -393,12 +399,20 @@ mod urls {
                 .args(["check", "--allow-private", "--extract-from"])
                 .arg(&config),
         );
+        // The URL once, on its own line; where it was found once; each finding with its advice.
         assert!(
             out.contains(&format!(
-                "{}{}: error[url-http-status] the server answers 404 Not Found",
+                "{}\n  from {file}:3\n  warning[url-insecure] plain http: the prompt travels \
+                 unencrypted and can be altered on the way\n    help: serve the prompt over \
+                 https\n  error[url-http-status] the server answers 404 Not Found",
                 server.url("/b.wav"),
-                format_args!(" (from {file}:3)")
             )),
+            "{out}"
+        );
+        let a = server.url("/a.wav");
+        assert_eq!(out.lines().filter(|l| l.contains(&a)).count(), 1, "{out}");
+        assert!(
+            out.contains(&format!("{a}\n  from {file}:2, {file}:4\n")),
             "{out}"
         );
     }
@@ -934,4 +948,96 @@ fn readme_fix_json_fields_are_the_real_ones() {
     real.extend(&result);
     real.extend(&top[2..]);
     assert_eq!(listed, real);
+}
+/// `--verbose` lists passing inputs and what the walk skipped or excluded, with the reason, in
+/// walk order; the summary counts them and names the config file, in the human report and in
+/// JSON.
+#[test]
+fn verbose_lists_passing_and_skipped_and_the_summary_names_the_config() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    std::fs::create_dir_all(root.join("prompts/drafts")).unwrap();
+    std::fs::write(
+        root.join("prompts/drafts/new.wav"),
+        crate::support::valid(100),
+    )
+    .unwrap();
+    std::fs::write(root.join("prompts/notes.txt"), "x").unwrap();
+    std::fs::write(root.join("prompts/ok.wav"), crate::support::valid(100)).unwrap();
+    std::fs::write(root.join("acs-preflight.toml"), "exclude = [\"drafts\"]\n").unwrap();
+    let run = |args: &[&str]| {
+        let mut c = cmd();
+        c.current_dir(root)
+            .args(["check"])
+            .args(args)
+            .arg("prompts");
+        stdout(&mut c)
+    };
+    let (code, out, err) = run(&["--verbose"]);
+    assert_eq!(code, 0, "{err}");
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(
+        lines[..3],
+        [
+            "prompts/ok.wav: pass",
+            "prompts/drafts: excluded (matches drafts)",
+            "prompts/notes.txt: skipped (not an audio file extension)",
+        ],
+        "{out}"
+    );
+    assert!(
+        lines[3].starts_with("PASS checked 1 input: 1 passed,"),
+        "{out}"
+    );
+    // The file found in the working folder, as found.
+    let config = "acs-preflight.toml";
+    assert_eq!(lines[4], format!("1 skipped, 1 excluded; config: {config}"));
+    assert_eq!(lines.len(), 5, "{out}");
+    // Without --verbose: only the counts, and where to see more.
+    let (_, out, _) = run(&[]);
+    assert_eq!(
+        out.lines().last(),
+        Some(format!("1 skipped, 1 excluded (--verbose lists them); config: {config}").as_str())
+    );
+    assert!(!out.contains("ok.wav"), "{out}");
+    let (_, out, _) = run(&["--format", "json"]);
+    let v: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["config"], config);
+    assert_eq!(v["summary"]["skipped"], 1);
+    assert_eq!(v["summary"]["excluded"], 1);
+}
+
+/// Under `--fail-on warning` the summary says why a run with no failed input exits 1.
+#[test]
+fn fail_on_warning_says_why_the_run_fails() {
+    let file = "fixtures/prompt-16khz-mono-16bit-extensible.wav";
+    let (code, out, _) = stdout(cmd().args(["check", "--fail-on", "warning", file]));
+    assert_eq!(code, 1);
+    let verdict = out.lines().nth_back(1).unwrap();
+    assert!(
+        verdict.starts_with(
+            "FAIL: 1 warning (--fail-on warning); checked 1 input: 0 passed, 1 warned, 0 failed (0 errors, 1 warning) in "
+        ),
+        "{out}"
+    );
+    let (code, out, _) = stdout(cmd().args([
+        "check",
+        "--fail-on",
+        "warning",
+        "--format",
+        "markdown",
+        file,
+    ]));
+    assert_eq!(code, 1);
+    assert!(
+        out.starts_with("### acs-preflight: ❌ failed: 1 warning (--fail-on warning)\n"),
+        "{out}"
+    );
+    // Without it, the same input passes with a warning.
+    let (code, out, _) = stdout(cmd().args(["check", file]));
+    assert_eq!(code, 0);
+    assert!(
+        out.lines().nth_back(1).unwrap().starts_with("WARN checked"),
+        "{out}"
+    );
 }

@@ -203,3 +203,43 @@ fn deep_reads_other_wav_codecs_and_the_human_report_has_a_table() {
         "{text}"
     );
 }
+
+/// The `--deep` table lines up when names hold wide characters (CJK takes two columns).
+#[test]
+fn deep_table_aligns_wide_names() {
+    let dir = tempfile::tempdir().unwrap();
+    let wav = wav_from(&tone(0.5, 0.5));
+    write(dir.path(), "ab.wav", &wav);
+    write(dir.path(), "歡迎.wav", &wav);
+    let out = assert_cmd::Command::cargo_bin("acs-preflight")
+        .unwrap()
+        .current_dir(dir.path())
+        .args(["check", "--deep", "ab.wav", "歡迎.wav"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    let columns = |l: &str| -> usize {
+        l.chars()
+            .map(|c| {
+                if ('\u{4e00}'..='\u{9fff}').contains(&c) {
+                    2
+                } else {
+                    1
+                }
+            })
+            .sum()
+    };
+    let table: Vec<&str> = text
+        .lines()
+        .skip_while(|l| !l.starts_with("input"))
+        .take(3)
+        .collect();
+    assert_eq!(table.len(), 3, "{text}");
+    assert!(table[0].starts_with("input     peak dBFS"), "{text}");
+    assert!(table[1].starts_with("ab.wav    "), "{text}");
+    assert!(table[2].starts_with("歡迎.wav  "), "{text}");
+    assert!(
+        table.iter().all(|l| columns(l) == columns(table[0])),
+        "{text}"
+    );
+}

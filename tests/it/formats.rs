@@ -332,12 +332,18 @@ fn markdown_summary_lists_flagged_inputs() {
     assert!(out.starts_with(
         "### acs-preflight: ❌ failed\n\n9 inputs checked: 2 passed, 1 warned, 6 failed"
     ));
+    // Each input once (on the row of its first finding), advice on every row.
     assert_eq!(
         out.lines()
             .filter(|l| l.starts_with("| `fixtures/"))
             .count(),
-        8
+        7
     );
+    assert!(out.contains(
+        "\n|  |  | `extension-mismatch` warning | the name ends in .wav but the content is MP3 \
+         with an ID3v2 tag |  | convert it: acs-preflight fix --in-place \
+         fixtures/prompt-mp3-renamed.wav |\n"
+    ), "{out}");
     let (code, out) = run(&["check", "--format", "markdown", "fixtures/valid"]);
     assert_eq!(code, 0);
     assert_eq!(
@@ -597,4 +603,192 @@ fn no_signature_or_password_reaches_any_format_under_any_encoding() {
         assert!(stderr.contains("cannot read"), "{stderr}");
         check("stderr", &stderr);
     }
+}
+
+#[test]
+fn counts_read_right_in_markdown_and_github() {
+    let one = "fixtures/prompt-truncated.wav";
+    let (_, md) = run(&["check", "--format", "markdown", one]);
+    assert!(
+        md.contains("\n1 input checked: 0 passed, 0 warned, 1 failed (1 error, 0 warnings).\n"),
+        "{md}"
+    );
+    let (_, gh) = run(&["check", "--format", "github", one]);
+    assert_eq!(
+        gh.lines().last(),
+        Some("acs-preflight: checked 1 input: 0 passed, 0 warned, 1 failed (1 error, 0 warnings)")
+    );
+}
+
+/// Warnings on inputs that do not fail reach the JUnit document (the suite's system-out), and
+/// a failing input's warnings its failure; the document stays valid.
+#[test]
+fn junit_keeps_every_warning() {
+    let (_, xml) = run(&["check", "--format", "junit", "fixtures"]);
+    validate_junit(&xml).unwrap();
+    let doc = roxmltree::Document::parse(&xml).unwrap();
+    let suite = doc
+        .descendants()
+        .find(|n| n.has_tag_name("testsuite"))
+        .unwrap();
+    let out = suite
+        .children()
+        .find(|n| n.has_tag_name("system-out"))
+        .unwrap();
+    assert_eq!(
+        out.text(),
+        Some(
+            "fixtures/prompt-16khz-mono-16bit-extensible.wav: warning[extensible-header] \
+             WAVE_FORMAT_EXTENSIBLE header around PCM; ACS documents plain PCM (format tag 1) \
+             only (may cause ACS 400 Play Failed, subcode 8535)\n  help: convert it: \
+             acs-preflight fix --in-place fixtures/prompt-16khz-mono-16bit-extensible.wav\n"
+        )
+    );
+    let mp3 = doc
+        .descendants()
+        .find(|n| n.attribute("name") == Some("prompt-mp3-renamed.wav"))
+        .unwrap();
+    let failure = mp3.children().find(|n| n.has_tag_name("failure")).unwrap();
+    assert_eq!(failure.attribute("type"), Some("not-wav"));
+    assert!(
+        failure
+            .text()
+            .unwrap()
+            .contains("warning[extension-mismatch] the name ends in .wav"),
+        "{xml}"
+    );
+    // Under --fail-on warning the warned input fails: nothing is left for system-out.
+    let (_, xml) = run(&[
+        "check",
+        "--format",
+        "junit",
+        "--fail-on",
+        "warning",
+        "fixtures",
+    ]);
+    assert!(xml.contains("    <system-out/>\n"), "{xml}");
+}
+
+/// `--report FORMAT=PATH` writes several formats from one run (each URL fetched once), each
+/// equal to what `--format` prints, each through the one write path; stdout keeps `--format`.
+#[test]
+fn one_run_writes_every_report() {
+    let server = Server::start(vec![("/a.wav", vec![Reply::file(valid(100))])]);
+    let url = server.url("/a.wav?sv=1&sig=s3cr3t");
+    let dir = tempfile::tempdir().unwrap();
+    let at = |name: &str| dir.path().join(name).to_str().unwrap().to_owned();
+    let out = cmd()
+        .args(["check", "--allow-private", "--format", "json"])
+        .args(["--report", &format!("sarif={}", at("r.sarif"))])
+        .args(["--report", &format!("markdown={}", at("r.md"))])
+        .args(["--report", &format!("JUNIT={}", at("r.xml"))])
+        .args(["--report", &format!("jsonl={}", at("r.jsonl"))])
+        .args(["--report", &format!("human={}", at("r.txt"))])
+        .args(["fixtures/prompt-truncated.wav", &url])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        server.hits("/a.wav?sv=1&sig=s3cr3t"),
+        1,
+        "one run, one request"
+    );
+    let json: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["summary"]["checked"], 2);
+    let read = |name: &str| std::fs::read_to_string(at(name)).unwrap();
+    for name in ["r.sarif", "r.md", "r.xml", "r.jsonl", "r.txt"] {
+        let text = read(name);
+        assert!(
+            !text.contains("s3cr3t") && text.contains("sig=REDACTED"),
+            "{name}: {text}"
+        );
+    }
+    assert_valid_sarif(&read("r.sarif"));
+    validate_junit(&read("r.xml")).unwrap();
+    let alone = |format: &str| {
+        let (_, text) = run(&[
+            "check",
+            "--allow-private",
+            "--format",
+            format,
+            "fixtures/prompt-truncated.wav",
+            &url,
+        ]);
+        normalize(&text)
+    };
+    assert_eq!(normalize(&read("r.md")), alone("markdown"));
+    assert_eq!(normalize(&read("r.txt")), alone("human"));
+    let lines: Vec<Value> = read("r.jsonl")
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 3);
+    assert_eq!(lines[..2], json["results"].as_array().unwrap()[..]);
+    assert_eq!(lines[2]["summary"], json["summary"]);
+    let names: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
+    assert_eq!(names.len(), 5, "no temporary file left");
+
+    // Each file goes through the one write path: a symlink there is refused, not followed.
+    #[cfg(unix)]
+    {
+        let victim = dir.path().join("victim");
+        std::fs::write(&victim, "keep").unwrap();
+        std::os::unix::fs::symlink(&victim, dir.path().join("link.md")).unwrap();
+        let out = cmd()
+            .args(["check", "--report", &format!("markdown={}", at("link.md"))])
+            .arg("fixtures/valid")
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2));
+        assert_eq!(std::fs::read_to_string(&victim).unwrap(), "keep");
+    }
+    // One file named for two reports, or a malformed value: a usage error, nothing written.
+    let out = cmd()
+        .args([
+            "check",
+            "-o",
+            &at("same"),
+            "--report",
+            &format!("json={}", at("same")),
+        ])
+        .arg("fixtures/valid")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("is named for two reports"));
+    assert!(!dir.path().join("same").exists());
+    for bad in ["sarif", "yaml=x.yaml", "json="] {
+        let out = cmd()
+            .args(["check", "--report", bad, "fixtures/valid"])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{bad}");
+    }
+}
+
+/// A long URL is never cut when the report goes to a pipe or a file: shortening is for
+/// terminals only (the rule itself is a unit test of the printer).
+#[test]
+fn long_urls_are_whole_in_pipes_and_files() {
+    let query: String = (0..40).map(|i| format!("k{i}=v{i}&")).collect();
+    // 127.0.0.1 without --allow-private: refused before any request.
+    let url = format!("https://127.0.0.1/prompts/welcome.wav?{query}sig=s3cr3t");
+    let shown = url.replace("s3cr3t", "REDACTED");
+    let (_, out) = run(&["check", &url]);
+    assert!(
+        out.starts_with(&format!("{shown}\n  error[url-private]")),
+        "{out}"
+    );
+    assert!(out.contains("no request was sent"), "{out}");
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("r.txt");
+    cmd()
+        .args(["check", "-o"])
+        .arg(&file)
+        .arg(&url)
+        .output()
+        .unwrap();
+    assert!(std::fs::read_to_string(&file)
+        .unwrap()
+        .starts_with(&format!("{shown}\n")));
 }

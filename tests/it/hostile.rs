@@ -308,7 +308,7 @@ fn jsonl_streams_the_same_results_as_json() {
     assert_eq!(&parsed[..9], doc["results"].as_array().unwrap().as_slice());
     assert_eq!(
         parsed[9],
-        serde_json::json!({"version": 1, "summary": doc["summary"]})
+        serde_json::json!({"version": 1, "summary": doc["summary"], "config": null})
     );
 }
 

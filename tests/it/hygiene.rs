@@ -315,7 +315,7 @@ fn control_characters_from_input_reach_no_output_raw_in_any_format() {
                 }
                 if what.starts_with("human") {
                     assert!(
-                        text.contains(&format!("(from p{ESCAPED}.env:1)")),
+                        text.contains(&format!("\n  from p{ESCAPED}.env:1\n")),
                         "{what}: the source of the extracted URL:\n{text}"
                     );
                     assert!(

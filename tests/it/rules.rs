@@ -338,7 +338,10 @@ fn a_wav_named_mp3_is_renamed_not_converted() {
         .output()
         .unwrap();
     let text = String::from_utf8_lossy(&fixed.stdout);
-    assert!(text.contains("already valid, left alone"), "{text}");
+    assert!(
+        text.contains("already valid, would copy unchanged"),
+        "{text}"
+    );
 
     // An MP3 named .wav: renaming helps only where MP3 is accepted; otherwise convert.
     let path = dir.path().join("greeting.wav");

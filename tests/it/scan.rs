@@ -202,6 +202,7 @@ fn scan_reports_each_result_once_to_the_callback() {
                 found.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
             }
             ScanEvent::Checked(r) => seen.lock().unwrap().push(r.input.clone()),
+            ScanEvent::Skipped(s) => panic!("nothing to skip: {s:?}"),
         })
         .unwrap();
     assert_eq!(found.into_inner(), 40);
@@ -210,4 +211,57 @@ fn scan_reports_each_result_once_to_the_callback() {
     let mut inputs: Vec<String> = report.results.iter().map(|r| r.input.clone()).collect();
     inputs.sort();
     assert_eq!(seen, inputs);
+}
+
+/// What the walk passes over comes as data, in walk order, with the reason; the summary counts
+/// it, the same for any thread count and in the streamed run.
+#[test]
+fn the_walk_reports_what_it_skipped_and_excluded() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    fs::create_dir_all(root.join("drafts")).unwrap();
+    fs::create_dir_all(root.join("live")).unwrap();
+    fs::write(root.join("drafts/a.wav"), valid(100)).unwrap();
+    fs::write(root.join("drafts/b.wav"), valid(100)).unwrap();
+    fs::write(root.join("live/notes.txt"), "x").unwrap();
+    fs::write(root.join("live/old.wav"), valid(100)).unwrap();
+    fs::write(root.join("live/ok.wav"), valid(100)).unwrap();
+    #[cfg(unix)]
+    std::os::unix::fs::symlink(root, root.join("live/up")).unwrap();
+    let options = CheckOptions::default().exclude(["drafts", "old.*", "*.bak"]);
+    for jobs in [1, 4] {
+        let seen = std::sync::Mutex::new(Vec::new());
+        let report = Scan::new(&[root], options.clone().jobs(jobs))
+            .unwrap()
+            .run(|event| {
+                if let ScanEvent::Skipped(s) = event {
+                    let rel = s.path.strip_prefix(root).unwrap().display().to_string();
+                    seen.lock().unwrap().push((rel, s.reason.to_string()));
+                }
+            })
+            .unwrap();
+        let mut expected = vec![
+            ("drafts".to_owned(), "matches drafts".to_owned()),
+            (
+                "live/notes.txt".to_owned(),
+                "not an audio file extension".to_owned(),
+            ),
+            ("live/old.wav".to_owned(), "matches old.*".to_owned()),
+        ];
+        if cfg!(unix) {
+            expected.push((
+                "live/up".to_owned(),
+                "a link back into a folder being walked".to_owned(),
+            ));
+        }
+        assert_eq!(seen.into_inner().unwrap(), expected, "jobs {jobs}");
+        assert_eq!(report.summary.checked, 1);
+        assert_eq!(report.summary.excluded, 2);
+        assert_eq!(report.summary.skipped, expected.len() - 2);
+        let streamed = Scan::new(&[root], options.clone().jobs(jobs))
+            .unwrap()
+            .run_into(|_| {}, &mut |_| {})
+            .unwrap();
+        assert_eq!(streamed, report.summary);
+    }
 }

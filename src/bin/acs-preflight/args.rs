@@ -175,6 +175,16 @@ pub struct CheckArgs {
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
 
+    /// Also write the report in FORMAT to PATH, from the same run (repeatable:
+    /// `--report sarif=results.sarif --report markdown=summary.md`). Each file is written like
+    /// --output; stdout keeps --format.
+    #[arg(long = "report", value_name = "FORMAT=PATH", value_parser = parse_report)]
+    pub reports: Vec<(Format, PathBuf)>,
+
+    /// List passing inputs too, and the files the walk skipped or excluded, with the reason.
+    #[arg(short, long)]
+    pub verbose: bool,
+
     /// The Call Automation action that plays the prompts; decides the predicted ACS failure
     /// [default: play].
     #[arg(long, value_enum)]
@@ -236,6 +246,30 @@ pub struct CheckArgs {
     /// When to use colour in human output (NO_COLOR is honoured under `auto`).
     #[arg(long, value_enum, default_value_t = ColorArg::Auto)]
     pub color: ColorArg,
+}
+
+/// `--report FORMAT=PATH`.
+fn parse_report(value: &str) -> Result<(Format, PathBuf), String> {
+    let formats = || {
+        Format::value_variants()
+            .iter()
+            .filter_map(|f| f.to_possible_value())
+            .map(|v| v.get_name().to_owned())
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let Some((format, path)) = value.split_once('=') else {
+        return Err(format!(
+            "expected FORMAT=PATH, e.g. sarif=results.sarif (FORMAT: {})",
+            formats()
+        ));
+    };
+    let format = Format::from_str(format, true)
+        .map_err(|_| format!("unknown format `{format}` (one of {})", formats()))?;
+    if path.is_empty() {
+        return Err("the PATH after `=` is empty".to_owned());
+    }
+    Ok((format, PathBuf::from(path)))
 }
 
 /// `--fail-on` values.

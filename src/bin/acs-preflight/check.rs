@@ -1,14 +1,15 @@
 //! `acs-preflight check`.
 
-use std::io::{self, BufWriter, Write};
-use std::path::Path;
+use std::io::{self, BufWriter, IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 use std::time::Instant;
 
-use acs_preflight::{Overrides, Scan, ScanEvent, Settings, Summary};
+use acs_preflight::{Overrides, Scan, ScanEvent, Settings, Skipped, Summary};
 use anyhow::Context;
 
 use crate::args::{CheckArgs, Format};
-use crate::printer;
+use crate::printer::{self, RunInfo};
 use crate::progress::Progress;
 use crate::{EXIT_CLEAN, EXIT_FINDINGS};
 
@@ -18,18 +19,29 @@ pub(crate) fn check(args: CheckArgs) -> anyhow::Result<u8> {
         options,
         fail_on,
         inputs,
+        config,
         ..
     } = Overrides::from(&args).check_settings()?;
     let action = options.action;
+    check_report_paths(&args)?;
 
     let started = Instant::now();
     let progress = Progress::new();
+    // Under --verbose, what the walk passed over is listed (it comes in walk order).
+    let skipped: Mutex<Vec<Skipped>> = Mutex::new(Vec::new());
     let on_event = |event: ScanEvent<'_>| match event {
         ScanEvent::Found => progress.found(),
         ScanEvent::Checked(_) => progress.tick(),
+        ScanEvent::Skipped(s) => {
+            if args.verbose {
+                if let Ok(mut list) = skipped.lock() {
+                    list.push(s.clone());
+                }
+            }
+        }
     };
     let scan = Scan::from_inputs(inputs, options)?;
-    if args.format == Format::Jsonl {
+    if args.format == Format::Jsonl && args.reports.is_empty() {
         // Streamed: each result is written as soon as it is due and then dropped.
         let stream = |out: &mut dyn Write| -> anyhow::Result<Summary> {
             let mut failed: Option<io::Error> = None;
@@ -45,7 +57,8 @@ pub(crate) fn check(args: CheckArgs) -> anyhow::Result<u8> {
             if let Some(e) = failed {
                 return Err(e).context("cannot write the report");
             }
-            printer::json::summary_line(&summary, out).context("cannot write the report")?;
+            printer::json::summary_line(&summary, config.as_deref(), out)
+                .context("cannot write the report")?;
             Ok(summary)
         };
         let summary = match &args.output {
@@ -73,47 +86,78 @@ pub(crate) fn check(args: CheckArgs) -> anyhow::Result<u8> {
     let report = scan.run(on_event);
     progress.finish();
     let report = report?;
-    let elapsed = started.elapsed();
+    let skipped = skipped.into_inner().unwrap_or_default();
+    let mut run = RunInfo {
+        fail_on,
+        elapsed: started.elapsed(),
+        config: config.as_deref(),
+        verbose: args.verbose,
+        skipped: &skipped,
+        width: None,
+    };
 
-    let render = |out: &mut dyn Write, plain: bool| -> io::Result<()> {
-        match args.format {
-            Format::Human if plain => {
-                let mut styled = Vec::new();
-                printer::human::print(&report, elapsed, &mut styled)?;
-                out.write_all(&anstream::adapter::strip_bytes(&styled).into_vec())
-            }
-            Format::Human => printer::human::print(&report, elapsed, out),
-            Format::Json => printer::json::print(&report, out),
-            // Handled above, streamed.
-            Format::Jsonl => Ok(()),
-            Format::Sarif => printer::sarif::print(&report, action, out),
-            Format::Junit => printer::junit::print(&report, fail_on, elapsed, out),
-            Format::Github => printer::github::print(&report, out),
-            Format::Markdown => printer::markdown::print(&report, out),
+    let render = |format: Format, run: &RunInfo<'_>, out: &mut dyn Write, plain: bool| match format
+    {
+        Format::Human if plain => {
+            let mut styled = Vec::new();
+            printer::human::print(&report, run, &mut styled)?;
+            out.write_all(&anstream::adapter::strip_bytes(&styled).into_vec())
         }
+        Format::Human => printer::human::print(&report, run, out),
+        Format::Json => printer::json::print(&report, run.config, out),
+        Format::Jsonl => printer::json::lines(&report, run.config, out),
+        Format::Sarif => printer::sarif::print(&report, action, out),
+        Format::Junit => printer::junit::print(&report, run.fail_on, run.elapsed, out),
+        Format::Github => printer::github::print(&report, run, out),
+        Format::Markdown => printer::markdown::print(&report, run, out),
     };
     match &args.output {
-        Some(path) => write_atomically(path, |out| render(out, true))?,
+        Some(path) => write_atomically(path, |out| render(args.format, &run, out, true))?,
         // Buffered: reports are written in many small pieces. Only the human report has
         // styles, so only it goes through anstream (which strips them when colour is off).
         None if args.format == Format::Human => {
+            // Long URLs are shortened to the terminal's width, only on a terminal.
+            if io::stdout().is_terminal() {
+                run.width = terminal_size::terminal_size().map(|(w, _)| usize::from(w.0));
+            }
             let mut out = BufWriter::new(anstream::stdout().lock());
-            render(&mut out, false)
+            render(args.format, &run, &mut out, false)
                 .and_then(|()| out.flush())
                 .context("cannot write the report")?;
+            run.width = None;
         }
         None => {
             let mut out = BufWriter::new(io::stdout().lock());
-            render(&mut out, true)
+            render(args.format, &run, &mut out, true)
                 .and_then(|()| out.flush())
                 .context("cannot write the report")?;
         }
+    }
+    // The same report in more formats, each file written like --output.
+    for (format, path) in &args.reports {
+        write_atomically(path, |out| render(*format, &run, out, true))?;
     }
     Ok(if report.fails(fail_on) {
         EXIT_FINDINGS
     } else {
         EXIT_CLEAN
     })
+}
+
+/// Refuses a run that names one file for two reports (`--output` and `--report`): one would
+/// silently replace the other.
+fn check_report_paths(args: &CheckArgs) -> anyhow::Result<()> {
+    let mut seen: Vec<&Path> = args.output.iter().map(PathBuf::as_path).collect();
+    for (_, path) in &args.reports {
+        if seen.contains(&path.as_path()) {
+            anyhow::bail!(
+                "{} is named for two reports; give each --report (and --output) its own file",
+                acs_preflight::path_to_string(path)
+            );
+        }
+        seen.push(path);
+    }
+    Ok(())
 }
 
 /// Writes `path` whole or not at all, through the library's one file-writing path: a report

@@ -5,7 +5,7 @@ use std::io::{self, Write};
 
 use acs_preflight::{escape_text, Report, Severity};
 
-use super::{place, Place};
+use super::{count, place, Place, RunInfo};
 
 /// Escapes a command's message (GitHub's rules: `%`, CR and LF). Text from the input is passed
 /// through [`escape_text`] first, so the CR and LF left are ours.
@@ -23,7 +23,7 @@ fn property(s: &str) -> String {
 }
 
 /// Writes the annotations and a summary line.
-pub fn print(report: &Report, out: &mut dyn Write) -> io::Result<()> {
+pub fn print(report: &Report, run: &RunInfo<'_>, out: &mut dyn Write) -> io::Result<()> {
     for r in &report.results {
         for f in &r.findings {
             let kind = match f.severity {
@@ -52,10 +52,19 @@ pub fn print(report: &Report, out: &mut dyn Write) -> io::Result<()> {
         }
     }
     let s = &report.summary;
+    let why = run
+        .failed_by_warnings(report)
+        .map(|why| format!("; the run fails: {why}"))
+        .unwrap_or_default();
     writeln!(
         out,
-        "acs-preflight: checked {} inputs: {} passed, {} warned, {} failed ({} errors, {} warnings)",
-        s.checked, s.passed, s.warned, s.failed, s.errors, s.warnings
+        "acs-preflight: checked {}: {} passed, {} warned, {} failed ({}, {}){why}",
+        count(s.checked, "input", "inputs"),
+        s.passed,
+        s.warned,
+        s.failed,
+        count(s.errors, "error", "errors"),
+        count(s.warnings, "warning", "warnings"),
     )
 }
 

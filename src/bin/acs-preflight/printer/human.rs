@@ -1,10 +1,18 @@
-//! `--format human`: one line per finding, advice under each file, a summary line.
+//! `--format human`: each finding with its advice under it, a summary.
+//!
+//! A file's findings each name the file (`prompts/a.wav: error[...] ...`), so a line can be
+//! grepped or clicked. A URL is long: it is shown once, on a line of its own (shortened to the
+//! terminal's width, only on a terminal), with the places it was found under it, then its
+//! findings.
 
+use std::borrow::Cow;
 use std::io::{self, Write};
-use std::time::Duration;
 
-use acs_preflight::{escape_text, Report, Severity, Status};
+use acs_preflight::{escape_text, path_to_string, CheckResult, Report, Severity, Status};
 use anstyle::{AnsiColor, Style};
+use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
+
+use super::{count, place, Place, RunInfo};
 
 const PATH: Style = Style::new().bold();
 const ERROR: Style = AnsiColor::Red.on_default().bold();
@@ -12,51 +20,107 @@ const WARNING: Style = AnsiColor::Yellow.on_default().bold();
 const HELP: Style = AnsiColor::Cyan.on_default();
 const PASS: Style = AnsiColor::Green.on_default().bold();
 
-/// Writes every failing or warned input and a summary. `out` strips the styles when colour is
-/// off (an `anstream` stream).
-pub fn print(report: &Report, elapsed: Duration, out: &mut dyn Write) -> io::Result<()> {
+/// Writes every failing or warned input (every input under `--verbose`, then what the walk
+/// passed over) and a summary. `out` strips the styles when colour is off (an `anstream`
+/// stream).
+pub fn print(report: &Report, run: &RunInfo<'_>, out: &mut dyn Write) -> io::Result<()> {
     for result in &report.results {
-        if result.status == Status::Pass {
+        if result.status == Status::Pass && !run.verbose {
             continue;
         }
-        // Names, URLs, messages and advice come from the input: escaped once, here.
-        let input = escape_text(&result.input);
-        let mut advice: Vec<&str> = Vec::new();
-        let from = if result.sources.is_empty() {
-            String::new()
-        } else {
-            let places: Vec<String> = result
-                .sources
-                .iter()
-                .map(|s| escape_text(&s.to_string()).into_owned())
-                .collect();
-            format!(" (from {})", places.join(", "))
-        };
-        for f in &result.findings {
-            let style = match f.severity {
-                Severity::Error => ERROR,
-                Severity::Warning => WARNING,
+        match place(result) {
+            Place::Url(_) => url(result, run.width, out)?,
+            Place::File(_) => file(result, out)?,
+        }
+    }
+    if run.verbose {
+        for s in run.skipped {
+            let what = if s.is_excluded() {
+                "excluded"
+            } else {
+                "skipped"
             };
+            // The reason may quote a pattern or an OS error: escaped too.
             writeln!(
                 out,
-                "{PATH}{input}{PATH:#}{from}: {style}{}[{}]{style:#} {}{}",
-                f.severity,
-                f.rule,
-                escape_text(&f.message),
-                f.acs_suffix()
+                "{}: {what} ({})",
+                path_to_string(&s.path),
+                escape_text(&s.reason.to_string())
             )?;
-            if !advice.contains(&f.advice.as_str()) {
-                advice.push(&f.advice);
-            }
-        }
-        for a in advice {
-            writeln!(out, "  {HELP}help:{HELP:#} {}", escape_text(a))?;
         }
     }
     deep_table(report, out)?;
+    summary(report, run, out)
+}
+
+/// A file: one line per finding, each naming the file, its advice under it.
+fn file(result: &CheckResult, out: &mut dyn Write) -> io::Result<()> {
+    // Names, URLs, messages and advice come from the input: escaped once, here.
+    let input = escape_text(&result.input);
+    if result.findings.is_empty() {
+        return writeln!(out, "{PATH}{input}{PATH:#}: {PASS}pass{PASS:#}");
+    }
+    findings(result, &format!("{PATH}{input}{PATH:#}: "), "  ", out)
+}
+
+/// A URL: on a line of its own, then where it was found, then its findings.
+fn url(result: &CheckResult, width: Option<usize>, out: &mut dyn Write) -> io::Result<()> {
+    let input = escape_text(&result.input);
+    let shown = match width {
+        Some(w) => shorten(&input, w),
+        None => Cow::Borrowed(input.as_ref()),
+    };
+    writeln!(out, "{PATH}{shown}{PATH:#}")?;
+    if !result.sources.is_empty() {
+        let places: Vec<String> = result
+            .sources
+            .iter()
+            .map(|s| escape_text(&s.to_string()).into_owned())
+            .collect();
+        writeln!(out, "  from {}", places.join(", "))?;
+    }
+    if result.findings.is_empty() {
+        return writeln!(out, "  {PASS}pass{PASS:#}");
+    }
+    findings(result, "  ", "    ", out)
+}
+
+/// Each finding after `lead`, its advice under it (advice already given for this input is not
+/// repeated).
+fn findings(result: &CheckResult, lead: &str, indent: &str, out: &mut dyn Write) -> io::Result<()> {
+    let mut given: Vec<&str> = Vec::new();
+    for f in &result.findings {
+        let style = match f.severity {
+            Severity::Error => ERROR,
+            Severity::Warning => WARNING,
+        };
+        writeln!(
+            out,
+            "{lead}{style}{}[{}]{style:#} {}{}",
+            f.severity,
+            f.rule,
+            escape_text(&f.message),
+            f.acs_suffix()
+        )?;
+        if !given.contains(&f.advice.as_str()) {
+            given.push(&f.advice);
+            writeln!(
+                out,
+                "{indent}{HELP}help:{HELP:#} {}",
+                escape_text(&f.advice)
+            )?;
+        }
+    }
+    Ok(())
+}
+
+/// The verdict, the counts, what the walk passed over and the config file read.
+fn summary(report: &Report, run: &RunInfo<'_>, out: &mut dyn Write) -> io::Result<()> {
     let s = &report.summary;
     let verdict = if s.failed > 0 {
         format!("{ERROR}FAIL{ERROR:#}")
+    } else if let Some(why) = run.failed_by_warnings(report) {
+        format!("{ERROR}FAIL{ERROR:#}: {why};")
     } else if s.warned > 0 {
         format!("{WARNING}WARN{WARNING:#}")
     } else {
@@ -64,18 +128,73 @@ pub fn print(report: &Report, elapsed: Duration, out: &mut dyn Write) -> io::Res
     };
     writeln!(
         out,
-        "{verdict} checked {} input{}: {} passed, {} warned, {} failed ({} error{}, {} warning{}) in {:.2}s",
-        s.checked,
-        plural(s.checked),
+        "{verdict} checked {}: {} passed, {} warned, {} failed ({}, {}) in {:.2}s",
+        count(s.checked, "input", "inputs"),
         s.passed,
         s.warned,
         s.failed,
-        s.errors,
-        plural(s.errors),
-        s.warnings,
-        plural(s.warnings),
-        elapsed.as_secs_f64()
+        count(s.errors, "error", "errors"),
+        count(s.warnings, "warning", "warnings"),
+        run.elapsed.as_secs_f64()
+    )?;
+    let hint = if !run.verbose && s.skipped + s.excluded > 0 {
+        " (--verbose lists them)"
+    } else {
+        ""
+    };
+    let config = match run.config {
+        Some(path) => format!("config: {}", path_to_string(path)),
+        None => "no config file".to_owned(),
+    };
+    writeln!(
+        out,
+        "{} skipped, {} excluded{hint}; {config}",
+        s.skipped, s.excluded
     )
+}
+
+/// `text` cut to at most `width` columns: a URL's query goes first (`...wav?…`), then the
+/// middle (`https://host/a…/b.wav`), so the host and the file name stay.
+fn shorten(text: &str, width: usize) -> Cow<'_, str> {
+    if text.width() <= width {
+        return Cow::Borrowed(text);
+    }
+    if let Some((base, _)) = text.split_once('?') {
+        if base.width() + 2 <= width {
+            return Cow::Owned(format!("{base}?…"));
+        }
+    }
+    // Head and tail around one `…` (one column).
+    let room = width.saturating_sub(1);
+    let head_room = room.div_ceil(2);
+    let mut head = String::new();
+    let mut used = 0;
+    for c in text.chars() {
+        let w = c.width().unwrap_or(0);
+        if used + w > head_room {
+            break;
+        }
+        used += w;
+        head.push(c);
+    }
+    let mut tail: Vec<char> = Vec::new();
+    let mut tail_used = 0;
+    for c in text.chars().rev() {
+        let w = c.width().unwrap_or(0);
+        if used + tail_used + w > room {
+            break;
+        }
+        tail_used += w;
+        tail.push(c);
+    }
+    tail.reverse();
+    Cow::Owned(format!("{head}…{}", tail.into_iter().collect::<String>()))
+}
+
+/// Pads `text` with spaces to `width` columns (as a terminal shows it: wide characters take
+/// two).
+fn pad(text: &str, width: usize) -> String {
+    format!("{text}{}", " ".repeat(width.saturating_sub(text.width())))
 }
 
 /// `--deep`: a compact table of the measured levels, one row per analysed input.
@@ -95,7 +214,7 @@ fn deep_table(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     }
     let width = rows
         .iter()
-        .map(|(input, _)| input.chars().count())
+        .map(|(input, _)| input.width())
         .max()
         .unwrap_or(5)
         .max(5);
@@ -103,14 +222,19 @@ fn deep_table(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     let ms = |v: Option<u64>| v.map_or("-".to_owned(), |x| format!("{x}"));
     writeln!(
         out,
-        "{:<width$}  {:>9}  {:>8}  {:>6}  {:>8}  {:>9}",
-        "input", "peak dBFS", "RMS dBFS", "LUFS", "lead ms", "trail ms"
+        "{}  {:>9}  {:>8}  {:>6}  {:>8}  {:>9}",
+        pad("input", width),
+        "peak dBFS",
+        "RMS dBFS",
+        "LUFS",
+        "lead ms",
+        "trail ms"
     )?;
     for (input, a) in rows {
         writeln!(
             out,
-            "{:<width$}  {:>9}  {:>8}  {:>6}  {:>8}  {:>9}",
-            input,
+            "{}  {:>9}  {:>8}  {:>6}  {:>8}  {:>9}",
+            pad(&input, width),
             num(a.peak_dbfs),
             num(a.rms_dbfs),
             num(a.loudness_lufs),
@@ -121,10 +245,26 @@ fn deep_table(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     Ok(())
 }
 
-fn plural(n: usize) -> &'static str {
-    if n == 1 {
-        ""
-    } else {
-        "s"
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn long_urls_lose_their_query_then_their_middle() {
+        let url = "https://h.example/prompts/welcome.wav?sv=2022-11-02&sp=r&sig=REDACTED";
+        assert_eq!(shorten(url, 200), url);
+        assert_eq!(shorten(url, 40), "https://h.example/prompts/welcome.wav?…");
+        assert_eq!(shorten(url, 21), "https://h.…g=REDACTED");
+        // Wide characters count two columns.
+        let wide = shorten("https://h.example/提示/歡迎光臨.wav", 20);
+        assert!(wide.width() <= 20, "{wide}");
+        assert!(wide.ends_with(".wav"), "{wide}");
+    }
+
+    #[test]
+    fn padding_measures_display_width() {
+        assert_eq!(pad("歡迎.wav", 10), "歡迎.wav  ");
+        assert_eq!(pad("ab.wav", 10), "ab.wav    ");
+        assert_eq!(pad("歡迎.wav", 10).width(), pad("ab.wav", 10).width());
     }
 }

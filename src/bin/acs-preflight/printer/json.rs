@@ -1,15 +1,45 @@
-//! `--format json`: the report as one JSON document.
+//! `--format json`: the report as one JSON document; `--format jsonl`: one line per result.
+//!
+//! Both add to the library's report what the run knows besides it: `config`, the config file
+//! read (`null` when none).
 
 use std::io::{self, Write};
+use std::path::Path;
 
-use acs_preflight::{CheckResult, Report, Summary};
-use serde_json::json;
+use acs_preflight::{path_to_string, CheckResult, Report, Summary};
+use serde::Serialize;
 
 use super::{json_line, json_pretty};
 
+/// The JSON document: the report's fields, then `config`.
+#[derive(Serialize)]
+struct Document<'a> {
+    #[serde(flatten)]
+    report: &'a Report,
+    config: Option<String>,
+}
+
+/// The closing line of `--format jsonl`.
+#[derive(Serialize)]
+struct SummaryLine<'a> {
+    version: u32,
+    summary: &'a Summary,
+    config: Option<String>,
+}
+
+fn shown(config: Option<&Path>) -> Option<String> {
+    config.map(path_to_string)
+}
+
 /// Writes the report as pretty JSON followed by a newline.
-pub fn print(report: &Report, out: &mut dyn Write) -> io::Result<()> {
-    json_pretty(out, report)?;
+pub fn print(report: &Report, config: Option<&Path>, out: &mut dyn Write) -> io::Result<()> {
+    json_pretty(
+        out,
+        &Document {
+            report,
+            config: shown(config),
+        },
+    )?;
     writeln!(out)
 }
 
@@ -19,11 +49,27 @@ pub fn line(result: &CheckResult, out: &mut dyn Write) -> io::Result<()> {
     writeln!(out)
 }
 
-/// `--format jsonl`: the closing line, `{"version": 1, "summary": {...}}`.
-pub fn summary_line(summary: &Summary, out: &mut dyn Write) -> io::Result<()> {
+/// `--format jsonl`: the closing line, `{"version": 1, "summary": {...}, "config": ...}`.
+pub fn summary_line(
+    summary: &Summary,
+    config: Option<&Path>,
+    out: &mut dyn Write,
+) -> io::Result<()> {
     json_line(
         out,
-        &json!({ "version": Report::VERSION, "summary": summary }),
+        &SummaryLine {
+            version: Report::VERSION,
+            summary,
+            config: shown(config),
+        },
     )?;
     writeln!(out)
+}
+
+/// `--format jsonl` from a whole report (when it is also written in other formats).
+pub fn lines(report: &Report, config: Option<&Path>, out: &mut dyn Write) -> io::Result<()> {
+    for r in &report.results {
+        line(r, out)?;
+    }
+    summary_line(&report.summary, config, out)
 }

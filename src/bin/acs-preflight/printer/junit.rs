@@ -1,5 +1,7 @@
 //! `--format junit`: JUnit XML as the Ant schema defines it (Azure DevOps' PublishTestResults
-//! and Jenkins read it): one testcase per input, a `<failure>` per failing input.
+//! and Jenkins read it): one testcase per input, a `<failure>` per failing input. Warnings on
+//! inputs that do not fail go to the suite's `<system-out>` (the Ant schema has no output per
+//! testcase), so they are not lost.
 
 use std::io::{self, Write};
 use std::time::Duration;
@@ -109,8 +111,9 @@ pub fn print(
             escape(&first),
             escape(&rules.join(" "))
         )?;
+        // Every finding of the input, its warnings too: the failure is where a reader looks.
         let mut body = String::new();
-        for f in &failing {
+        for f in &r.findings {
             body.push_str(&format!(
                 "{}[{}] {}",
                 f.severity,
@@ -130,7 +133,28 @@ pub fn print(
         writeln!(out, "</failure>")?;
         writeln!(out, "    </testcase>")?;
     }
-    writeln!(out, "    <system-out/>")?;
+    let mut warnings = String::new();
+    for r in report.results.iter().filter(|r| !failed(r, fail_on)) {
+        for f in &r.findings {
+            warnings.push_str(&format!(
+                "{}: {}[{}] {}{}\n  help: {}\n",
+                escape_text(&r.input),
+                f.severity,
+                f.rule,
+                escape_text(&f.message),
+                f.acs_suffix(),
+                escape_text(&f.advice)
+            ));
+            for s in &r.sources {
+                warnings.push_str(&format!("  from {}\n", escape_text(&s.to_string())));
+            }
+        }
+    }
+    if warnings.is_empty() {
+        writeln!(out, "    <system-out/>")?;
+    } else {
+        writeln!(out, "    <system-out>{}</system-out>", escape(&warnings))?;
+    }
     writeln!(out, "    <system-err/>")?;
     writeln!(out, "  </testsuite>")?;
     writeln!(out, "</testsuites>")

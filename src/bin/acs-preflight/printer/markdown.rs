@@ -4,6 +4,8 @@ use std::io::{self, Write};
 
 use acs_preflight::{escape_text, Report, Status};
 
+use super::{count, RunInfo};
+
 /// Escapes text from the input for a table cell: control characters first, then Markdown.
 fn cell(s: &str) -> String {
     escape_text(s)
@@ -14,22 +16,30 @@ fn cell(s: &str) -> String {
         .replace('<', "&lt;")
 }
 
-/// Writes the summary.
-pub fn print(report: &Report, out: &mut dyn Write) -> io::Result<()> {
+/// Writes the summary, and a table of the flagged inputs: each input (a URL can be long) once,
+/// on the row of its first finding, with where it was found; the advice on every row.
+pub fn print(report: &Report, run: &RunInfo<'_>, out: &mut dyn Write) -> io::Result<()> {
     let s = &report.summary;
     let verdict = if s.failed > 0 {
-        "❌ failed"
+        "❌ failed".to_owned()
+    } else if let Some(why) = run.failed_by_warnings(report) {
+        format!("❌ failed: {why}")
     } else if s.warned > 0 {
-        "⚠️ passed with warnings"
+        "⚠️ passed with warnings".to_owned()
     } else {
-        "✅ passed"
+        "✅ passed".to_owned()
     };
     writeln!(out, "### acs-preflight: {verdict}")?;
     writeln!(out)?;
     writeln!(
         out,
-        "{} inputs checked: {} passed, {} warned, {} failed ({} errors, {} warnings).",
-        s.checked, s.passed, s.warned, s.failed, s.errors, s.warnings
+        "{} checked: {} passed, {} warned, {} failed ({}, {}).",
+        count(s.checked, "input", "inputs"),
+        s.passed,
+        s.warned,
+        s.failed,
+        count(s.errors, "error", "errors"),
+        count(s.warnings, "warning", "warnings"),
     )?;
     let flagged: Vec<_> = report
         .results
@@ -40,8 +50,8 @@ pub fn print(report: &Report, out: &mut dyn Write) -> io::Result<()> {
         return Ok(());
     }
     writeln!(out)?;
-    writeln!(out, "| input | status | rule | finding | ACS |")?;
-    writeln!(out, "|---|---|---|---|---|")?;
+    writeln!(out, "| input | status | rule | finding | ACS | advice |")?;
+    writeln!(out, "|---|---|---|---|---|---|")?;
     for r in flagged {
         let status = match r.status {
             Status::Fail => "❌ fail",
@@ -53,17 +63,23 @@ pub fn print(report: &Report, out: &mut dyn Write) -> io::Result<()> {
             let from: Vec<String> = r.sources.iter().map(|s| cell(&s.to_string())).collect();
             input.push_str(&format!(" (from {})", from.join(", ")));
         }
-        for f in &r.findings {
+        for (i, f) in r.findings.iter().enumerate() {
             let acs = f
                 .acs
                 .map(|a| format!("{} {}, {}", a.code, a.message, a.subcode))
                 .unwrap_or_default();
+            let (input, status) = if i == 0 {
+                (input.as_str(), status)
+            } else {
+                ("", "")
+            };
             writeln!(
                 out,
-                "| {input} | {status} | `{}` {} | {} | {acs} |",
+                "| {input} | {status} | `{}` {} | {} | {acs} | {} |",
                 f.rule,
                 f.severity,
-                cell(&f.message)
+                cell(&f.message),
+                cell(&f.advice)
             )?;
         }
     }

@@ -15,8 +15,10 @@ pub mod rules;
 pub mod sarif;
 
 use std::io::{self, Write};
+use std::path::Path;
+use std::time::Duration;
 
-use acs_preflight::{is_unsafe_char, CheckResult, Severity};
+use acs_preflight::{is_unsafe_char, CheckResult, Report, Severity, Skipped};
 use serde::Serialize;
 use serde_json::ser::{CompactFormatter, Formatter, PrettyFormatter};
 
@@ -102,6 +104,41 @@ pub fn place(result: &CheckResult) -> Place<'_> {
     } else {
         Place::File(&result.input)
     }
+}
+
+/// What a run knows besides its report, for the printers that show it.
+pub struct RunInfo<'a> {
+    /// The least severe finding that fails the run.
+    pub fail_on: Severity,
+    /// How long the run took.
+    pub elapsed: Duration,
+    /// The config file read, if any.
+    pub config: Option<&'a Path>,
+    /// `--verbose`: list passing inputs and `skipped`.
+    pub verbose: bool,
+    /// What the walk passed over, in walk order (collected under `--verbose` only).
+    pub skipped: &'a [Skipped],
+    /// The terminal's width, when the report goes to a terminal: long URLs are shortened to it.
+    pub width: Option<usize>,
+}
+
+impl RunInfo<'_> {
+    /// Why the run fails when only `--fail-on warning` makes it fail: `2 warnings (--fail-on
+    /// warning)`; `None` when it passes or an error fails it.
+    pub fn failed_by_warnings(&self, report: &Report) -> Option<String> {
+        let s = &report.summary;
+        (self.fail_on == Severity::Warning && s.errors == 0 && s.warnings > 0).then(|| {
+            format!(
+                "{} (--fail-on warning)",
+                count(s.warnings, "warning", "warnings")
+            )
+        })
+    }
+}
+
+/// `1 error`, `2 errors`.
+pub fn count(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
 }
 
 /// Whether the input counts as failed under `fail_on`.
