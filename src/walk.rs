@@ -238,7 +238,7 @@ impl Exclude {
 
     /// Whether `path`, found under `input`, is excluded: its path below `input`, its whole path
     /// or its file name matches a pattern.
-    fn matches(&self, path: &Path, input: &Path) -> bool {
+    pub(crate) fn matches(&self, path: &Path, input: &Path) -> bool {
         let Some(set) = &self.0 else {
             return false;
         };
