@@ -314,6 +314,12 @@ impl Exclude {
         })
     }
 
+    /// Whether `path`, found under `input`, is excluded: its path below `input`, its whole path
+    /// or its file name matches a pattern.
+    pub(crate) fn matches(&self, path: &Path, input: &Path) -> bool {
+        self.matching(path, input).is_some()
+    }
+
     /// The first pattern that excludes `path`, found under `input`: one that matches its path
     /// below `input`, its whole path or its file name.
     fn matching(&self, path: &Path, input: &Path) -> Option<&str> {

@@ -6,6 +6,7 @@
 //! its retries, waits and redirect hops included, from its first request.
 
 pub mod address;
+mod comments;
 mod extract;
 mod fetch;
 pub mod sas;
@@ -20,9 +21,12 @@ use reqwest::{Client, Url};
 use tokio::sync::Semaphore;
 
 pub use extract::{
-    extract_from_file, extract_urls, extract_urls_as, read_url_list, url_list, url_list_file,
-    ExtractError, Extracted, Syntax,
+    decode_text, extract_from_file, extract_urls, extract_urls_as, ignore_lines, read_url_list,
+    search_file, url_list, url_list_file, Encoding, ExtractError, Extracted, Extraction,
+    IgnorePatternError, SearchKind, Searched, SearchedFile, Syntax, UrlIgnore, IGNORE_FILE_NAME,
+    MAX_EXTRACT_FILES, MAX_IGNORE_PATTERNS, SKIPPED_FOLDERS,
 };
+pub(crate) use extract::{list_file, read_list, unread, Named};
 
 use crate::header::inspect::{inspect, Origin};
 use crate::header::sniff::Container;

@@ -58,10 +58,13 @@ pub struct Config {
     /// Warn when a SAS token expires within this many days.
     /// Range: [`limits::SAS_MIN_DAYS`].
     pub sas_min_days: Option<f64>,
-    /// Config and source files to find prompt URLs in.
+    /// Config and source files, folders and globs to find prompt URLs in.
     pub extract_from: Option<Vec<PathBuf>>,
     /// With `extract_from`: also take URLs that match this regular expression.
     pub url_pattern: Option<String>,
+    /// Regular expressions of URLs found in files (`extract_from`, `--urls-from`) not to check,
+    /// added to those in `.acs-preflight-ignore`.
+    pub url_ignore: Option<Vec<String>>,
     /// Read every sample of local files.
     pub deep: Option<bool>,
     /// `deep`: the silence level in dBFS.

@@ -18,18 +18,24 @@
 
 mod file;
 
+use std::collections::HashSet;
 use std::ffi::OsString;
 use std::io;
-use std::path::PathBuf;
+use std::path::{Component, Path, PathBuf};
 use std::time::Duration;
 
 use regex::Regex;
 
-use crate::limits::LimitError;
+use crate::display::path_to_string;
+use crate::limits::{self, LimitError};
 use crate::options::CheckOptions;
-use crate::remote::{self, ExtractError, Extracted, UrlInput};
+use crate::remote::{
+    self, ExtractError, Extracted, Extraction, Named, SearchKind, Searched, SearchedFile,
+    UrlIgnore, UrlInput, IGNORE_FILE_NAME,
+};
 use crate::rules::Severity;
 use crate::scan::Input;
+use crate::walk::Exclude;
 
 pub use file::{Config, ConfigFile, PathReason, CONFIG_FILE_NAME};
 
@@ -64,6 +70,9 @@ pub struct Settings {
     pub inputs: Vec<Input>,
     /// The config file read, if any.
     pub config: Option<PathBuf>,
+    /// What was searched for URLs (`--extract-from`, `--urls-from`), what it gave and what was
+    /// ignored.
+    pub extraction: Extraction,
 }
 
 /// A setting that keeps a run from starting. Each names the file or setting at fault.
@@ -174,12 +183,131 @@ pub enum SettingsError {
     /// A path named by the caller does not exist (a typo, not a broken prompt).
     #[error("{}: no such file or folder", file::shown(.0))]
     MissingInput(PathBuf),
-    /// Nothing to check.
+    /// Nothing to check: nothing was given, and the config file names nothing.
     #[error(
         "no inputs: name files, folders or URLs, use --urls-from or --extract-from, or set \
          `inputs` in {CONFIG_FILE_NAME}"
     )]
     NoInputs,
+    /// Files or URL lists were searched and give no URL to check (and nothing else was given).
+    #[error("{}", nothing_found(.extraction, *.pattern))]
+    NothingFound {
+        /// What was searched, what it gave and what was ignored.
+        extraction: Extraction,
+        /// Whether a URL pattern was set.
+        pattern: bool,
+    },
+    /// An `exclude` pattern is not a valid glob (found when walking a folder for URLs).
+    #[error("invalid exclude pattern `{pattern}`: {reason}")]
+    Exclude {
+        /// The pattern.
+        pattern: String,
+        /// Why it is invalid.
+        reason: String,
+    },
+    /// The URL ignore file could not be read, or leads outside its folder.
+    #[error("cannot read {}", file::shown(.path))]
+    ReadIgnore {
+        /// The ignore file.
+        path: PathBuf,
+        /// Why.
+        #[source]
+        source: io::Error,
+    },
+    /// A URL ignore pattern is not a regular expression (or there are too many).
+    #[error("{}`{pattern}` is not a valid regular expression", ignore_origin(.path, *.line))]
+    UrlIgnore {
+        /// The ignore file or config file it came from; `None` when given explicitly.
+        path: Option<PathBuf>,
+        /// Its line in the ignore file; 0 elsewhere.
+        line: usize,
+        /// The pattern.
+        pattern: String,
+        /// Why.
+        #[source]
+        source: regex::Error,
+    },
+}
+
+/// Where a URL ignore pattern came from, before a message about it.
+fn ignore_origin(path: &Option<PathBuf>, line: usize) -> String {
+    match path {
+        Some(p) if line > 0 => format!("{}:{line}: ", file::shown(p)),
+        Some(p) => format!("{}: url_ignore ", file::shown(p)),
+        None => "--url-ignore ".to_owned(),
+    }
+}
+
+/// What was searched, and how to find more, when no URL came out of it.
+fn nothing_found(extraction: &Extraction, pattern: bool) -> String {
+    let files = |n: usize| match n {
+        1 => "1 file".to_owned(),
+        n => format!("{n} files"),
+    };
+    let searched: Vec<String> = extraction
+        .searched
+        .iter()
+        .map(|s| {
+            let given = path_to_string(&s.given);
+            let read = s.files.iter().filter(|f| f.note.is_none()).count();
+            match s.kind {
+                SearchKind::List => format!("the URL list {given}"),
+                SearchKind::File => given,
+                SearchKind::Folder if s.files.is_empty() => {
+                    format!("{given} (no config or source file in it)")
+                }
+                SearchKind::Glob if s.files.is_empty() => format!("{given} (no file matches)"),
+                SearchKind::Folder | SearchKind::Glob => format!("{given} ({})", files(read)),
+            }
+        })
+        .collect();
+    let mut message = format!("no prompt URLs to check in {}", searched.join(", "));
+    let urls = |n: usize| match n {
+        1 => "1 URL".to_owned(),
+        n => format!("{n} URLs"),
+    };
+    let all = || extraction.searched.iter().flat_map(|s| &s.files);
+    let commented: usize = all().map(|f| f.commented).sum();
+    if commented > 0 {
+        message.push_str(&format!("; {} in comments skipped", urls(commented)));
+    }
+    let ignored = extraction.ignored.len();
+    if ignored > 0 {
+        let file = extraction
+            .ignore_file
+            .as_deref()
+            .map_or_else(|| IGNORE_FILE_NAME.to_owned(), path_to_string);
+        message.push_str(&format!(
+            "; {} found {} an ignore pattern ({file}, url_ignore, --url-ignore)",
+            urls(ignored),
+            if ignored == 1 { "matches" } else { "match" }
+        ));
+    }
+    // The first few files that gave nothing for a reason; a folder may hold many.
+    const NOTES: usize = 3;
+    let noted: Vec<&SearchedFile> = all().filter(|f| f.note.is_some()).collect();
+    for f in noted.iter().take(NOTES) {
+        if let Some(note) = &f.note {
+            message.push_str(&format!("; {}: {note}", path_to_string(&f.path)));
+        }
+    }
+    if noted.len() > NOTES {
+        message.push_str(&format!("; and {} more files", noted.len() - NOTES));
+    }
+    let lists_only = extraction
+        .searched
+        .iter()
+        .all(|s| s.kind == SearchKind::List);
+    if !lists_only {
+        message.push_str(if pattern {
+            ". Only http(s) URLs whose path ends in an audio extension (.wav, .mp3, ...) or that \
+             match the URL pattern are taken: check --url-pattern (or `url_pattern`)"
+        } else {
+            ". Only http(s) URLs whose path ends in an audio extension (.wav, .mp3, ...) are \
+             taken; to take others too, give --url-pattern REGEX (or set `url_pattern`)"
+        });
+    }
+    message
 }
 
 impl Overrides {
@@ -223,12 +351,13 @@ impl Overrides {
             options = options.silence(below, longest);
         }
         let fail_on = given.fail_on.or(file.fail_on).unwrap_or(Severity::Error);
-        let inputs = self.inputs(loaded.as_ref())?;
+        let (inputs, extraction) = self.inputs(loaded.as_ref(), &options)?;
         Ok(Settings {
             options,
             fail_on,
             inputs,
             config: loaded.map(|l| l.path),
+            extraction,
         })
     }
 
@@ -249,6 +378,7 @@ impl Overrides {
             fail_on: Severity::Error,
             inputs,
             config: loaded.map(|l| l.path),
+            extraction: Extraction::default(),
         })
     }
 
@@ -318,31 +448,40 @@ impl Overrides {
     }
 
     /// Everything to check, in order: the inputs named, then the URL list, then the URLs
-    /// extracted from files.
+    /// extracted from files, folders and globs, less those an ignore pattern matches; and what
+    /// was searched.
     ///
     /// Inputs named by the caller are exactly what is checked: the config's `inputs` and
     /// `extract_from` are then not used. Without them, the config's `inputs` are checked, and
     /// its `extract_from` unless the caller gives its own; a URL list is always added.
-    fn inputs(&self, loaded: Option<&ConfigFile>) -> Result<Vec<Input>, SettingsError> {
+    fn inputs(
+        &self,
+        loaded: Option<&ConfigFile>,
+        options: &CheckOptions,
+    ) -> Result<(Vec<Input>, Extraction), SettingsError> {
         let (given, _) = self.layers(loaded);
         let (mut inputs, from_config) = self.named_inputs(loaded)?;
-        let as_urls = |found: Vec<Extracted>| {
-            found.into_iter().map(|e| {
-                Input::Url(UrlInput {
-                    url: e.url,
-                    sources: vec![e.source],
-                })
-            })
-        };
+        let mut extraction = Extraction::default();
+        let mut found: Vec<Extracted> = Vec::new();
         if let Some(file) = &self.urls_from {
             // Stdin and files go through the same bounded, lossy reader.
-            let list = if file.as_os_str() == "-" {
-                remote::read_url_list(io::stdin().lock(), "<stdin>")
-                    .map_err(SettingsError::Stdin)?
+            let (list, encoding) = if file.as_os_str() == "-" {
+                remote::read_list(io::stdin().lock(), "<stdin>").map_err(SettingsError::Stdin)?
             } else {
-                remote::url_list_file(file)?
+                remote::list_file(file)?
             };
-            inputs.extend(as_urls(list));
+            extraction.searched.push(Searched {
+                given: file.clone(),
+                kind: SearchKind::List,
+                files: vec![SearchedFile {
+                    path: file.clone(),
+                    found: list.len(),
+                    commented: 0,
+                    encoding,
+                    note: None,
+                }],
+            });
+            found.extend(list);
         }
         let pattern = match (&given.url_pattern, loaded) {
             (Some(p), _) => Some((p, None)),
@@ -363,26 +502,211 @@ impl Overrides {
                 })
             })
             .transpose()?;
-        let extract_from: Vec<PathBuf> = match (&given.extract_from, loaded) {
-            (Some(files), _) => files.clone(),
+        let named: Vec<Named> = match (&given.extract_from, loaded) {
+            (Some(files), _) => files.iter().map(|p| Named::of(p)).collect(),
             (None, Some(l)) if from_config => l
                 .config
                 .extract_from
                 .iter()
                 .flatten()
-                .map(|p| l.resolve("extract_from", p))
+                .map(|p| config_named(l, p))
                 .collect::<Result<_, _>>()?,
             _ => Vec::new(),
         };
-        for file in &extract_from {
-            inputs.extend(as_urls(remote::extract_from_file(file, pattern.as_ref())?));
+        if !named.is_empty() {
+            let exclude = Exclude::new(options).map_err(|e| match e {
+                crate::ScanError::Exclude { pattern, reason } => {
+                    SettingsError::Exclude { pattern, reason }
+                }
+                other => SettingsError::Exclude {
+                    pattern: options.exclude.join(", "),
+                    reason: other.to_string(),
+                },
+            })?;
+            let mut seen = HashSet::new();
+            for n in &named {
+                let (files, problems) = n.files(&exclude)?;
+                let mut searched = Searched {
+                    given: n.given(),
+                    kind: n.kind(),
+                    files: Vec::new(),
+                };
+                for file in files {
+                    if !seen.insert(file.clone()) {
+                        continue;
+                    }
+                    match remote::search_file(&file, pattern.as_ref()) {
+                        Ok((urls, s)) => {
+                            found.extend(urls);
+                            searched.files.push(s);
+                        }
+                        // A file named is read or stops the run; one found in a folder or by a
+                        // glob that cannot be read is noted and skipped.
+                        Err(e) if n.kind() == SearchKind::File => return Err(e.into()),
+                        Err(e) => searched
+                            .files
+                            .push(remote::unread(file, crate::walk::io_reason(&e.source))),
+                    }
+                }
+                searched.files.extend(problems);
+                extraction.searched.push(searched);
+            }
+        }
+        if !found.is_empty() {
+            let ignores = self.url_ignores(loaded, &mut extraction)?;
+            let (ignored, kept): (Vec<_>, Vec<_>) = found
+                .into_iter()
+                .partition(|e| ignores.iter().any(|i| i.matches(&e.url)));
+            extraction.ignored = ignored;
+            inputs.extend(kept.into_iter().map(|e| {
+                Input::Url(UrlInput {
+                    url: e.url,
+                    sources: vec![e.source],
+                })
+            }));
         }
         if inputs.is_empty() {
-            return Err(SettingsError::NoInputs);
+            if extraction.searched.is_empty() {
+                return Err(SettingsError::NoInputs);
+            }
+            return Err(SettingsError::NothingFound {
+                extraction,
+                pattern: pattern.is_some(),
+            });
         }
-        Ok(inputs)
+        Ok((inputs, extraction))
+    }
+
+    /// The URL ignore patterns: the ignore file's (next to the config file, else in the working
+    /// folder), the config file's `url_ignore` and the caller's, all applied.
+    fn url_ignores(
+        &self,
+        loaded: Option<&ConfigFile>,
+        extraction: &mut Extraction,
+    ) -> Result<Vec<UrlIgnore>, SettingsError> {
+        let mut ignores = Vec::new();
+        let dir = loaded
+            .and_then(|l| l.path.parent())
+            .filter(|d| !d.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        let path = if dir == Path::new(".") {
+            PathBuf::from(IGNORE_FILE_NAME)
+        } else {
+            dir.join(IGNORE_FILE_NAME)
+        };
+        if let Some(text) = read_ignore_file(dir, &path)? {
+            let lines = remote::ignore_lines(&text);
+            ignores.push(
+                UrlIgnore::new(&lines).map_err(|e| SettingsError::UrlIgnore {
+                    path: Some(path.clone()),
+                    line: e.line,
+                    pattern: e.pattern,
+                    source: e.source,
+                })?,
+            );
+            extraction.ignore_file = Some(path);
+        }
+        let lists = [
+            (
+                loaded.map(|l| &l.path),
+                loaded.and_then(|l| l.config.url_ignore.as_ref()),
+            ),
+            (None, self.values.url_ignore.as_ref()),
+        ];
+        for (origin, list) in lists {
+            let Some(list) = list else { continue };
+            let lines: Vec<(usize, &str)> = list.iter().map(|p| (0, p.as_str())).collect();
+            ignores.push(
+                UrlIgnore::new(&lines).map_err(|e| SettingsError::UrlIgnore {
+                    path: origin.cloned(),
+                    line: 0,
+                    pattern: e.pattern,
+                    source: e.source,
+                })?,
+            );
+        }
+        Ok(ignores)
     }
 }
+
+/// The text of the ignore file at `path` in `dir`, `None` when there is none. It comes from the
+/// repository: a symlink may not lead out of `dir`, and it is read like any list (bounded,
+/// regular files only, UTF-8 or UTF-16).
+fn read_ignore_file(dir: &Path, path: &Path) -> Result<Option<String>, SettingsError> {
+    let error = |source| SettingsError::ReadIgnore {
+        path: path.to_path_buf(),
+        source,
+    };
+    match std::fs::symlink_metadata(path) {
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(error(e)),
+        Ok(m) if m.file_type().is_symlink() => {
+            let inside = std::fs::canonicalize(dir)
+                .and_then(|d| Ok(std::fs::canonicalize(path)?.starts_with(d)))
+                .map_err(error)?;
+            if !inside {
+                return Err(error(io::Error::new(
+                    io::ErrorKind::InvalidInput,
+                    "it is a symlink leading outside its folder",
+                )));
+            }
+        }
+        Ok(_) => {}
+    }
+    let bytes = limits::open_regular(path)
+        .and_then(limits::read_bounded)
+        .map_err(error)?;
+    Ok(Some(remote::decode_text(&bytes).0))
+}
+
+/// A path in the config file's `extract_from`: a file or folder inside the config file's
+/// folder ([`ConfigFile::resolve`]), or a glob whose leading folders are.
+fn config_named(l: &ConfigFile, p: &Path) -> Result<Named, SettingsError> {
+    const KEY: &str = "extract_from";
+    let unresolved = match l.resolve(KEY, p) {
+        Ok(resolved) => return Ok(Named::of(&resolved)),
+        Err(
+            e @ SettingsError::ConfigPath {
+                reason: PathReason::Unresolvable(_),
+                ..
+            },
+        ) => e,
+        Err(e) => return Err(e),
+    };
+    let Some(Named::Glob { base, pattern }) = Named::glob(p) else {
+        return Err(unresolved);
+    };
+    // The glob itself may not climb out either (`*/../../x`).
+    if Path::new(&pattern)
+        .components()
+        .any(|c| !matches!(c, Component::Normal(_) | Component::CurDir))
+    {
+        return Err(SettingsError::ConfigPath {
+            path: l.path.clone(),
+            key: KEY,
+            named: p.to_path_buf(),
+            reason: PathReason::Outside,
+        });
+    }
+    let dir = l.path.parent().filter(|d| !d.as_os_str().is_empty());
+    let base = match (base.as_os_str() == ".", dir) {
+        (true, Some(dir)) => dir.to_path_buf(),
+        (true, None) => base,
+        (false, _) => l.resolve(KEY, &base).map_err(|e| match e {
+            SettingsError::ConfigPath {
+                path, key, reason, ..
+            } => SettingsError::ConfigPath {
+                path,
+                key,
+                named: p.to_path_buf(),
+                reason,
+            },
+            e => e,
+        })?,
+    };
+    Ok(Named::Glob { base, pattern })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -562,5 +886,50 @@ mod tests {
             ..Overrides::default()
         };
         assert!(matches!(o.check_settings(), Err(SettingsError::NoInputs)));
+    }
+
+    #[test]
+    fn what_extraction_searched_found_and_ignored_is_data() {
+        let (dir, path) = config("extract_from = [\"cfg\", \"*.yml\"]\nurl_ignore = [\"old\"]\n");
+        std::fs::create_dir(dir.path().join("cfg")).unwrap();
+        std::fs::write(
+            dir.path().join("cfg/a.json"),
+            "{\"A\": \"https://h.example/a.wav\", \"B\": \"https://h.example/old.wav\"}\n\
+             // \"https://h.example/c.wav\"\n",
+        )
+        .unwrap();
+        std::fs::write(
+            dir.path().join(IGNORE_FILE_NAME),
+            "^https://h\\.example/a\\.wav$\n",
+        )
+        .unwrap();
+        let o = Overrides {
+            config: Some(path),
+            ..Overrides::default()
+        };
+        let err = o.check_settings().unwrap_err();
+        let SettingsError::NothingFound {
+            extraction,
+            pattern,
+        } = err
+        else {
+            panic!("{err:?}");
+        };
+        assert!(!pattern);
+        let ignored: Vec<&str> = extraction.ignored.iter().map(|e| e.url.as_str()).collect();
+        assert_eq!(
+            ignored,
+            ["https://h.example/a.wav", "https://h.example/old.wav"]
+        );
+        assert_eq!(
+            extraction.ignore_file,
+            Some(dir.path().join(IGNORE_FILE_NAME))
+        );
+        let kinds: Vec<SearchKind> = extraction.searched.iter().map(|s| s.kind).collect();
+        assert_eq!(kinds, [SearchKind::Folder, SearchKind::Glob]);
+        let file = &extraction.searched[0].files[0];
+        assert_eq!((file.found, file.commented), (2, 1));
+        assert!(file.path.ends_with("cfg/a.json"));
+        assert!(extraction.searched[1].files.is_empty());
     }
 }

@@ -6,6 +6,7 @@ mod cli;
 mod config;
 mod convert;
 mod deep;
+mod extract;
 mod fix;
 mod fixtures;
 mod formats;

@@ -156,6 +156,11 @@ pub struct CheckArgs {
     #[arg(long, value_name = "REGEX")]
     pub url_pattern: Option<String>,
 
+    /// Do not check URLs found in files (--extract-from, --urls-from) that match this regular
+    /// expression (repeatable; added to the patterns in .acs-preflight-ignore and `url_ignore`).
+    #[arg(long, value_name = "REGEX")]
+    pub url_ignore: Vec<String>,
+
     /// Skip files and folders matching this glob inside the folders walked (repeatable; added
     /// to the config's exclude).
     #[arg(long, value_name = "GLOB")]

@@ -37,6 +37,7 @@ impl From<&CheckArgs> for Overrides {
         v.deep = flag(args.deep);
         v.silence_db = args.silence_db;
         v.max_silence = args.max_silence;
+        v.url_ignore = list(&args.url_ignore);
         v.fail_on = args.fail_on.map(|f| match f {
             FailOn::Error => Severity::Error,
             FailOn::Warning => Severity::Warning,
