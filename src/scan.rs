@@ -362,7 +362,7 @@ impl Scan {
         }
         summary.skipped = passed_over.skipped;
         summary.excluded = passed_over.excluded;
-        if summary.checked == 0 && !walk::Exclude::new(&self.options)?.skips_all(&paths) {
+        if summary.checked == 0 && !exclude_of(&self.options)?.skips_all(&paths) {
             return Err(ScanError::NothingFound(paths));
         }
         Ok(summary)
@@ -387,6 +387,12 @@ fn add_loudness_outliers(results: &mut [CheckResult], options: &CheckOptions) {
     }
 }
 
+/// The options' exclude patterns, compiled; an invalid one stops the run.
+pub(crate) fn exclude_of(options: &CheckOptions) -> Result<walk::Exclude, ScanError> {
+    walk::Exclude::new(&options.exclude, options.force_exclude)
+        .map_err(|(pattern, reason)| ScanError::Exclude { pattern, reason })
+}
+
 /// Checks local files: the walk on its own thread, the checks on `jobs` threads. Calls `sink`
 /// with each result and the index of the path it came from, in walk order, on this thread.
 /// Returns the counts of what the walk passed over (only `skipped` and `excluded` are set).
@@ -397,7 +403,7 @@ fn check_local(
     stream: bool,
     sink: &mut dyn FnMut(usize, CheckResult),
 ) -> Result<Summary, ScanError> {
-    let exclude = &walk::Exclude::new(options)?;
+    let exclude = &exclude_of(options)?;
     let check = |t: &Target| {
         let r = check_target(t, options);
         on_event(ScanEvent::Checked(&r));
@@ -405,17 +411,9 @@ fn check_local(
     };
     let jobs = options.effective_file_jobs();
     if jobs == 1 {
-        let mut passed_over = Summary::default();
-        walk::walk_reporting(
-            paths,
-            exclude,
-            |i, t| {
-                on_event(ScanEvent::Found);
-                sink(i, check(&t));
-            },
-            |s| skipped(&mut passed_over, on_event, &s),
-        );
-        return Ok(passed_over);
+        return Ok(walk_counting(paths, exclude, on_event, |i, t| {
+            sink(i, check(&t))
+        }));
     }
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(jobs)
@@ -490,15 +488,28 @@ fn walk_into(
     tx: mpsc::SyncSender<(usize, usize, Target)>,
 ) -> Summary {
     let mut seq = 0;
+    walk_counting(paths, exclude, on_event, |i, t| {
+        // The receiver lives until the walk ends; a send cannot fail before.
+        let _ = tx.send((seq, i, t));
+        seq += 1;
+    })
+}
+
+/// Walks `paths`, telling `on_event` of each target found and each entry passed over, and
+/// handing targets to `emit`; returns the counts of what was passed over.
+fn walk_counting(
+    paths: &[PathBuf],
+    exclude: &walk::Exclude,
+    on_event: &(dyn Fn(ScanEvent<'_>) + Sync),
+    mut emit: impl FnMut(usize, Target),
+) -> Summary {
     let mut passed_over = Summary::default();
     walk::walk_reporting(
         paths,
         exclude,
         |i, t| {
             on_event(ScanEvent::Found);
-            // The receiver lives until the walk ends; a send cannot fail before.
-            let _ = tx.send((seq, i, t));
-            seq += 1;
+            emit(i, t);
         },
         |s| skipped(&mut passed_over, on_event, &s),
     );

@@ -14,8 +14,6 @@ use std::path::{Path, PathBuf};
 
 use globset::{Glob, GlobSet, GlobSetBuilder};
 
-use crate::error::ScanError;
-use crate::options::CheckOptions;
 use walkdir::WalkDir;
 
 use crate::report::{SkipReason, Skipped};
@@ -288,29 +286,24 @@ pub(crate) struct Exclude {
 }
 
 impl Exclude {
-    /// Compiles the options' patterns; an invalid one is named in the error. A pattern in
-    /// gitignore style is taken as meant: `drafts/` (a folder) as `drafts`, `./drafts` as
-    /// `drafts`.
-    pub(crate) fn new(options: &CheckOptions) -> Result<Exclude, ScanError> {
-        let patterns = &options.exclude;
+    /// Compiles the patterns; an invalid one is named in the error (the pattern, as written, and
+    /// why). A pattern in gitignore style is taken as meant: `drafts/` (a folder) as `drafts`,
+    /// `./drafts` as `drafts`. With `force`, inputs named directly are matched too.
+    pub(crate) fn new(patterns: &[String], force: bool) -> Result<Exclude, (String, String)> {
         if patterns.is_empty() {
             return Ok(Exclude::default());
         }
-        let invalid = |pattern: String, e: globset::Error| ScanError::Exclude {
-            pattern,
-            reason: e.to_string(),
-        };
         let mut builder = GlobSetBuilder::new();
         for p in patterns {
-            let glob = normalize(p);
-            builder.add(Glob::new(glob).map_err(|e| invalid(p.clone(), e))?);
+            let glob = Glob::new(normalize(p)).map_err(|e| (p.clone(), e.to_string()))?;
+            builder.add(glob);
         }
         let set = builder
             .build()
-            .map_err(|e| invalid(patterns.join(", "), e))?;
+            .map_err(|e| (patterns.join(", "), e.to_string()))?;
         Ok(Exclude {
             set: Some((set, patterns.to_vec())),
-            force: options.force_exclude,
+            force,
         })
     }
 

@@ -887,7 +887,7 @@ pub fn fix_paths<P: AsRef<Path>>(
         return Err(ScanError::NoInputs);
     }
     let paths: Vec<PathBuf> = inputs.iter().map(|p| p.as_ref().to_path_buf()).collect();
-    let exclude = walk::Exclude::new(check)?;
+    let exclude = crate::scan::exclude_of(check)?;
     let in_place = matches!(fix.mode, FixMode::InPlace { .. });
     let mut containment = Containment::default();
     let mut targets: Vec<Found> = Vec::new();

@@ -514,15 +514,8 @@ impl Overrides {
             _ => Vec::new(),
         };
         if !named.is_empty() {
-            let exclude = Exclude::new(options).map_err(|e| match e {
-                crate::ScanError::Exclude { pattern, reason } => {
-                    SettingsError::Exclude { pattern, reason }
-                }
-                other => SettingsError::Exclude {
-                    pattern: options.exclude.join(", "),
-                    reason: other.to_string(),
-                },
-            })?;
+            let exclude = Exclude::new(&options.exclude, false)
+                .map_err(|(pattern, reason)| SettingsError::Exclude { pattern, reason })?;
             let mut seen = HashSet::new();
             for n in &named {
                 let (files, problems) = n.files(&exclude)?;

@@ -5,7 +5,7 @@ use std::io::{self, Write};
 
 use acs_preflight::{escape_text, Report, Severity};
 
-use super::{count, place, Place, RunInfo};
+use super::{place, tally, Place, RunInfo};
 
 /// Escapes a command's message (GitHub's rules: `%`, CR and LF). Text from the input is passed
 /// through [`escape_text`] first, so the CR and LF left are ours.
@@ -56,16 +56,8 @@ pub fn print(report: &Report, run: &RunInfo<'_>, out: &mut dyn Write) -> io::Res
         .failed_by_warnings(report)
         .map(|why| format!("; the run fails: {why}"))
         .unwrap_or_default();
-    writeln!(
-        out,
-        "acs-preflight: checked {}: {} passed, {} warned, {} failed ({}, {}){why}",
-        count(s.checked, "input", "inputs"),
-        s.passed,
-        s.warned,
-        s.failed,
-        count(s.errors, "error", "errors"),
-        count(s.warnings, "warning", "warnings"),
-    )
+    let (inputs, counts) = tally(s);
+    writeln!(out, "acs-preflight: checked {inputs}: {counts}{why}")
 }
 
 #[cfg(test)]

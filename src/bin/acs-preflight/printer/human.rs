@@ -12,7 +12,7 @@ use acs_preflight::{escape_text, path_to_string, CheckResult, Report, Severity, 
 use anstyle::{AnsiColor, Style};
 use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
-use super::{count, place, Place, RunInfo};
+use super::{place, tally, Place, RunInfo};
 
 const PATH: Style = Style::new().bold();
 const ERROR: Style = AnsiColor::Red.on_default().bold();
@@ -126,17 +126,9 @@ fn summary(report: &Report, run: &RunInfo<'_>, out: &mut dyn Write) -> io::Resul
     } else {
         format!("{PASS}PASS{PASS:#}")
     };
-    writeln!(
-        out,
-        "{verdict} checked {}: {} passed, {} warned, {} failed ({}, {}) in {:.2}s",
-        count(s.checked, "input", "inputs"),
-        s.passed,
-        s.warned,
-        s.failed,
-        count(s.errors, "error", "errors"),
-        count(s.warnings, "warning", "warnings"),
-        run.elapsed.as_secs_f64()
-    )?;
+    let (inputs, counts) = tally(s);
+    let secs = run.elapsed.as_secs_f64();
+    writeln!(out, "{verdict} checked {inputs}: {counts} in {secs:.2}s")?;
     let hint = if !run.verbose && s.skipped + s.excluded > 0 {
         " (--verbose lists them)"
     } else {

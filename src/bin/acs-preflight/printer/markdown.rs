@@ -4,7 +4,7 @@ use std::io::{self, Write};
 
 use acs_preflight::{escape_text, Report, Status};
 
-use super::{count, RunInfo};
+use super::{tally, RunInfo};
 
 /// Escapes text from the input for a table cell: control characters first, then Markdown.
 fn cell(s: &str) -> String {
@@ -31,16 +31,8 @@ pub fn print(report: &Report, run: &RunInfo<'_>, out: &mut dyn Write) -> io::Res
     };
     writeln!(out, "### acs-preflight: {verdict}")?;
     writeln!(out)?;
-    writeln!(
-        out,
-        "{} checked: {} passed, {} warned, {} failed ({}, {}).",
-        count(s.checked, "input", "inputs"),
-        s.passed,
-        s.warned,
-        s.failed,
-        count(s.errors, "error", "errors"),
-        count(s.warnings, "warning", "warnings"),
-    )?;
+    let (inputs, counts) = tally(s);
+    writeln!(out, "{inputs} checked: {counts}.")?;
     let flagged: Vec<_> = report
         .results
         .iter()

@@ -18,7 +18,7 @@ use std::io::{self, Write};
 use std::path::Path;
 use std::time::Duration;
 
-use acs_preflight::{is_unsafe_char, CheckResult, Report, Severity, Skipped};
+use acs_preflight::{is_unsafe_char, CheckResult, Report, Severity, Skipped, Summary};
 use serde::Serialize;
 use serde_json::ser::{CompactFormatter, Formatter, PrettyFormatter};
 
@@ -139,6 +139,22 @@ impl RunInfo<'_> {
 /// `1 error`, `2 errors`.
 pub fn count(n: usize, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })
+}
+
+/// `N inputs` and `P passed, W warned, F failed (E errors, W warnings)`: the counts every
+/// summary line gives, worded once.
+pub fn tally(s: &Summary) -> (String, String) {
+    (
+        count(s.checked, "input", "inputs"),
+        format!(
+            "{} passed, {} warned, {} failed ({}, {})",
+            s.passed,
+            s.warned,
+            s.failed,
+            count(s.errors, "error", "errors"),
+            count(s.warnings, "warning", "warnings"),
+        ),
+    )
 }
 
 /// Whether the input counts as failed under `fail_on`.
