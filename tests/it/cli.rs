@@ -606,12 +606,7 @@ fn readme_ci_yaml_parses_and_runs_real_commands() {
         let Some(cmdline) = line.strip_prefix("acs-preflight ") else {
             continue;
         };
-        let args: Vec<&str> = cmdline
-            .split(" >>")
-            .next()
-            .unwrap()
-            .split_whitespace()
-            .collect();
+        let args = shlex::split(cmdline.split(" >>").next().unwrap()).expect("a command line");
         let out = Command::cargo_bin("acs-preflight")
             .unwrap()
             .args(&args)
@@ -798,17 +793,14 @@ fn readme_robustness_promises_name_real_tests() {
     let end = start + readme[start..].find("## Fuzzing").unwrap();
     let mut sources = String::new();
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    for dir in [
-        "src",
-        "src/header",
-        "src/deep",
-        "src/fix",
-        "src/remote",
-        "tests/it",
-    ] {
-        for entry in std::fs::read_dir(root.join(dir)).unwrap() {
+    // Every .rs file under src/ and tests/it/.
+    let mut dirs = vec![root.join("src"), root.join("tests/it")];
+    while let Some(dir) = dirs.pop() {
+        for entry in std::fs::read_dir(dir).unwrap() {
             let path = entry.unwrap().path();
-            if path.extension().is_some_and(|e| e == "rs") {
+            if path.is_dir() {
+                dirs.push(path);
+            } else if path.extension().is_some_and(|e| e == "rs") {
                 sources.push_str(&std::fs::read_to_string(path).unwrap());
             }
         }

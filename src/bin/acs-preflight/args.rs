@@ -145,11 +145,12 @@ pub struct CheckArgs {
     #[arg(long, value_name = "FILE")]
     pub urls_from: Option<PathBuf>,
 
-    /// Find prompt URLs in config and source files (JSON, YAML, .env, appsettings, code): http(s)
-    /// URLs whose path ends in an audio extension, or that match --url-pattern. JSON string
-    /// escapes (\u0026) and XML entities (&amp;) are decoded first. At most 16 MiB per file.
-    /// Repeatable; replaces the config's extract_from.
-    #[arg(long, value_name = "FILE")]
+    /// Find prompt URLs in config and source files (JSON, YAML, .env, appsettings, code): a
+    /// file, a folder (its config and source files; exclude applies) or a glob. Takes http(s)
+    /// URLs whose path ends in an audio extension, or that match --url-pattern; URLs in comments
+    /// are skipped; JSON escapes (\u0026) and XML entities (&amp;) are decoded first; UTF-8 and
+    /// UTF-16 are read. At most 16 MiB per file. Repeatable; replaces the config's extract_from.
+    #[arg(long, value_name = "PATH")]
     pub extract_from: Vec<PathBuf>,
 
     /// With --extract-from: also take URLs that match this regular expression.
