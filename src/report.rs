@@ -240,6 +240,9 @@ pub enum SkipReason {
     },
     /// A link to a folder that is already being walked.
     Loop,
+    /// A link to a folder outside the folder named: not followed, so a repository cannot send
+    /// the walk across the machine (a link to `/`). Name that folder to check it.
+    LinkOutside,
     /// It could not be read (only entries without an audio extension; others are findings).
     Unreadable {
         /// Why.
@@ -262,6 +265,10 @@ impl std::fmt::Display for SkipReason {
             SkipReason::NotAudio => f.write_str("not an audio file extension"),
             SkipReason::Special { kind } => write!(f, "it is {kind}; only regular files are read"),
             SkipReason::Loop => f.write_str("a link back into a folder being walked"),
+            SkipReason::LinkOutside => f.write_str(
+                "a link to a folder outside the folder named; not followed: name that folder to \
+                 check it",
+            ),
             SkipReason::Unreadable { error } => write!(f, "cannot read it: {error}"),
         }
     }

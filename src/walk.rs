@@ -252,6 +252,12 @@ fn follow_link(
                 skip(skipped(SkipReason::Loop));
                 return;
             }
+            // Only inside the folder named: a link out (to `/`, to a home folder) would walk
+            // what the repository does not hold, for as long as the machine is large.
+            if active.first().is_some_and(|root| !target.starts_with(root)) {
+                skip(skipped(SkipReason::LinkOutside));
+                return;
+            }
             walk_dir(link, input, exclude, active, push, skip);
         }
         // FIFOs, sockets and devices are skipped inside folders.

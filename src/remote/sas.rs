@@ -135,7 +135,7 @@ fn redact_sig_fields(text: &str, scan: Scan) -> String {
         if field.name.end < shown || !is_sig_name(&text[field.name.clone()]) {
             continue;
         }
-        if !field.value.is_empty() {
+        if !field.value.is_empty() && !already_redacted(&text[field.value.clone()]) {
             out.push_str(&text[shown..field.value.start]);
             out.push_str(REDACTED);
             shown = field.value.end;
@@ -143,6 +143,16 @@ fn redact_sig_fields(text: &str, scan: Scan) -> String {
     }
     out.push_str(&text[shown..]);
     out
+}
+
+/// Whether a value is [`REDACTED`] already, followed only by punctuation that no signature
+/// holds (`)`, `:`, a quote...): text that quotes a redacted URL keeps its punctuation. Anything
+/// a signature could hold (letters, digits, `%`, `+`, `/`, `=`, `-`, `_`) after it is redacted.
+fn already_redacted(value: &str) -> bool {
+    value.strip_prefix(REDACTED).is_some_and(|rest| {
+        rest.chars()
+            .all(|c| c.is_ascii_punctuation() && !matches!(c, '%' | '+' | '/' | '=' | '-' | '_'))
+    })
 }
 
 /// `text` with whatever stands between a `://` and the last `@` of what follows (up to `?`,
@@ -910,6 +920,23 @@ mod tests {
         // Read only: nothing to say; not a SAS: not checked.
         assert_eq!(rules("se=2027-01-01&sp=r&sig=x"), vec![]);
         assert_eq!(rules("se=2027-01-01&sp=racwdl"), vec![]);
+    }
+
+    #[test]
+    fn text_quoting_a_redacted_url_keeps_its_punctuation() {
+        assert_eq!(
+            redact("a hop (http://h/a.wav?sig=REDACTED): refused"),
+            "a hop (http://h/a.wav?sig=REDACTED): refused"
+        );
+        assert_eq!(
+            redact("`https://h/a?sig=REDACTED`."),
+            "`https://h/a?sig=REDACTED`."
+        );
+        // What a signature could hold after it is redacted all the same.
+        assert_eq!(redact("x?sig=REDACTEDs3cr3t"), "x?sig=REDACTED");
+        assert_eq!(redact("x?sig=REDACTED%2Bk"), "x?sig=REDACTED");
+        assert_eq!(redact("x?sig=REDACTED)k"), "x?sig=REDACTED");
+        assert_eq!(redact("(x?sig=abc):"), "(x?sig=REDACTED");
     }
 
     #[test]
