@@ -34,6 +34,8 @@
 //! the one path every front door takes); around them the core data ([`rules`], the report, the options,
 //! [`limits`]), the walk and the scan that drive the stages, and the one file-writing path.
 
+#[cfg(feature = "cli")]
+pub mod cli;
 mod deep;
 mod display;
 mod error;

@@ -5,13 +5,13 @@ use std::time::Instant;
 
 use std::path::PathBuf;
 
-use acs_preflight::{fix_paths, Backup, FixMode, FixOptions, Input, Overrides};
+use crate::{fix_paths, Backup, FixMode, FixOptions, Input, Overrides};
 use anyhow::Context;
 
-use crate::args::{FixArgs, FixFormat};
-use crate::printer;
-use crate::progress::Progress;
-use crate::{EXIT_CLEAN, EXIT_FINDINGS};
+use crate::cli::args::{FixArgs, FixFormat};
+use crate::cli::printer;
+use crate::cli::progress::Progress;
+use crate::cli::{EXIT_CLEAN, EXIT_FINDINGS};
 
 pub(crate) fn fix(args: FixArgs) -> anyhow::Result<u8> {
     args.color.apply();

@@ -6,7 +6,7 @@
 use std::io::{self, Write};
 use std::time::Duration;
 
-use acs_preflight::{escape_text, Report, Severity};
+use crate::{escape_text, Report, Severity};
 
 use super::{failed, place, Place};
 

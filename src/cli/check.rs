@@ -5,13 +5,13 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::time::Instant;
 
-use acs_preflight::{Overrides, Scan, ScanEvent, Settings, Skipped, Summary};
+use crate::{Overrides, Scan, ScanEvent, Settings, Skipped, Summary};
 use anyhow::Context;
 
-use crate::args::{CheckArgs, Format};
-use crate::printer::{self, RunInfo};
-use crate::progress::Progress;
-use crate::{EXIT_CLEAN, EXIT_FINDINGS};
+use crate::cli::args::{CheckArgs, Format};
+use crate::cli::printer::{self, RunInfo};
+use crate::cli::progress::Progress;
+use crate::cli::{EXIT_CLEAN, EXIT_FINDINGS};
 
 pub(crate) fn check(args: CheckArgs) -> anyhow::Result<u8> {
     args.color.apply();
@@ -152,7 +152,7 @@ fn check_report_paths(args: &CheckArgs) -> anyhow::Result<()> {
         if seen.contains(&path.as_path()) {
             anyhow::bail!(
                 "{} is named for two reports; give each --report (and --output) its own file",
-                acs_preflight::path_to_string(path)
+                crate::path_to_string(path)
             );
         }
         seen.push(path);
@@ -167,5 +167,5 @@ fn write_atomically(
     path: &Path,
     write: impl FnOnce(&mut dyn Write) -> io::Result<()>,
 ) -> anyhow::Result<()> {
-    Ok(acs_preflight::write_file(path, write)?)
+    Ok(crate::write_file(path, write)?)
 }

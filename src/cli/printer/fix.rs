@@ -3,7 +3,7 @@
 use std::io::{self, Write};
 use std::time::Duration;
 
-use acs_preflight::{escape_text, Change, FixAction, FixMode, FixOptions, FixReport, Status};
+use crate::{escape_text, Change, FixAction, FixMode, FixOptions, FixReport, Status};
 use anstyle::{AnsiColor, Style};
 
 const PATH: Style = Style::new().bold();
@@ -57,8 +57,6 @@ pub fn changes(changes: &[Change]) -> String {
             Change::BitDepth { from, to } => format!("{from}-bit -> {to}-bit"),
             Change::SampleRate { from, to } => format!("{} -> {}", rate(*from), rate(*to)),
             Change::Channels { from, to } => format!("{} -> {}", channels(*from), channels(*to)),
-            // A kind this printer does not know yet.
-            _ => "rewritten".to_owned(),
         })
         .collect();
     if parts.is_empty() {

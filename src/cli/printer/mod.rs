@@ -1,7 +1,7 @@
 //! Printers: each renders a report (or the rule catalog) and nothing else.
 //!
 //! Everything that came from input (names, URLs, messages, advice) passes through
-//! [`acs_preflight::escape_text`] once, here at the printer boundary, or through the JSON
+//! [`crate::escape_text`] once, here at the printer boundary, or through the JSON
 //! formatter below: no control character or bidirectional-text control reaches a terminal, a
 //! CI log or a report raw.
 
@@ -18,7 +18,7 @@ use std::io::{self, Write};
 use std::path::Path;
 use std::time::Duration;
 
-use acs_preflight::{is_unsafe_char, CheckResult, Report, Severity, Skipped, Summary};
+use crate::{is_unsafe_char, CheckResult, Report, Severity, Skipped, Summary};
 use serde::Serialize;
 use serde_json::ser::{CompactFormatter, Formatter, PrettyFormatter};
 

@@ -2,7 +2,7 @@
 
 use std::io::{self, Write};
 
-use acs_preflight::{escape_text, Report, Status};
+use crate::{escape_text, Report, Status};
 
 use super::{tally, RunInfo};
 

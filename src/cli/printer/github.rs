@@ -3,7 +3,7 @@
 
 use std::io::{self, Write};
 
-use acs_preflight::{escape_text, Report, Severity};
+use crate::{escape_text, Report, Severity};
 
 use super::{place, tally, Place, RunInfo};
 

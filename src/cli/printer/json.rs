@@ -6,7 +6,7 @@
 use std::io::{self, Write};
 use std::path::Path;
 
-use acs_preflight::{path_to_string, CheckResult, Report, Summary};
+use crate::{path_to_string, CheckResult, Report, Summary};
 use serde::Serialize;
 
 use super::{json_line, json_pretty};

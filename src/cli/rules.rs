@@ -2,11 +2,11 @@
 
 use std::io::{self, BufWriter, Write};
 
-use acs_preflight::Rule;
+use crate::Rule;
 use anyhow::Context;
 
-use crate::args::{ExplainArgs, RulesArgs, RulesFormat};
-use crate::printer;
+use crate::cli::args::{ExplainArgs, RulesArgs, RulesFormat};
+use crate::cli::printer;
 
 pub(crate) fn rules(args: RulesArgs) -> anyhow::Result<()> {
     let mut out = BufWriter::new(io::stdout().lock());

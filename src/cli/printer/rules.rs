@@ -2,7 +2,7 @@
 
 use std::io::{self, Write};
 
-use acs_preflight::{AcsPrediction, Action, Rule};
+use crate::{AcsPrediction, Action, Rule};
 use serde::Serialize;
 
 #[derive(Serialize)]

@@ -8,7 +8,7 @@
 use std::borrow::Cow;
 use std::io::{self, Write};
 
-use acs_preflight::{escape_text, path_to_string, CheckResult, Report, Severity, Status};
+use crate::{escape_text, path_to_string, CheckResult, Report, Severity, Status};
 use anstyle::{AnsiColor, Style};
 use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 

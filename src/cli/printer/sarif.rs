@@ -2,7 +2,7 @@
 
 use std::io::{self, Write};
 
-use acs_preflight::{Action, Report, Rule, Severity};
+use crate::{Action, Report, Rule, Severity};
 use percent_encoding::{utf8_percent_encode, AsciiSet, CONTROLS};
 use serde_json::{json, Value};
 

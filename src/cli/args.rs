@@ -3,7 +3,7 @@
 use std::ffi::OsString;
 use std::path::PathBuf;
 
-use acs_preflight::limits;
+use crate::limits;
 use clap::{Parser, Subcommand, ValueEnum};
 
 /// Catch broken audio prompts before Azure Communication Services plays them.
@@ -128,7 +128,7 @@ pub struct ExplainArgs {
 /// Arguments of `check`.
 ///
 /// Options without a value here take it from `acs-preflight.toml` when it sets one, else from
-/// the default shown. Numeric options are checked against `acs_preflight::limits`, as the
+/// the default shown. Numeric options are checked against `crate::limits`, as the
 /// config file's values are.
 #[derive(Debug, clap::Args)]
 pub struct CheckArgs {

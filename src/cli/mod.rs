@@ -1,0 +1,70 @@
+//! The command line, as a front door over the library (feature `cli`): the `acs-preflight`
+//! binary and the Python package's `acs-preflight` command both run [`run`], so they parse,
+//! print and exit alike. Its printers ([`printer`]) render reports for every format.
+
+mod args;
+mod check;
+mod fix;
+pub mod printer;
+mod progress;
+mod rules;
+mod settings;
+
+use std::ffi::OsString;
+use std::io::{self, Write};
+
+use crate::remote;
+use clap::Parser;
+
+use args::{Cli, Command};
+
+/// Exit status when no input failed.
+const EXIT_CLEAN: u8 = 0;
+/// Exit status when at least one input failed.
+const EXIT_FINDINGS: u8 = 1;
+/// Exit status when the tool could not run.
+const EXIT_ERROR: u8 = 2;
+
+/// Runs the command line on `args` (the program name first, as `std::env::args_os` gives it)
+/// and returns the exit status: 0 clean, 1 findings, 2 could not run. Writes the report to
+/// stdout and errors to stderr, as the `acs-preflight` binary does.
+pub fn run<I, T>(args: I) -> u8
+where
+    I: IntoIterator<Item = T>,
+    T: Into<OsString> + Clone,
+{
+    let cli = match Cli::try_parse_from(args) {
+        Ok(cli) => cli,
+        Err(e) => {
+            // `--help` and `--version` are printed to stdout and succeed; usage errors go to
+            // stderr with clap's exit status (2).
+            let _ = e.print();
+            return u8::try_from(e.exit_code()).unwrap_or(EXIT_ERROR);
+        }
+    };
+    let outcome = match cli.command {
+        Command::Check(args) => check::check(args),
+        Command::Rules(args) => rules::rules(args).map(|()| EXIT_CLEAN),
+        Command::Explain(args) => rules::explain(args).map(|()| EXIT_CLEAN),
+        Command::Fix(args) => fix::fix(args),
+    };
+    match outcome {
+        Ok(code) => code,
+        Err(err) if is_broken_pipe(&err) => EXIT_CLEAN,
+        Err(err) => {
+            // Errors quote input (config lines, patterns, names): escaped like a report's text,
+            // line by line (a TOML error spans lines).
+            let message = remote::sas::redact(&format!("{err:#}"));
+            let message: Vec<_> = message.split('\n').map(crate::escape_text).collect();
+            let _ = writeln!(io::stderr(), "acs-preflight: error: {}", message.join("\n"));
+            EXIT_ERROR
+        }
+    }
+}
+
+fn is_broken_pipe(err: &anyhow::Error) -> bool {
+    err.chain().any(|e| {
+        e.downcast_ref::<io::Error>()
+            .is_some_and(|e| e.kind() == io::ErrorKind::BrokenPipe)
+    })
+}
