@@ -495,3 +495,58 @@ fn a_syntax_error_names_line_and_column_and_never_quotes_the_config() {
         "{err}"
     );
 }
+
+/// Issue 13, first hour: `fix` reads `[rules]`, so an input that `check` fails under them is
+/// not "already valid": a WAV named `.mp3` with `extension-mismatch = "error"` must not be
+/// copied unchanged into a deploy folder that `check` then fails, with `fix` exiting 0.
+#[test]
+fn fix_never_calls_valid_an_input_that_check_fails_under_the_config_rules() {
+    let dir = repo("exclude = [\"drafts/\"]\n[rules]\nextension-mismatch = \"error\"\n");
+    let root = dir.path();
+    std::fs::write(root.join("prompts/b-44k.wav"), valid(100)).unwrap();
+    std::fs::write(root.join("prompts/c-stereo.wav"), valid(100)).unwrap();
+    std::fs::write(root.join("prompts/queue-full.mp3"), valid(100)).unwrap();
+    let (code, _, _) = out(cmd_in(root).args(["check", "prompts"]));
+    assert_eq!(code, 1, "check fails the WAV named .mp3 under [rules]");
+    let (fix_code, fix_out, fix_err) =
+        out(cmd_in(root).args(["fix", "--out", "deploy", "prompts"]));
+    let (check_code, check_out, _) = out(cmd_in(root).args(["check", "deploy"]));
+    assert!(
+        fix_code != 0 || check_code == 0,
+        "fix exited {fix_code} but `check deploy` fails:\n{fix_out}{fix_err}\n{check_out}"
+    );
+    assert!(
+        !fix_out.contains("queue-full.mp3: already valid"),
+        "{fix_out}"
+    );
+    let (_, fix_out, _) = out(cmd_in(root).args(["fix", "--in-place", "--dry-run", "prompts"]));
+    assert!(
+        !fix_out.contains("queue-full.mp3: already valid"),
+        "{fix_out}"
+    );
+}
+
+/// Issue 13, first hour: what pre-commit runs (`check --force-exclude` with the staged names)
+/// says what it left out: the summary counts a named file that an `exclude` pattern matched,
+/// and `--verbose` lists it with the pattern, as it does for entries inside walked folders.
+#[test]
+fn force_exclude_counts_and_lists_the_named_files_it_leaves_out() {
+    let dir = repo("exclude = [\"drafts/\"]\n");
+    let root = dir.path();
+    let staged = ["prompts/drafts/d-8bit.wav", "prompts/a-ok.wav"];
+    let (code, json, err) = out(cmd_in(root)
+        .args(["check", "--force-exclude", "--format", "json"])
+        .args(staged));
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(inputs_of(&json), vec!["prompts/a-ok.wav"]);
+    let doc: Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(doc["summary"]["excluded"], 1, "{json}");
+    let (_, human, _) = out(cmd_in(root)
+        .args(["check", "--force-exclude", "--verbose"])
+        .args(staged));
+    assert!(
+        human.contains("prompts/drafts/d-8bit.wav: excluded (matches drafts/)"),
+        "{human}"
+    );
+    assert!(human.contains("1 excluded"), "{human}");
+}
