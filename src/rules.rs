@@ -335,11 +335,13 @@ impl Rule {
     }
 
     /// Whether converting the file (`acs-preflight fix`) cures findings of this rule: the
-    /// format rules, not damage or content.
+    /// format rules, not damage or content. The output is always named `.wav`, so a name that
+    /// does not match the content is cured too.
     pub fn cured_by_conversion(self) -> bool {
         matches!(
             self,
-            Rule::NotWav
+            Rule::ExtensionMismatch
+                | Rule::NotWav
                 | Rule::NotPcm
                 | Rule::BitDepth
                 | Rule::SampleRate

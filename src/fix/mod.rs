@@ -34,7 +34,7 @@ use crate::error::ScanError;
 use crate::fix::convert::{convert_file, Conversion};
 use crate::options::CheckOptions;
 use crate::report::{CheckResult, Finding, Status};
-use crate::rules::Rule;
+use crate::rules::{Rule, Severity};
 use crate::scan::check_file;
 use crate::walk::{self, Target};
 use crate::write::{self, EntryKind, Pending, WriteError};
@@ -371,6 +371,15 @@ fn plan(result: &CheckResult) -> Result<bool, String> {
         if blocking {
             return Err(format!("{}: {}", f.rule, f.message));
         }
+    }
+    // What check fails and conversion does not cure is not fixed: `fix` never calls valid, or
+    // copies as valid, an input that `check` fails.
+    if let Some(f) = result
+        .findings
+        .iter()
+        .find(|f| f.severity == Severity::Error && !f.rule.cured_by_conversion())
+    {
+        return Err(format!("{}: {}", f.rule, f.message));
     }
     Ok(result.findings.iter().any(|f| f.rule.cured_by_conversion()))
 }

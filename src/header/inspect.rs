@@ -252,6 +252,26 @@ fn playable_kind(container: Container, options: &CheckOptions) -> bool {
 }
 
 /// Advice specific to this file, where the rule's generic advice can be made exact.
+/// Whether a name is a config or source file's, where prompt URLs are written (appsettings.json,
+/// web.config, .env, ...), rather than a prompt's.
+fn is_config_name(path: &Path) -> bool {
+    let ext = crate::walk::extension_of(path).unwrap_or_default();
+    matches!(
+        ext.as_str(),
+        "json"
+            | "jsonc"
+            | "yaml"
+            | "yml"
+            | "xml"
+            | "config"
+            | "resx"
+            | "env"
+            | "ini"
+            | "toml"
+            | "properties"
+    ) || path.file_name().is_some_and(|n| n == ".env")
+}
+
 fn advice(
     rule: Rule,
     container: Container,
@@ -260,14 +280,22 @@ fn advice(
 ) -> Option<String> {
     match rule {
         Rule::NotWav if !container.is_audio() => Some(match container {
+            Container::Xml | Container::Json | Container::Text
+                if origin.path.is_some_and(is_config_name) =>
+            {
+                format!(
+                    "the file holds {container}, not audio: to check the prompt URLs written in it, run acs-preflight check --extract-from {}",
+                    origin.path.map(quote).unwrap_or_default()
+                )
+            }
             Container::Html | Container::Xml | Container::Json | Container::Text => format!(
                 "the file holds {container}, not audio (an error page saved in place of the prompt?): fetch or export the real prompt"
             ),
             Container::Empty => "the file is empty: export the prompt again".to_owned(),
             _ => "this does not look like audio: export the prompt again as WAV, 16-bit PCM, mono, 16 kHz".to_owned(),
         }),
-        r if r.cured_by_conversion() => origin.path.map(fix_command),
-        // Only the name is wrong: renaming is the whole fix (`fix` leaves such a file alone).
+        // Only the name is wrong: renaming is the whole fix (`fix` does the same, writing
+        // NAME.wav with the samples unchanged).
         Rule::ExtensionMismatch if playable_kind(container, options) => {
             let ext = container.family()?.canonical_extension();
             Some(match origin.path {
@@ -280,6 +308,7 @@ fn advice(
                 ),
             })
         }
+        r if r.cured_by_conversion() => origin.path.map(fix_command),
         // Content ACS does not play: converting writes a WAV named .wav, curing both.
         Rule::ExtensionMismatch => origin.path.map(fix_command),
         _ => None,

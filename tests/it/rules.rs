@@ -328,7 +328,7 @@ fn a_wav_named_mp3_is_renamed_not_converted() {
         check("welcome.mp3", &valid(100)).findings[0].advice,
         "rename the file to end in .wav: the content is WAV already, only the name is wrong"
     );
-    // `fix` agrees: nothing to convert.
+    // `fix` agrees: it writes the same samples under the right name.
     let out = tempfile::tempdir().unwrap();
     let fixed = assert_cmd::Command::cargo_bin("acs-preflight")
         .unwrap()
@@ -339,7 +339,10 @@ fn a_wav_named_mp3_is_renamed_not_converted() {
         .unwrap();
     let text = String::from_utf8_lossy(&fixed.stdout);
     assert!(
-        text.contains("already valid, would copy unchanged"),
+        text.contains(&format!(
+            "would convert -> {}",
+            out.path().join("hold music.wav").display()
+        )),
         "{text}"
     );
 
@@ -391,4 +394,28 @@ fn conversion_rules_name_our_fix_first() {
     assert!(Rule::ExtensibleHeader.info().explanation.contains(
         "Rewrite the header with `acs-preflight fix --in-place FILE` (or `--out DIR`), which writes format tag 1; with ffmpeg,"
     ));
+}
+
+#[test]
+fn a_config_file_named_as_a_prompt_gets_the_command_that_reads_its_urls() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("appsettings.json");
+    std::fs::write(&path, r#"{"Menu": "https://127.0.0.1/p/menu.wav"}"#).unwrap();
+    let r = check_file(&path, &CheckOptions::default());
+    assert_eq!(r.rules(), vec![Rule::NotWav]);
+    assert_eq!(
+        r.findings[0].advice,
+        format!(
+            "the file holds a JSON document, not audio: to check the prompt URLs written in it, run \
+             acs-preflight check --extract-from {}",
+            path.display()
+        )
+    );
+    // An error page saved as a prompt keeps its advice.
+    let page = dir.path().join("welcome.wav");
+    std::fs::write(&page, "<html><body>Not found</body></html>").unwrap();
+    let r = check_file(&page, &CheckOptions::default());
+    assert!(r.findings[0]
+        .advice
+        .contains("an error page saved in place of the prompt"));
 }
