@@ -145,19 +145,35 @@ pub(crate) fn check(args: CheckArgs) -> anyhow::Result<u8> {
 }
 
 /// Refuses a run that names one file for two reports (`--output` and `--report`): one would
-/// silently replace the other.
+/// silently replace the other. Names are compared as the files they reach (`r.json`,
+/// `./r.json` and `sub/../r.json` are one file), not as written.
 fn check_report_paths(args: &CheckArgs) -> anyhow::Result<()> {
-    let mut seen: Vec<&Path> = args.output.iter().map(PathBuf::as_path).collect();
+    let mut seen: Vec<PathBuf> = args.output.iter().map(|p| report_identity(p)).collect();
     for (_, path) in &args.reports {
-        if seen.contains(&path.as_path()) {
+        let identity = report_identity(path);
+        if seen.contains(&identity) {
             anyhow::bail!(
                 "{} is named for two reports; give each --report (and --output) its own file",
                 crate::path_to_string(path)
             );
         }
-        seen.push(path);
+        seen.push(identity);
     }
     Ok(())
+}
+
+/// The file a report name reaches: its folder resolved (when it exists) and its name, else the
+/// name written plainly.
+fn report_identity(path: &Path) -> PathBuf {
+    let plain: PathBuf = path.components().collect();
+    let folder = match plain.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    match (std::fs::canonicalize(folder), plain.file_name()) {
+        (Ok(folder), Some(name)) => folder.join(name),
+        _ => plain,
+    }
 }
 
 /// Writes `path` whole or not at all, through the library's one file-writing path: a report

@@ -9,7 +9,9 @@
 //! ([`Rename`]). Before
 //! anything is written, inputs whose outputs would be the same file are all refused, each naming
 //! the others, and (in place) a file inside a named folder whose own folder lies outside it,
-//! reached through a symlinked folder, is refused. Every name a conversion needs is then checked:
+//! reached through a symlinked folder, is refused. What the walk finds inside the out folder
+//! (or backup folder) when it lies inside a folder named is this run's output, not an input.
+//! Every name a conversion needs is then checked:
 //! any entry at the temporary name, the backup name or (unless it is the input itself, or a
 //! regular file `--overwrite` may replace) the output name refuses the input, and so does a
 //! symlink or non-folder among the folders below `--out DIR` or `--backup-dir DIR`. The rest are
@@ -457,6 +459,48 @@ impl Containment {
     }
 }
 
+/// The folder a run writes into (`--out DIR`, `--backup-dir DIR`) when it lies inside a folder
+/// named as input: what the walk finds there is this run's (or an earlier run's) output, not a
+/// prompt to fix. Taken as input, every run would copy the last one's output into itself again
+/// (`out/out/out/...`), and refuse what it had copied before.
+struct OwnOutput {
+    /// The folder written into, resolved (`None` when it does not exist yet).
+    dir: Option<PathBuf>,
+    /// For each input index: whether the folder written into is strictly inside it.
+    roots: HashMap<usize, bool>,
+    /// For each folder holding a file found: whether it is inside the folder written into.
+    folders: HashMap<PathBuf, bool>,
+}
+
+impl OwnOutput {
+    fn new(fix: &FixOptions) -> OwnOutput {
+        OwnOutput {
+            dir: subfolders_under(fix).and_then(|d| fs::canonicalize(d).ok()),
+            roots: HashMap::new(),
+            folders: HashMap::new(),
+        }
+    }
+
+    /// Whether `file`, found by walking the input `root` (number `index`), is in the folder
+    /// written into, that folder being inside `root`.
+    fn holds(&mut self, index: usize, root: &Path, file: &Path) -> bool {
+        let Some(dir) = &self.dir else {
+            return false;
+        };
+        if file == root {
+            return false;
+        }
+        let inside_root = *self.roots.entry(index).or_insert_with(|| {
+            fs::canonicalize(root).is_ok_and(|r| dir.starts_with(&r) && *dir != r)
+        });
+        inside_root
+            && *self
+                .folders
+                .entry(write::folder_of(file).to_path_buf())
+                .or_insert_with_key(|f| fs::canonicalize(f).is_ok_and(|c| c.starts_with(dir)))
+    }
+}
+
 /// A conversion to do, once nothing is in its way.
 struct Job {
     input: PathBuf,
@@ -899,9 +943,16 @@ pub fn fix_paths<P: AsRef<Path>>(
     let exclude = crate::scan::exclude_of(check)?;
     let in_place = matches!(fix.mode, FixMode::InPlace { .. });
     let mut containment = Containment::default();
+    let mut own_output = OwnOutput::new(fix);
     let mut targets: Vec<Found> = Vec::new();
     let mut problems: Vec<(usize, FixResult)> = Vec::new();
     walk::walk(&paths, &exclude, |i, t| {
+        let found = match &t {
+            Target::File(p) | Target::Problem { path: p, .. } => p,
+        };
+        if own_output.holds(i, &paths[i], found) {
+            return;
+        }
         on_found();
         match t {
             Target::File(p) => {

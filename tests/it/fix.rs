@@ -1357,3 +1357,43 @@ fn flags_that_do_not_apply_to_the_mode_are_usage_errors() {
     assert_eq!(names(d), vec!["a.wav"], "nothing written");
     assert_eq!(std::fs::read(d.join("a.wav")).unwrap(), failing());
 }
+
+#[test]
+fn an_out_folder_inside_the_input_folder_is_not_fixed_again_on_the_next_run() {
+    // `fix --out prompts/deploy prompts`, run twice: the second run must not take what the first
+    // wrote (prompts/deploy/...) as prompts, copying it to prompts/deploy/deploy/... and
+    // refusing the files it copied before.
+    let dir = tempfile::tempdir().unwrap();
+    let prompts = dir.path().join("prompts");
+    std::fs::create_dir_all(prompts.join("menu")).unwrap();
+    std::fs::write(prompts.join("menu/ok.wav"), valid(1600)).unwrap();
+    std::fs::write(prompts.join("loud.wav"), wav_int(44_100, 2, 24, 4410)).unwrap();
+    let deploy = prompts.join("deploy");
+    let fix = FixOptions {
+        overwrite: true,
+        ..out_dir(&deploy)
+    };
+    for round in 0..2 {
+        let report = run(&[&prompts], &fix);
+        let actions: Vec<_> = report
+            .results
+            .iter()
+            .map(|r| (r.input.clone(), r.action))
+            .collect();
+        let loud = prompts.join("loud.wav").display().to_string();
+        let ok = prompts.join("menu/ok.wav").display().to_string();
+        assert_eq!(
+            actions,
+            [(loud, FixAction::Converted), (ok, FixAction::Copied)],
+            "round {round}"
+        );
+    }
+    assert!(!deploy.join("deploy").exists());
+    assert_eq!(names(&deploy), ["loud.wav", "menu"]);
+    // An out folder that holds the input folder (or is it) is still read as before.
+    let report = run(&[&prompts], &out_dir(&prompts));
+    assert!(report
+        .results
+        .iter()
+        .all(|r| r.action == FixAction::Refused));
+}

@@ -757,6 +757,21 @@ fn one_run_writes_every_report() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("is named for two reports"));
     assert!(!dir.path().join("same").exists());
+    // The same file written another way (`./`, `sub/..`) is the same file: the first report
+    // was silently replaced by the second.
+    std::fs::create_dir(dir.path().join("sub")).unwrap();
+    for other in ["./same", "sub/../same", "sub//../same"] {
+        let out = cmd()
+            .current_dir(dir.path())
+            .args(["check", "--report", "json=same", "--report"])
+            .arg(format!("sarif={other}"))
+            .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/valid"))
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{other}");
+        assert!(String::from_utf8_lossy(&out.stderr).contains("is named for two reports"));
+        assert!(!dir.path().join("same").exists(), "{other}");
+    }
     for bad in ["sarif", "yaml=x.yaml", "json="] {
         let out = cmd()
             .args(["check", "--report", bad, "fixtures/valid"])
