@@ -111,7 +111,13 @@ pub(crate) fn walk_reporting(
     let dedupe = inputs.len() > 1;
     let mut seen: HashSet<OsString> = HashSet::new();
     for (index, input) in inputs.iter().enumerate() {
-        if exclude.skips_named(input) {
+        if let Some(pattern) = exclude.named_match(input) {
+            skip(Skipped {
+                path: input.clone(),
+                reason: SkipReason::Excluded {
+                    pattern: pattern.to_owned(),
+                },
+            });
             continue;
         }
         let mut push = |t: Target| {
@@ -360,12 +366,18 @@ impl Exclude {
     /// the same as matching every path below every folder above it, one at a time (cubic in the
     /// depth: a file 2,000 folders deep took 40 s).
     pub(crate) fn skips_named(&self, input: &Path) -> bool {
-        let Some(named) = &self.named else {
-            return false;
-        };
+        self.named_match(input).is_some()
+    }
+
+    /// The first pattern (as written) that skips an input named directly, if any: see
+    /// [`Exclude::skips_named`].
+    pub(crate) fn named_match(&self, input: &Path) -> Option<&str> {
+        let (named, (_, patterns)) = (self.named.as_ref()?, self.set.as_ref()?);
         let clean: PathBuf = input.components().collect();
-        let skipped = named_candidates(&clean).any(|a| named.is_match(a));
-        skipped
+        let hit = named_candidates(&clean)
+            .filter_map(|a| named.matches(a).into_iter().min())
+            .min()?;
+        patterns.get(hit).map(String::as_str)
     }
 
     /// Whether every input is a path skipped by `force_exclude`: then finding nothing to check
