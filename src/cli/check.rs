@@ -20,6 +20,7 @@ pub(crate) fn check(args: CheckArgs) -> anyhow::Result<u8> {
         fail_on,
         inputs,
         config,
+        extraction,
         ..
     } = Overrides::from(&args).check_settings()?;
     let action = options.action;
@@ -93,6 +94,7 @@ pub(crate) fn check(args: CheckArgs) -> anyhow::Result<u8> {
         config: config.as_deref(),
         verbose: args.verbose,
         skipped: &skipped,
+        ignored: &extraction.ignored,
         width: None,
     };
 

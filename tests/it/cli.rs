@@ -565,8 +565,8 @@ fn readme_ci_yaml_parses_and_runs_real_commands() {
     let blocks = readme_blocks("yaml");
     assert_eq!(
         blocks.len(),
-        3,
-        "GitHub Actions, Azure Pipelines, pre-commit"
+        4,
+        "GitHub Actions, Azure Pipelines, pre-commit, pre-commit (local)"
     );
     let docs: Vec<_> = blocks
         .iter()
@@ -595,6 +595,19 @@ fn readme_ci_yaml_parses_and_runs_real_commands() {
         docs[2]["repos"][0]["hooks"][0]["id"].as_str(),
         Some("acs-preflight")
     );
+    // The local hook runs what the shipped hook runs, on the same files.
+    let shipped = YamlLoader::load_from_str(
+        &std::fs::read_to_string(
+            Path::new(env!("CARGO_MANIFEST_DIR")).join(".pre-commit-hooks.yaml"),
+        )
+        .unwrap(),
+    )
+    .unwrap()
+    .remove(0);
+    let local = &docs[3]["repos"][0]["hooks"][0];
+    for key in ["id", "entry", "files"] {
+        assert_eq!(local[key].as_str(), shipped[0][key].as_str(), "{key}");
+    }
     // The commands they run are accepted by this build (with a stand-in prompts folder).
     for line in runs.iter().chain(
         azure

@@ -299,3 +299,34 @@ fn config_folders_and_globs_stay_inside_the_config_folder() {
         "{err}"
     );
 }
+
+#[test]
+fn ignored_urls_are_counted_and_listed_under_verbose_redacted() {
+    let dir = repo(&[
+        (
+            "acs-preflight.toml",
+            "url_ignore = ['^https://127\\.0\\.0\\.1/legacy/']\n",
+        ),
+        (
+            "appsettings.json",
+            r#"{"Menu": "https://127.0.0.1/p/menu.wav",
+  "Old": "https://127.0.0.1/legacy/old.wav?sv=2022-11-02&sp=r&sig=s3cr3tIGNORED"}"#,
+        ),
+    ]);
+    let (code, out, err) =
+        run(cmd_in(dir.path()).args(["check", "--extract-from", "appsettings.json"]));
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        out.contains("0 skipped, 0 excluded, 1 URL ignored (--verbose lists them); config: acs-preflight.toml"),
+        "{out}"
+    );
+    let (_, out, _) =
+        run(cmd_in(dir.path()).args(["check", "--verbose", "--extract-from", "appsettings.json"]));
+    assert!(
+        out.contains(
+            "https://127.0.0.1/legacy/old.wav?sv=2022-11-02&sp=r&sig=REDACTED (from appsettings.json:2): ignored (matches an ignore pattern)"
+        ),
+        "{out}"
+    );
+    assert!(!out.contains("s3cr3t"), "{out}");
+}

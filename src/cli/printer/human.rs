@@ -12,7 +12,7 @@ use crate::{escape_text, path_to_string, CheckResult, Report, Severity, Status};
 use anstyle::{AnsiColor, Style};
 use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
-use super::{place, tally, Place, RunInfo};
+use super::{count, place, tally, Place, RunInfo};
 
 const PATH: Style = Style::new().bold();
 const ERROR: Style = AnsiColor::Red.on_default().bold();
@@ -46,6 +46,17 @@ pub fn print(report: &Report, run: &RunInfo<'_>, out: &mut dyn Write) -> io::Res
                 "{}: {what} ({})",
                 path_to_string(&s.path),
                 escape_text(&s.reason.to_string())
+            )?;
+        }
+    }
+    if run.verbose {
+        for e in run.ignored {
+            // Redacted like every URL shown, then escaped.
+            let url = escape_text(&crate::remote::display_url(&e.url)).into_owned();
+            let source = escape_text(&e.source.to_string()).into_owned();
+            writeln!(
+                out,
+                "{url} (from {source}): ignored (matches an ignore pattern)"
             )?;
         }
     }
@@ -129,7 +140,7 @@ fn summary(report: &Report, run: &RunInfo<'_>, out: &mut dyn Write) -> io::Resul
     let (inputs, counts) = tally(s);
     let secs = run.elapsed.as_secs_f64();
     writeln!(out, "{verdict} checked {inputs}: {counts} in {secs:.2}s")?;
-    let hint = if !run.verbose && s.skipped + s.excluded > 0 {
+    let hint = if !run.verbose && s.skipped + s.excluded + run.ignored.len() > 0 {
         " (--verbose lists them)"
     } else {
         ""
@@ -138,9 +149,13 @@ fn summary(report: &Report, run: &RunInfo<'_>, out: &mut dyn Write) -> io::Resul
         Some(path) => format!("config: {}", path_to_string(path)),
         None => "no config file".to_owned(),
     };
+    let ignored = match run.ignored.len() {
+        0 => String::new(),
+        n => format!(", {}", count(n, "URL ignored", "URLs ignored")),
+    };
     writeln!(
         out,
-        "{} skipped, {} excluded{hint}; {config}",
+        "{} skipped, {} excluded{ignored}{hint}; {config}",
         s.skipped, s.excluded
     )
 }

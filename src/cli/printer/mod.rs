@@ -118,6 +118,8 @@ pub struct RunInfo<'a> {
     pub verbose: bool,
     /// What the walk passed over, in walk order (collected under `--verbose` only).
     pub skipped: &'a [Skipped],
+    /// URLs found in files or lists that an ignore pattern left out, in order.
+    pub ignored: &'a [crate::remote::Extracted],
     /// The terminal's width, when the report goes to a terminal: long URLs are shortened to it.
     pub width: Option<usize>,
 }
