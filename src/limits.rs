@@ -243,6 +243,10 @@ pub const MAX_URL_BYTES: usize = 64 << 10;
 /// take seconds to compile before the regex crate's own size limit refuses it.
 pub const MAX_PATTERN_BYTES: usize = 4 << 10;
 
+/// The most `exclude` patterns a run takes (1,000), each at most [`MAX_PATTERN_BYTES`] long: a
+/// hostile config could otherwise make every walked path cost seconds.
+pub const MAX_EXCLUDE_PATTERNS: usize = 1000;
+
 /// Reads at most [`MAX_TEXT_BYTES`] from `reader`; more is an error of kind
 /// [`io::ErrorKind::FileTooLarge`], returned as soon as the cap is passed (`/dev/zero` ends
 /// quickly).

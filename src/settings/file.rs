@@ -173,6 +173,15 @@ impl Config {
     /// `[rules]` entry. Returns the rule levels.
     pub fn validate(&self, origin: Option<&Path>) -> Result<BTreeMap<Rule, Level>, SettingsError> {
         let config = || origin.map(Path::to_path_buf);
+        let exclude = self.exclude.as_deref().unwrap_or_default();
+        let too_long = exclude.iter().find(|p| p.len() > limits::MAX_PATTERN_BYTES);
+        if exclude.len() > limits::MAX_EXCLUDE_PATTERNS || too_long.is_some() {
+            return Err(SettingsError::TooManyExcludes {
+                config: config(),
+                count: exclude.len(),
+                longest: exclude.iter().map(String::len).max().unwrap_or(0),
+            });
+        }
         // Seconds are used as a `Duration`, in whole nanoseconds, so they are checked as used
         // too: `timeout = 1e-10` is 0 ns, refused here naming the file and the value as written.
         let seconds = |v: f64| Duration::from_secs_f64(v).as_secs_f64();

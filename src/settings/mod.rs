@@ -174,6 +174,23 @@ pub enum SettingsError {
         /// Its length in bytes.
         len: usize,
     },
+    /// `exclude` holds more than [`crate::limits::MAX_EXCLUDE_PATTERNS`] patterns, or one longer
+    /// than [`crate::limits::MAX_PATTERN_BYTES`].
+    #[error(
+        "{}exclude holds {count} patterns, the longest {longest} bytes; at most {max} patterns \
+         of at most {bytes} bytes are taken",
+        file::origin(.config),
+        max = crate::limits::MAX_EXCLUDE_PATTERNS,
+        bytes = crate::limits::MAX_PATTERN_BYTES
+    )]
+    TooManyExcludes {
+        /// The config file it came from; `None` when given explicitly.
+        config: Option<PathBuf>,
+        /// How many patterns.
+        count: usize,
+        /// The longest pattern's length in bytes.
+        longest: usize,
+    },
     /// Standard input could not be read as a URL list.
     #[error("cannot read URLs from stdin")]
     Stdin(#[source] io::Error),
@@ -869,6 +886,25 @@ mod tests {
             o.check_settings().unwrap_err().to_string(),
             "url_pattern is 4097 bytes long; at most 4096 are read"
         );
+    }
+
+    #[test]
+    fn exclude_lists_are_bounded() {
+        let many: Vec<String> = (0..1001).map(|i| format!("\"p{i}\"")).collect();
+        let (_dir, path) = config(&format!("exclude = [{}]\n", many.join(",")));
+        let err = with_config(&path).check_settings().unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            format!(
+                "{}: exclude holds 1001 patterns, the longest 5 bytes; at most 1000 patterns of \
+                 at most 4096 bytes are taken",
+                path.display()
+            )
+        );
+        let (_dir, empty) = config("");
+        let mut o = with_config(&empty);
+        o.values.exclude = Some(vec!["a".repeat(5000)]);
+        assert!(o.fix_settings().is_err());
     }
 
     #[test]
