@@ -175,6 +175,14 @@ pub enum Change {
         /// The output's.
         to: u16,
     },
+    /// The file name's extension, when the content is WAV already under another name: `mp3` ->
+    /// `wav` (the samples are written unchanged).
+    Extension {
+        /// The input's.
+        from: String,
+        /// The output's.
+        to: String,
+    },
 }
 
 /// Whether a WAV codec name is linear integer PCM.
@@ -185,6 +193,7 @@ fn is_int_pcm(codec: &str) -> bool {
 /// What conversion into 16 kHz mono 16-bit PCM WAV changes, from what the input's check found
 /// (`audio`, `findings`) and, once decoded, the rate and channel count the decoder saw.
 fn changes(
+    input: &Path,
     audio: Option<&crate::report::AudioInfo>,
     findings: &[Finding],
     decoded: Option<(u32, u16)>,
@@ -233,6 +242,13 @@ fn changes(
         out.push(Change::Header {
             from: "inconsistent".to_owned(),
             to: "plain".to_owned(),
+        });
+    }
+    // WAV under another name: the name is what changes.
+    if wav && header(Rule::ExtensionMismatch) {
+        out.push(Change::Extension {
+            from: crate::walk::extension_of(input).unwrap_or_default(),
+            to: "wav".to_owned(),
         });
     }
     out
@@ -555,7 +571,7 @@ fn plan_one(found: &Found, check: &CheckOptions, fix: &FixOptions) -> (FixResult
     };
     result.output = Some(path_to_string(&dest));
     if !copy {
-        result.changes = changes(before.audio.as_ref(), &before.findings, None);
+        result.changes = changes(path, before.audio.as_ref(), &before.findings, None);
     }
     let in_place = matches!(fix.mode, FixMode::InPlace { .. });
     let backup = match &fix.mode {
@@ -812,7 +828,7 @@ fn run_job(
             result.renamed = job.renamed;
             // The decoder's rate and channel count are the facts where the header had none.
             let decoded = Some((conversion.rate_in, conversion.channels_in));
-            result.changes = changes(job.audio.as_ref(), &result.before, decoded);
+            result.changes = changes(&job.input, job.audio.as_ref(), &result.before, decoded);
             result.conversion = Some(ConversionInfo::from(&conversion));
             result.after = Some(check_file(&job.dest, check));
             Some(folder)
@@ -1086,7 +1102,7 @@ mod tests {
     fn changes_are_what_differs_from_16_khz_mono_16_bit_pcm_wav() {
         let a = audio("wav", "pcm_s24le", 44_100, 2, 24);
         assert_eq!(
-            changes(Some(&a), &[], None),
+            changes(Path::new("x.wav"), Some(&a), &[], None),
             vec![
                 Change::BitDepth { from: 24, to: 16 },
                 Change::SampleRate {
@@ -1099,7 +1115,7 @@ mod tests {
         // mu-law's 8 bits are its encoding, not a resolution to report.
         let a = audio("wav", "pcm_mulaw", 8_000, 1, 8);
         assert_eq!(
-            changes(Some(&a), &[], None),
+            changes(Path::new("x.wav"), Some(&a), &[], None),
             vec![
                 Change::Codec {
                     from: "pcm_mulaw".to_owned(),
@@ -1117,7 +1133,7 @@ mod tests {
             ..AudioInfo::default()
         };
         assert_eq!(
-            changes(Some(&a), &[], Some((44_100, 2))),
+            changes(Path::new("x.wav"), Some(&a), &[], Some((44_100, 2))),
             vec![
                 Change::Container {
                     from: "mp3".to_owned(),
@@ -1131,7 +1147,7 @@ mod tests {
             ]
         );
         let ok = audio("wav", "pcm_s16le", 16_000, 1, 16);
-        assert!(changes(Some(&ok), &[], None).is_empty());
-        assert!(changes(None, &[], None).is_empty());
+        assert!(changes(Path::new("x.wav"), Some(&ok), &[], None).is_empty());
+        assert!(changes(Path::new("x.wav"), None, &[], None).is_empty());
     }
 }

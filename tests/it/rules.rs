@@ -340,7 +340,7 @@ fn a_wav_named_mp3_is_renamed_not_converted() {
     let text = String::from_utf8_lossy(&fixed.stdout);
     assert!(
         text.contains(&format!(
-            "would convert -> {}",
+            "would convert -> {} (name .mp3 -> .wav, samples unchanged)",
             out.path().join("hold music.wav").display()
         )),
         "{text}"

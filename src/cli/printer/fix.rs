@@ -57,6 +57,11 @@ pub fn changes(changes: &[Change]) -> String {
             Change::BitDepth { from, to } => format!("{from}-bit -> {to}-bit"),
             Change::SampleRate { from, to } => format!("{} -> {}", rate(*from), rate(*to)),
             Change::Channels { from, to } => format!("{} -> {}", channels(*from), channels(*to)),
+            Change::Extension { from, to } => format!(
+                "name .{} -> .{}, samples unchanged",
+                escape_text(from),
+                escape_text(to)
+            ),
         })
         .collect();
     if parts.is_empty() {
