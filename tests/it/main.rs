@@ -2,6 +2,7 @@
 
 #![allow(clippy::unwrap_used)]
 
+mod action;
 mod cli;
 mod config;
 mod convert;
