@@ -16,3 +16,13 @@ fi
 "$venv/bin/check-jsonschema" --builtin-schema vendor.github-actions action.yml
 "$venv/bin/check-jsonschema" --builtin-schema vendor.github-workflows .github/workflows/*.yml
 "$venv/bin/zizmor" --offline --no-progress --min-severity medium action.yml .github/workflows
+# The README's GitHub Actions recipe, too: its first YAML block.
+mkdir -p target/readme-workflow/.github/workflows
+python3 - <<'PY'
+import re
+text = open("README.md", encoding="utf-8").read()
+block = re.findall(r"```yaml\n(.*?)```", text, re.S)[0]
+open("target/readme-workflow/.github/workflows/readme.yml", "w", encoding="utf-8").write(block)
+PY
+"$venv/bin/check-jsonschema" --builtin-schema vendor.github-workflows target/readme-workflow/.github/workflows/readme.yml
+"$venv/bin/zizmor" --offline --no-progress --min-severity medium target/readme-workflow/.github/workflows

@@ -578,15 +578,31 @@ fn readme_ci_yaml_parses_and_runs_real_commands() {
         .collect();
     let gh = &docs[0]["jobs"]["acs-preflight"];
     assert_eq!(gh["runs-on"].as_str(), Some("ubuntu-latest"));
-    let runs: Vec<&str> = gh["steps"]
+    // The recipe uses this repository's action, with inputs it declares and flags that exist.
+    let step = gh["steps"]
         .as_vec()
         .unwrap()
         .iter()
-        .filter_map(|s| s["run"].as_str())
-        .collect();
-    assert!(runs
+        .find(|s| {
+            s["uses"]
+                .as_str()
+                .is_some_and(|u| u.starts_with("your-org/acs-preflight@"))
+        })
+        .expect("a step using the action");
+    let with: Vec<(String, String)> = step["with"]
+        .as_hash()
+        .unwrap()
         .iter()
-        .any(|r| r.starts_with("acs-preflight check prompts --extract-from")));
+        .map(|(k, v)| {
+            (
+                k.as_str().unwrap().to_owned(),
+                v.as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    let with: Vec<(&str, &str)> = with.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    assert!(crate::action::action_accepts(&with), "{with:?}");
+    let runs: Vec<&str> = Vec::new();
     let azure = docs[1]["steps"].as_vec().unwrap();
     assert!(azure
         .iter()
