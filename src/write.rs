@@ -103,15 +103,52 @@ pub enum WriteError {
         /// The temporary name.
         path: PathBuf,
     },
+    /// The file to be replaced is read-only, on Windows, which does not let a read-only file be
+    /// replaced or removed (on Unix a read-only file is replaced, keeping its mode). Nothing
+    /// was written.
+    #[error(
+        "{} is read-only, and Windows does not let it be replaced: clear the attribute \
+         (`attrib -R {}`) or write elsewhere with --out",
+        path_to_string(.path),
+        path_to_string(.path)
+    )]
+    ReadOnly {
+        /// The read-only file.
+        path: PathBuf,
+    },
     /// Reading, writing, renaming or flushing failed. The message includes the system's reason,
     /// so it is not repeated as a [`source`](std::error::Error::source): reports quote it whole.
-    #[error("cannot write {}: {error}", path_to_string(.path))]
+    #[error("cannot write {}: {error}{}", path_to_string(.path), io_hint(.error.raw_os_error(), cfg!(windows)))]
     Io {
         /// The file (or folder) being written.
         path: PathBuf,
         /// The system's error.
         error: io::Error,
     },
+}
+
+/// What to do about an I/O error whose cause the system's message does not make plain: on
+/// Windows, a file open in another program (ERROR_SHARING_VIOLATION, ERROR_LOCK_VIOLATION)
+/// cannot be replaced.
+fn io_hint(code: Option<i32>, windows: bool) -> &'static str {
+    match code {
+        Some(32 | 33) if windows => {
+            " (the file is open in another program, which keeps Windows from replacing it: \
+             close it and run again)"
+        }
+        _ => "",
+    }
+}
+
+/// Refuses, on Windows, to replace `path` (described by `meta`) when it is read-only: the
+/// rename over it would fail after the conversion, and the removal of an input too.
+pub(crate) fn ensure_replaceable(path: &Path, meta: &Metadata) -> Result<(), WriteError> {
+    if cfg!(windows) && meta.permissions().readonly() {
+        return Err(WriteError::ReadOnly {
+            path: path.to_path_buf(),
+        });
+    }
+    Ok(())
 }
 
 fn taken(path: &Path, kind: EntryKind) -> String {
@@ -538,6 +575,19 @@ pub fn write_file(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn windows_only_errors_say_what_to_do() {
+        let shown = WriteError::ReadOnly {
+            path: PathBuf::from("a.wav"),
+        }
+        .to_string();
+        assert!(shown.starts_with("a.wav is read-only"), "{shown}");
+        assert!(shown.contains("`attrib -R a.wav`"), "{shown}");
+        assert!(io_hint(Some(32), true).contains("open in another program"));
+        assert_eq!(io_hint(Some(32), false), "");
+        assert_eq!(io_hint(Some(5), true), "");
+    }
 
     #[test]
     fn the_temporary_name_is_fixed_and_beside_the_destination() {

@@ -48,7 +48,15 @@ pub fn run_quiet(cmd: &mut Command) -> bool {
         .unwrap_or(false)
 }
 
+/// Peak resident memory, in KiB, of the largest child waited for so far (-1 where `getrusage`
+/// does not exist, as on Windows).
+#[cfg(not(unix))]
+pub fn children_max_rss_kib() -> i64 {
+    -1
+}
+
 /// Peak resident memory, in KiB, of the largest child waited for so far.
+#[cfg(unix)]
 #[allow(unsafe_code)]
 pub fn children_max_rss_kib() -> i64 {
     // SAFETY: getrusage writes into the zeroed struct we own and reads nothing else.

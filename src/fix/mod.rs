@@ -710,12 +710,12 @@ fn preflight(job: &Job, fix: &FixOptions) -> Result<Option<fs::Metadata>, WriteE
         write::ensure_free(b)?;
     }
     let original = || {
-        fs::metadata(&job.input)
-            .map(Some)
-            .map_err(|error| WriteError::Io {
-                path: job.dest.clone(),
-                error,
-            })
+        let meta = fs::metadata(&job.input).map_err(|error| WriteError::Io {
+            path: job.dest.clone(),
+            error,
+        })?;
+        write::ensure_replaceable(&job.input, &meta)?;
+        Ok(Some(meta))
     };
     if job.over_input {
         return original();
@@ -724,7 +724,10 @@ fn preflight(job: &Job, fix: &FixOptions) -> Result<Option<fs::Metadata>, WriteE
         // In place, `x.mp3` becomes `x.wav`: the new file replaces the original.
         (FixMode::InPlace { .. }, None) => original(),
         (FixMode::OutDir(_), None) => Ok(None),
-        (FixMode::OutDir(_), Some(meta)) if fix.overwrite => Ok(Some(meta)),
+        (FixMode::OutDir(_), Some(meta)) if fix.overwrite => {
+            write::ensure_replaceable(&job.dest, &meta)?;
+            Ok(Some(meta))
+        }
         (_, Some(_)) => Err(WriteError::Taken {
             path: job.dest.clone(),
             kind: EntryKind::File,

@@ -200,22 +200,45 @@ fn fix_command(path: &Path) -> String {
 /// a bidi control or bytes that are not UTF-8 cannot be shown raw (every printer escapes such
 /// characters, and `'a\x0Ab'` would name another file), so it is written in dollar-single
 /// quotes (POSIX.1-2024, bash, zsh, ksh), whose `\xNN` escapes the shell itself decodes.
+///
+/// On Windows, a word for PowerShell (and cmd when no quotes are needed): the path with its
+/// single backslashes, in single quotes only when it holds more than letters, digits and
+/// `\ / : . _ -` ([`powershell_quote`]).
 fn quote(path: &Path) -> String {
-    #[cfg(unix)]
-    let bytes = {
-        use std::os::unix::ffi::OsStrExt;
-        path.as_os_str().as_bytes().to_vec()
-    };
-    #[cfg(not(unix))]
-    let bytes = path.to_string_lossy().into_owned().into_bytes();
-    match std::str::from_utf8(&bytes) {
-        Ok(s) if !s.chars().any(crate::display::is_unsafe_char) => shlex::try_quote(s)
-            .map(|q| q.into_owned())
-            .unwrap_or_else(|_| dollar_quote(&bytes)),
-        _ => dollar_quote(&bytes),
+    #[cfg(windows)]
+    {
+        powershell_quote(&crate::display::path_to_string(path))
+    }
+    #[cfg(not(windows))]
+    {
+        #[cfg(unix)]
+        let bytes = {
+            use std::os::unix::ffi::OsStrExt;
+            path.as_os_str().as_bytes().to_vec()
+        };
+        #[cfg(not(unix))]
+        let bytes = path.to_string_lossy().into_owned().into_bytes();
+        match std::str::from_utf8(&bytes) {
+            Ok(s) if !s.chars().any(crate::display::is_unsafe_char) => shlex::try_quote(s)
+                .map(|q| q.into_owned())
+                .unwrap_or_else(|_| dollar_quote(&bytes)),
+            _ => dollar_quote(&bytes),
+        }
     }
 }
 
+/// `text` as one PowerShell word: as is when it holds only letters, digits and `\ / : . _ -`,
+/// else in single quotes (a `'` doubled), in which PowerShell expands nothing.
+#[cfg_attr(not(windows), allow(dead_code))]
+fn powershell_quote(text: &str) -> String {
+    let plain = |c: char| c.is_alphanumeric() || matches!(c, '\\' | '/' | ':' | '.' | '_' | '-');
+    if !text.is_empty() && text.chars().all(plain) {
+        return text.to_owned();
+    }
+    format!("'{}'", text.replace('\'', "''"))
+}
+
+#[cfg_attr(windows, allow(dead_code))]
 /// `$'...'`: printable text as is, `\` and `'` escaped, everything else as `\xNN` bytes.
 fn dollar_quote(bytes: &[u8]) -> String {
     let mut out = String::from("$'");
@@ -318,6 +341,21 @@ fn advice(
 #[cfg(test)]
 mod quote_tests {
     use super::*;
+
+    /// The advice's command on Windows: the path with single backslashes, pasteable into
+    /// PowerShell (today `"fixtures\\a.wav"`, a POSIX shell's quoting).
+    #[test]
+    fn windows_commands_are_powershell_words() {
+        assert_eq!(powershell_quote("fixtures\\a-1.wav"), "fixtures\\a-1.wav");
+        assert_eq!(
+            powershell_quote("C:\\My Prompts\\a.wav"),
+            "'C:\\My Prompts\\a.wav'"
+        );
+        assert_eq!(
+            powershell_quote("$env:x `n it's.wav"),
+            "'$env:x `n it''s.wav'"
+        );
+    }
 
     #[test]
     fn advice_names_exactly_the_file() {

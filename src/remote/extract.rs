@@ -824,6 +824,41 @@ mod tests {
             .collect()
     }
 
+    /// Files written on Windows end their lines with CRLF: no `\r` may end up in a URL.
+    #[test]
+    fn crlf_line_ends_stay_out_of_urls() {
+        let list = "# prompts\r\nhttps://127.0.0.1/a.wav\r\n\r\nhttps://127.0.0.1/b.wav\r\n";
+        let listed: Vec<(String, usize)> = url_list(list, "l")
+            .into_iter()
+            .map(|e| (e.url, e.source.line))
+            .collect();
+        let want = vec![
+            ("https://127.0.0.1/a.wav".to_owned(), 2),
+            ("https://127.0.0.1/b.wav".to_owned(), 4),
+        ];
+        assert_eq!(listed, want);
+        // Notepad's "Unicode": UTF-16 LE with a BOM, CRLF.
+        let mut utf16 = vec![0xFF, 0xFE];
+        utf16.extend(list.encode_utf16().flat_map(u16::to_le_bytes));
+        let read: Vec<(String, usize)> = read_url_list(&utf16[..], "l")
+            .unwrap()
+            .into_iter()
+            .map(|e| (e.url, e.source.line))
+            .collect();
+        assert_eq!(read, want);
+        let env = "A=https://127.0.0.1/a.wav\r\nB=\"https://127.0.0.1/b.wav\"\r\n";
+        let env_want = vec![
+            ("https://127.0.0.1/a.wav".to_owned(), 1),
+            ("https://127.0.0.1/b.wav".to_owned(), 2),
+        ];
+        assert_eq!(urls(env, None), env_want);
+        let json = "{\r\n  \"A\": \"https://127.0.0.1/a.wav\"\r\n}\r\n";
+        assert_eq!(
+            urls(json, None),
+            vec![("https://127.0.0.1/a.wav".to_owned(), 2)]
+        );
+    }
+
     #[test]
     fn finds_audio_urls_in_config_files() {
         let json = r#"{

@@ -1397,3 +1397,53 @@ fn an_out_folder_inside_the_input_folder_is_not_fixed_again_on_the_next_run() {
         .iter()
         .all(|r| r.action == FixAction::Refused));
 }
+
+/// What differs on Windows (run by `.ci/windows.sh` under wine, and on Windows).
+#[cfg(windows)]
+mod windows {
+    use super::*;
+
+    #[test]
+    fn a_read_only_prompt_is_refused_in_place_with_the_remedy_and_left_whole() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        std::fs::create_dir_all(d.join("prompts")).unwrap();
+        let file = d.join("prompts").join("loud.wav");
+        std::fs::write(&file, failing()).unwrap();
+        let mut perms = std::fs::metadata(&file).unwrap().permissions();
+        perms.set_readonly(true);
+        std::fs::set_permissions(&file, perms).unwrap();
+        let (code, text, _) = fix_in(d, &["--in-place", "--no-backup", "prompts"]);
+        assert_eq!(code, 1, "{text}");
+        assert!(
+            text.contains(
+                "prompts\\loud.wav is read-only, and Windows does not let it be replaced: clear \
+                 the attribute (`attrib -R prompts\\loud.wav`) or write elsewhere with --out"
+            ),
+            "{text}"
+        );
+        assert_eq!(std::fs::read(&file).unwrap(), failing());
+        assert_eq!(names(&d.join("prompts")), ["loud.wav"]);
+    }
+
+    #[test]
+    fn in_place_replaces_an_existing_file_and_shows_backslashes() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        std::fs::create_dir_all(d.join("prompts").join("sub")).unwrap();
+        let file = d.join("prompts").join("sub").join("loud.wav");
+        std::fs::write(&file, failing()).unwrap();
+        // The named folder with `/`, as many write it: shown with `\` throughout.
+        let (code, text, _) = fix_in(d, &["--in-place", "prompts/sub"]);
+        assert_eq!(code, 0, "{text}");
+        assert!(
+            text.contains("original kept as prompts\\sub\\loud.wav.orig"),
+            "{text}"
+        );
+        assert_ne!(std::fs::read(&file).unwrap(), failing());
+        assert_eq!(
+            std::fs::read(d.join("prompts/sub/loud.wav.orig")).unwrap(),
+            failing()
+        );
+    }
+}

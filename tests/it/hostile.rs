@@ -5,8 +5,7 @@ use std::io::Write;
 use std::time::{Duration, Instant};
 
 use acs_preflight::{
-    check_bytes, check_paths, check_url_blocking, CheckOptions, CheckResult, Rule, Scan, ScanEvent,
-    Status,
+    check_bytes, check_paths, check_url_blocking, CheckOptions, CheckResult, Rule, Scan, Status,
 };
 use assert_cmd::Command;
 
@@ -210,6 +209,8 @@ fn an_odd_folder_is_scanned_whole_and_its_names_printed_escaped() {
     use std::os::unix::ffi::OsStrExt;
     use std::os::unix::fs::symlink;
     use std::os::unix::net::UnixListener;
+
+    use acs_preflight::ScanEvent;
 
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path();

@@ -3,13 +3,18 @@
 //! URLs are looked for, and URL lists and config files read with bounded memory.
 
 use std::path::Path;
+#[cfg(unix)]
 use std::process::Stdio;
 
 use assert_cmd::Command;
+#[cfg(unix)]
 use regex::Regex;
+#[cfg(unix)]
 use serde_json::Value;
 
-use crate::support::{report_results, run, valid, wav_int};
+#[cfg(unix)]
+use crate::support::wav_int;
+use crate::support::{report_results, run, valid};
 
 fn cmd_in(dir: &Path) -> Command {
     let mut c = Command::cargo_bin("acs-preflight").unwrap();
@@ -145,10 +150,16 @@ fn the_library_refuses_settings_outside_their_range() {
 
 /// What a hostile name or URL carries: a window-title change (OSC 0, ended by BEL), a screen
 /// clear (CSI 2J), DEL, a C1 control (CSI as one byte) and a right-to-left override.
+#[cfg(unix)]
 const HOSTILE: &str = "\u{1b}]0;pwned\u{7}\u{1b}[2J\u{7f}\u{9b}\u{202e}";
 /// The same, as the text printers escape it.
+#[cfg(unix)]
 const ESCAPED: &str = "\\x1B]0;pwned\\x07\\x1B[2J\\x7F\\x9B\\u{202E}";
+/// The same in a path, where a C1 control is `\u{9B}`: `\x9B` is the byte 9B that is not UTF-8.
+#[cfg(unix)]
+const ESCAPED_PATH: &str = "\\x1B]0;pwned\\x07\\x1B[2J\\x7F\\u{9B}\\u{202E}";
 
+#[cfg(unix)]
 /// The characters left that a terminal or a reader would act on: control characters other
 /// than line ends, and bidirectional-text controls. Our own SGR colour codes are removed first.
 fn raw_controls(text: &str) -> Vec<char> {
@@ -162,6 +173,7 @@ fn raw_controls(text: &str) -> Vec<char> {
         .collect()
 }
 
+#[cfg(unix)]
 /// Every string in a JSON document.
 fn strings(v: &Value, out: &mut Vec<String>) {
     match v {
@@ -295,9 +307,9 @@ fn control_characters_from_input_reach_no_output_raw_in_any_format() {
                 // line too), the extracted URL and the listed URL.
                 // Markdown doubles the backslashes, as it does every backslash.
                 let escaped = if what == "markdown" {
-                    ESCAPED.replace('\\', "\\\\")
+                    ESCAPED_PATH.replace('\\', "\\\\")
                 } else {
-                    ESCAPED.to_owned()
+                    ESCAPED_PATH.to_owned()
                 };
                 assert!(
                     text.contains(&format!("n{escaped}.wav")),
@@ -315,7 +327,7 @@ fn control_characters_from_input_reach_no_output_raw_in_any_format() {
                 }
                 if what.starts_with("human") {
                     assert!(
-                        text.contains(&format!("\n  from p{ESCAPED}.env:1\n")),
+                        text.contains(&format!("\n  from p{ESCAPED_PATH}.env:1\n")),
                         "{what}: the source of the extracted URL:\n{text}"
                     );
                     assert!(
@@ -330,6 +342,7 @@ fn control_characters_from_input_reach_no_output_raw_in_any_format() {
     }
 }
 
+#[cfg(unix)]
 /// A URL as reports show it: parsed (the control characters percent-encoded).
 fn parsed(url: &str) -> String {
     url::Url::parse(url).unwrap().to_string()

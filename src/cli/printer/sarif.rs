@@ -3,7 +3,7 @@
 use std::io::{self, Write};
 
 use crate::{Action, Report, Rule, Severity};
-use percent_encoding::{utf8_percent_encode, AsciiSet, CONTROLS};
+use percent_encoding::{percent_encode, AsciiSet, CONTROLS};
 use serde_json::{json, Value};
 
 use super::{place, Place};
@@ -28,16 +28,62 @@ const PATH: &AsciiSet = &CONTROLS
     .add(b'}')
     .add(b':');
 
-/// A local path as a SARIF artifact URI (relative paths stay relative).
+/// A local path, as reports show it, as a SARIF artifact URI: relative to the working folder
+/// when inside it, with `/` between components on every platform and each component
+/// percent-encoded (RFC 3986); a path outside it becomes a `file:` URI.
 pub fn path_uri(path: &str) -> String {
     let cwd = std::env::current_dir().ok();
-    let rel = cwd
-        .as_deref()
-        .and_then(|c| std::path::Path::new(path).strip_prefix(c).ok())
-        .map(|p| p.to_string_lossy().into_owned())
-        .unwrap_or_else(|| path.to_owned());
-    utf8_percent_encode(&rel, PATH).to_string()
+    let cwd = cwd.as_deref().map(crate::path_to_string);
+    uri_of(path, cwd.as_deref(), cfg!(windows))
 }
+
+/// [`path_uri`] for a path shown on Windows (`windows`) or Unix, the working folder shown alike.
+fn uri_of(shown: &str, cwd: Option<&str>, windows: bool) -> String {
+    let parts = crate::display::path_components(shown, windows);
+    let drive = |p: &[u8]| windows && p.len() == 2 && p[0].is_ascii_alphabetic() && p[1] == b':';
+    let absolute = parts.len() > 1 && (parts[0].is_empty() || drive(&parts[0]));
+    let kept = |parts: Vec<Vec<u8>>| -> Vec<Vec<u8>> {
+        parts
+            .into_iter()
+            .filter(|p| !p.is_empty() && p.as_slice() != b".")
+            .collect()
+    };
+    let same = |a: &Vec<u8>, b: &Vec<u8>| {
+        if windows {
+            a.eq_ignore_ascii_case(b)
+        } else {
+            a == b
+        }
+    };
+    let encode = |parts: &[Vec<u8>]| -> String {
+        parts
+            .iter()
+            .map(|p| percent_encode(p, SEGMENT).to_string())
+            .collect::<Vec<_>>()
+            .join("/")
+    };
+    let unc = absolute && parts.len() > 2 && parts[0].is_empty() && parts[1].is_empty();
+    let parts = kept(parts);
+    if !absolute {
+        return encode(&parts);
+    }
+    if let Some(base) = cwd.map(|c| kept(crate::display::path_components(c, windows))) {
+        if parts.len() > base.len() && parts.iter().zip(&base).all(|(a, b)| same(a, b)) {
+            return encode(&parts[base.len()..]);
+        }
+    }
+    match parts.split_first() {
+        // `file:///C:/dir/a.wav`, `file://server/share/a.wav`, `file:///dir/a.wav`
+        Some((d, rest)) if drive(d) => {
+            format!("file:///{}/{}", String::from_utf8_lossy(d), encode(rest))
+        }
+        _ if unc => format!("file://{}", encode(&parts)),
+        _ => format!("file:///{}", encode(&parts)),
+    }
+}
+
+/// What is escaped in one component: [`PATH`] and `/`.
+const SEGMENT: &AsciiSet = &PATH.add(b'/');
 
 fn level(s: Severity) -> &'static str {
     match s {
@@ -126,4 +172,57 @@ pub fn print(report: &Report, action: Action, out: &mut dyn Write) -> io::Result
     });
     super::json_pretty(out, &log)?;
     writeln!(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::uri_of;
+
+    #[test]
+    fn artifact_uris_use_forward_slashes_relative_to_the_working_folder() {
+        let cases = [
+            // (shown, working folder, Windows?, URI)
+            (
+                "fixtures\\valid\\a b.wav",
+                "C:\\repo",
+                true,
+                "fixtures/valid/a%20b.wav",
+            ),
+            (
+                "fixtures/valid\\a.wav",
+                "C:\\repo",
+                true,
+                "fixtures/valid/a.wav",
+            ),
+            ("C:\\repo\\p\\a.wav", "c:\\Repo", true, "p/a.wav"),
+            (
+                "C:\\other\\a.wav",
+                "C:\\repo",
+                true,
+                "file:///C:/other/a.wav",
+            ),
+            (
+                "\\\\srv\\share\\a.wav",
+                "C:\\repo",
+                true,
+                "file://srv/share/a.wav",
+            ),
+            ("d\\\\x787F.wav", "C:\\repo", true, "d/x7F.wav"),
+            ("d\\\\x7F#1.wav", "C:\\repo", true, "d/%7F%231.wav"),
+            ("..\\a.wav", "C:\\repo", true, "../a.wav"),
+            ("fixtures/a.wav", "/repo", false, "fixtures/a.wav"),
+            ("./p/a\\\\b.wav", "/repo", false, "p/a%5Cb.wav"),
+            (
+                "/repo/p/\\xFF\\u{9B}.wav",
+                "/repo",
+                false,
+                "p/%FF%C2%9B.wav",
+            ),
+            ("/Repo/p/a.wav", "/repo", false, "file:///Repo/p/a.wav"),
+            ("/tmp/x:y.wav", "/repo", false, "file:///tmp/x%3Ay.wav"),
+        ];
+        for (shown, cwd, windows, want) in cases {
+            assert_eq!(uri_of(shown, Some(cwd), windows), want, "{shown}");
+        }
+    }
 }
