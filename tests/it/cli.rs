@@ -314,6 +314,7 @@ fn every_flag_the_readme_names_exists() {
                 "--test",
                 "--path",
                 "--all-targets",
+                "--target",
                 "--check",
                 "--locked",
                 "--git",
