@@ -650,7 +650,8 @@ fn pre_commit_hook_definition() {
         hook["entry"].as_str(),
         Some("acs-preflight check --force-exclude")
     );
-    assert_eq!(hook["language"].as_str(), Some("rust"));
+    // pre-commit installs the Python package (pyproject.toml) rather than compiling with cargo.
+    assert_eq!(hook["language"].as_str(), Some("python"));
     let pattern = hook["files"].as_str().unwrap();
     // One extension list: the hook's is the walk's, exactly.
     let listed: Vec<&str> = pattern
