@@ -7,7 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 venv="$PWD/target/ci-venv"
 [ -x "$venv/bin/python" ] || python3 -m venv "$venv"
-"$venv/bin/python" -m pip install --quiet --disable-pip-version-check 'maturin>=1.9.4,<2' 'pytest>=7'
+"$venv/bin/python" -m pip install --quiet --disable-pip-version-check 'maturin>=1.9.4,<2' 'pytest>=7' 'mypy>=1.5'
 # The binary the command is compared with.
 cargo build --locked --bin acs-preflight
 # In the venv: maturin builds for its Python and installs the package into it (editable).
@@ -15,3 +15,5 @@ export VIRTUAL_ENV="$venv" PATH="$venv/bin:$PATH"
 cargo clippy --locked -p acs-preflight-python -- -D warnings
 maturin develop --locked --quiet
 "$venv/bin/python" -m pytest -q -p no:cacheprovider python/tests
+# The annotations and stubs are complete: typed code using the API passes mypy --strict.
+"$venv/bin/python" -m mypy --strict --no-incremental --cache-dir=/dev/null python/acs_preflight python/tests/typed_usage.py

@@ -165,7 +165,7 @@ def _build(cls: Type[T], data: Mapping[str, Any]) -> T:
 class Report:
     """Everything a check found, in input order."""
 
-    def __init__(self, run: Any) -> None:
+    def __init__(self, run: _native.Run) -> None:
         self._run = run
         self._json: str = run.json()
         document = json.loads(self._json)
