@@ -100,11 +100,7 @@ pub(crate) fn check(args: CheckArgs) -> anyhow::Result<u8> {
 
     let render = |format: Format, run: &RunInfo<'_>, out: &mut dyn Write, plain: bool| match format
     {
-        Format::Human if plain => {
-            let mut styled = Vec::new();
-            printer::human::print(&report, run, &mut styled)?;
-            out.write_all(&anstream::adapter::strip_bytes(&styled).into_vec())
-        }
+        Format::Human if plain => printer::human::print_plain(&report, run, out),
         Format::Human => printer::human::print(&report, run, out),
         Format::Json => printer::json::print(&report, run.config, out),
         Format::Jsonl => printer::json::lines(&report, run.config, out),

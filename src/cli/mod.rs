@@ -52,14 +52,31 @@ where
         Ok(code) => code,
         Err(err) if is_broken_pipe(&err) => EXIT_CLEAN,
         Err(err) => {
-            // Errors quote input (config lines, patterns, names): escaped like a report's text,
-            // line by line (a TOML error spans lines).
-            let message = remote::sas::redact(&format!("{err:#}"));
-            let message: Vec<_> = message.split('\n').map(crate::escape_text).collect();
-            let _ = writeln!(io::stderr(), "acs-preflight: error: {}", message.join("\n"));
+            let _ = writeln!(
+                io::stderr(),
+                "acs-preflight: error: {}",
+                error_text(err.as_ref())
+            );
             EXIT_ERROR
         }
     }
+}
+
+/// An error that keeps a run from starting, as the command line shows it: the error and its
+/// causes joined by `: `, SAS signatures redacted, and control characters escaped line by line
+/// (errors quote input: config lines, patterns, names; a TOML error spans lines). The Python
+/// package raises its exceptions with this text.
+pub fn error_text(err: &(dyn std::error::Error + 'static)) -> String {
+    let mut chain = err.to_string();
+    let mut cause = err.source();
+    while let Some(e) = cause {
+        chain.push_str(": ");
+        chain.push_str(&e.to_string());
+        cause = e.source();
+    }
+    let message = remote::sas::redact(&chain);
+    let message: Vec<_> = message.split('\n').map(crate::escape_text).collect();
+    message.join("\n")
 }
 
 fn is_broken_pipe(err: &anyhow::Error) -> bool {

@@ -315,6 +315,9 @@ fn every_flag_the_readme_names_exists() {
                 "--path",
                 "--all-targets",
                 "--target",
+                "--root",
+                "--offline",
+                "--no-deps",
                 "--check",
                 "--locked",
                 "--git",
@@ -667,7 +670,8 @@ fn pre_commit_hook_definition() {
         hook["entry"].as_str(),
         Some("acs-preflight check --force-exclude")
     );
-    assert_eq!(hook["language"].as_str(), Some("rust"));
+    // pre-commit installs the Python package (pyproject.toml) rather than compiling with cargo.
+    assert_eq!(hook["language"].as_str(), Some("python"));
     let pattern = hook["files"].as_str().unwrap();
     // One extension list: the hook's is the walk's, exactly.
     let listed: Vec<&str> = pattern
@@ -924,7 +928,8 @@ fn every_readme_code_block_is_run_or_parsed() {
                     commands += 1;
                 }
             }
-            "yaml" | "rust" | "rust,no_run" => {}
+            // Python blocks run in .ci/python.sh (python/tests/test_readme.py).
+            "yaml" | "rust" | "rust,no_run" | "python" => {}
             other => panic!("README block of kind `{other}` is neither run nor parsed by a test"),
         }
     }

@@ -64,6 +64,14 @@ pub fn print(report: &Report, run: &RunInfo<'_>, out: &mut dyn Write) -> io::Res
     summary(report, run, out)
 }
 
+/// [`print`] without styles: for a file, or a caller that shows the text itself (the Python
+/// package's `Report.to_text()`).
+pub fn print_plain(report: &Report, run: &RunInfo<'_>, out: &mut dyn Write) -> io::Result<()> {
+    let mut styled = Vec::new();
+    print(report, run, &mut styled)?;
+    out.write_all(&anstream::adapter::strip_bytes(&styled).into_vec())
+}
+
 /// A file: one line per finding, each naming the file, its advice under it.
 fn file(result: &CheckResult, out: &mut dyn Write) -> io::Result<()> {
     // Names, URLs, messages and advice come from the input: escaped once, here.

@@ -1,0 +1,256 @@
+"""Catch broken audio prompts before Azure Communication Services Call Automation plays them.
+
+The `acs-preflight` command is the Rust command line itself (same output, same exit codes).
+`check` runs the same check from Python, for an app's own tests::
+
+    import acs_preflight
+
+    report = acs_preflight.check(["prompts"], action="recognize")
+    assert report.ok, report.to_text()
+
+Settings a keyword leaves as ``None`` come from ``acs-preflight.toml`` (found from the working
+folder, or the file named by ``config``), then the defaults, exactly as on the command line.
+Every value is checked by the library: a value of the wrong type raises ``TypeError``, one out
+of range or not one of the choices ``ValueError``, both in the command line's words. A run that
+cannot start raises ``ValueError`` (no inputs, a bad config file or pattern), or ``OSError``
+when a file it names cannot be read (``FileNotFoundError`` for an input that does not exist).
+A broken prompt never raises: it is a finding in the report.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, fields
+from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Type, TypeVar, Union
+
+from . import _native
+
+__all__ = [
+    "Acs",
+    "Audio",
+    "CheckResult",
+    "Finding",
+    "Http",
+    "Report",
+    "Source",
+    "Summary",
+    "check",
+]
+
+StrPath = Union[str, "os.PathLike[str]"]
+
+
+@dataclass(frozen=True)
+class Acs:
+    """The failure event ACS is expected to raise for a finding."""
+
+    action: str
+    """``"play"`` or ``"recognize"``."""
+    code: int
+    """The result code on the failure event (400 or 500)."""
+    message: str
+    """The event's message, as ACS's error table words it."""
+    subcode: int
+    """The result subcode (8535, 8536 or 8511)."""
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One problem with one input."""
+
+    rule: str
+    """The rule id, e.g. ``"sample-rate"`` (``acs-preflight rules`` lists them)."""
+    severity: str
+    """``"error"`` or ``"warning"``."""
+    message: str
+    """One line with the actual values."""
+    acs: Optional[Acs]
+    """The failure ACS is expected to raise, or ``None``."""
+    advice: str
+    """What to do about it (often an exact command)."""
+
+
+@dataclass(frozen=True)
+class Audio:
+    """What the header says about the audio, as far as it could be read."""
+
+    container: str
+    codec: Optional[str]
+    sample_rate: Optional[int]
+    channels: Optional[int]
+    bits_per_sample: Optional[int]
+    duration_ms: Optional[int]
+    size_bytes: Optional[int]
+    peak_dbfs: Optional[float]
+    rms_dbfs: Optional[float]
+    loudness_lufs: Optional[float]
+    leading_silence_ms: Optional[int]
+    trailing_silence_ms: Optional[int]
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where a URL was written (``extract_from``, ``urls_from``)."""
+
+    file: str
+    line: int
+
+
+@dataclass(frozen=True)
+class Http:
+    """What happened on the wire when a URL was checked."""
+
+    status: Optional[int]
+    final_url: str
+    redirects: int
+    retries: int
+    bytes_read: int
+    content_type: Optional[str]
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """The result of checking one input."""
+
+    input: str
+    """The path or URL (SAS signature redacted)."""
+    sources: List[Source]
+    status: str
+    """``"pass"``, ``"warn"`` or ``"fail"``."""
+    audio: Optional[Audio]
+    http: Optional[Http]
+    findings: List[Finding]
+
+
+@dataclass(frozen=True)
+class Summary:
+    """Counts over a whole run."""
+
+    checked: int
+    passed: int
+    warned: int
+    failed: int
+    errors: int
+    warnings: int
+    skipped: int
+    excluded: int
+
+
+T = TypeVar("T")
+
+
+def _build(cls: Type[T], data: Mapping[str, Any]) -> T:
+    """A dataclass from its JSON object, nested objects and lists included."""
+    nested: Dict[str, Any] = {
+        "acs": Acs,
+        "audio": Audio,
+        "http": Http,
+        "sources": Source,
+        "findings": Finding,
+    }
+    values = {}
+    for f in fields(cls):  # type: ignore[arg-type]
+        value = data[f.name]
+        inner = nested.get(f.name)
+        if inner is not None and value is not None:
+            if isinstance(value, list):
+                value = [_build(inner, v) for v in value]
+            else:
+                value = _build(inner, value)
+        values[f.name] = value
+    return cls(**values)
+
+
+class Report:
+    """Everything a check found, in input order."""
+
+    def __init__(self, run: _native.Run) -> None:
+        self._run = run
+        self._json: str = run.json()
+        document = json.loads(self._json)
+        self.version: int = document["version"]
+        """The JSON document's schema version."""
+        self.results: List[CheckResult] = [_build(CheckResult, r) for r in document["results"]]
+        """One result per input, sorted by input."""
+        self.summary: Summary = _build(Summary, document["summary"])
+        """Counts over ``results``."""
+        self.config: Optional[str] = document["config"]
+        """The config file read, or ``None``."""
+        self.ok: bool = run.ok
+        """True when the command line would exit 0: no error finding (no finding at all
+        under ``fail_on="warning"``)."""
+
+    def to_json(self) -> str:
+        """The same document as ``acs-preflight check --format json``."""
+        return self._json
+
+    def to_text(self, verbose: bool = False) -> str:
+        """The human report, without colour; ``verbose`` as ``--verbose``."""
+        return self._run.text(verbose)
+
+    def __repr__(self) -> str:
+        s = self.summary
+        return (
+            f"<Report ok={self.ok} checked={s.checked} failed={s.failed} warned={s.warned}>"
+        )
+
+
+def check(
+    inputs: Union[StrPath, Iterable[StrPath]],
+    *,
+    action: Optional[str] = None,
+    allow_mp3: Optional[bool] = None,
+    deep: Optional[bool] = None,
+    allow_private: Optional[bool] = None,
+    timeout: Optional[float] = None,
+    config: Optional[StrPath] = None,
+    jobs: Optional[int] = None,
+    host_jobs: Optional[int] = None,
+    retries: Optional[int] = None,
+    sas_min_days: Optional[int] = None,
+    silence_db: Optional[float] = None,
+    max_silence: Optional[float] = None,
+    fail_on: Optional[str] = None,
+    exclude: Optional[Sequence[str]] = None,
+    force_exclude: Optional[bool] = None,
+    urls_from: Optional[StrPath] = None,
+    extract_from: Optional[Sequence[StrPath]] = None,
+    url_pattern: Optional[str] = None,
+    url_ignore: Optional[Sequence[str]] = None,
+    rules: Optional[Mapping[str, str]] = None,
+) -> Report:
+    """Checks files, folders and URLs as ``acs-preflight check`` does.
+
+    Each keyword is the command line's option of the same name (``--allow-mp3`` is
+    ``allow_mp3``) and the config file's key; ``rules`` is the config's ``[rules]`` table
+    (``{"sample-rate": "warning"}``). ``None`` leaves it to the config file, then the default.
+    The GIL is released while checking.
+    """
+    if isinstance(inputs, (str, bytes, os.PathLike)):
+        inputs = [inputs]
+    run = _native.check(
+        list(inputs),
+        config=config,
+        action=action,
+        allow_mp3=allow_mp3,
+        allow_private=allow_private,
+        deep=deep,
+        timeout=timeout,
+        jobs=jobs,
+        host_jobs=host_jobs,
+        retries=retries,
+        sas_min_days=sas_min_days,
+        silence_db=silence_db,
+        max_silence=max_silence,
+        fail_on=fail_on,
+        exclude=exclude,
+        force_exclude=force_exclude,
+        urls_from=urls_from,
+        extract_from=extract_from,
+        url_pattern=url_pattern,
+        url_ignore=url_ignore,
+        rules=rules,
+    )
+    return Report(run)
+
