@@ -64,8 +64,10 @@ where
 
 /// An error that keeps a run from starting, as the command line shows it: the error and its
 /// causes joined by `: `, SAS signatures redacted, and control characters escaped line by line
-/// (errors quote input: config lines, patterns, names; a TOML error spans lines). The Python
-/// package raises its exceptions with this text.
+/// (errors quote input: config lines, patterns, names; a regex error spans lines). Every line
+/// after the first starts with `  | `, so that no text from the input begins a line: CI runners
+/// read a line that begins (after blanks) with `::` as a workflow command. The Python package
+/// raises its exceptions with this text.
 pub fn error_text(err: &(dyn std::error::Error + 'static)) -> String {
     let mut chain = err.to_string();
     let mut cause = err.source();
@@ -76,7 +78,7 @@ pub fn error_text(err: &(dyn std::error::Error + 'static)) -> String {
     }
     let message = remote::sas::redact(&chain);
     let message: Vec<_> = message.split('\n').map(crate::escape_text).collect();
-    message.join("\n")
+    message.join("\n  | ")
 }
 
 fn is_broken_pipe(err: &anyhow::Error) -> bool {

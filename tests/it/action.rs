@@ -362,3 +362,49 @@ fn example_workflow_steps_give_the_status_the_workflow_expects() {
     }
     assert_eq!(ran, 2);
 }
+
+/// The lines of a step's log that a GitHub runner reads as workflow commands: those that begin,
+/// after blanks, with `::`.
+fn commands(run: &StepRun) -> Vec<String> {
+    run.stdout
+        .lines()
+        .chain(run.stderr.lines())
+        .map(str::trim_start)
+        .filter(|l| l.starts_with("::"))
+        .map(str::to_owned)
+        .collect()
+}
+
+/// A repository controls `acs-preflight.toml` and its file names: nothing from them starts a
+/// line of the step's log, so none can be a workflow command (`::add-mask::`,
+/// `::stop-commands::`, a forged annotation). A regex error quoted the pattern on a line of its
+/// own, and a `[rules]` key could hold a newline.
+#[test]
+fn a_repository_cannot_issue_workflow_commands_through_the_log() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::create_dir(d.join("prompts")).unwrap();
+    let broken = truncated(&valid(1600), 200);
+    std::fs::write(d.join("prompts/::error title=forged::x.wav"), &broken).unwrap();
+    for config in [
+        "url_pattern = \"::warning title=forged::pwned(\"\n",
+        "[rules]\n\"x\\n::add-mask::pwned\\n::stop-commands::t\" = \"off\"\n",
+        "exclude = [\"x\\n::warning::b[\"]\n",
+    ] {
+        std::fs::write(d.join("acs-preflight.toml"), config).unwrap();
+        let run = run_check_step(&[("paths", "prompts")], d);
+        assert_eq!(run.code, 2, "{config}{}", run.stderr);
+        assert_eq!(commands(&run), Vec::<String>::new(), "{config}");
+    }
+    std::fs::remove_file(d.join("acs-preflight.toml")).unwrap();
+    let run = run_check_step(&[("paths", "prompts")], d);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let commands = commands(&run);
+    assert_eq!(commands.len(), 1, "{commands:?}");
+    assert!(
+        commands[0].starts_with(
+            "::error file=prompts/%3A%3Aerror title=forged%3A%3Ax.wav,title=acs-preflight malformed::"
+        ),
+        "{commands:?}"
+    );
+}
