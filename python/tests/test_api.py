@@ -220,3 +220,14 @@ def test_exclude_and_deep():
     valid = next(r for r in report.results if r.input.endswith("valid/prompt-16khz-mono-16bit.wav"))
     assert (valid.audio.peak_dbfs, valid.audio.rms_dbfs) == (-9.54, -14.29)
     assert valid.audio.leading_silence_ms == 0
+
+
+def test_rules_accepts_any_mapping_as_typed():
+    # check() is typed `rules: Optional[Mapping[str, str]]`, so mypy --strict accepts a read-only
+    # mapping; the native layer must not demand a dict.
+    import types
+
+    rules = types.MappingProxyType({"sample-rate": "off"})
+    report = acs_preflight.check(["fixtures/prompt-44k1hz-mono-16bit.wav"], rules=rules)
+    assert report.ok
+    assert report.results[0].findings == []
