@@ -28,20 +28,30 @@ pub fn is_unsafe_char(c: char) -> bool {
 ///
 /// assert_eq!(escape_text("a\u{1b}]0;title\u{7}b\u{202E}"), "a\\x1B]0;title\\x07b\\u{202E}");
 /// assert_eq!(escape_text("prompts/a\\x1B.wav"), "prompts/a\\x1B.wav");
+/// // Azure Pipelines reads `##vso[...]` anywhere in a log line: never raw.
+/// assert_eq!(escape_text("##vso[task.setvariable variable=X]y.wav"), "\\x23#vso[task.setvariable variable=X]y.wav");
 /// ```
 pub fn escape_text(text: &str) -> Cow<'_, str> {
-    if !text.chars().any(is_unsafe_char) {
+    if !text.chars().any(is_unsafe_char) && !text.contains("##") {
         return Cow::Borrowed(text);
     }
     let mut out = String::with_capacity(text.len() + 8);
-    for c in text.chars() {
-        if is_unsafe_char(c) {
+    for (i, c) in text.char_indices() {
+        if is_unsafe_char(c) || (c == '#' && starts_log_command(&text[i..])) {
             push_escaped(&mut out, c);
         } else {
             out.push(c);
         }
     }
     Cow::Owned(out)
+}
+
+/// Whether `text` starts an Azure Pipelines logging command (`##vso[`, in any case) or
+/// formatting command (`##[`), which the agent reads anywhere in a line of the log: its first
+/// `#` is escaped, so a file name or a message cannot set a pipeline variable.
+fn starts_log_command(text: &str) -> bool {
+    let b = text.as_bytes();
+    b.starts_with(b"##[") || (b.len() >= 6 && b[..6].eq_ignore_ascii_case(b"##vso["))
 }
 
 fn push_escaped(out: &mut String, c: char) {
@@ -68,6 +78,28 @@ fn push_escaped(out: &mut String, c: char) {
 ///   `\u{…}` follows it. A name that would read as such an escape after a separator (`x1B.wav`)
 ///   has its first letter escaped (`dir\\x781B.wav`).
 pub fn path_to_string(path: &Path) -> String {
+    without_log_commands(path_text(path))
+}
+
+/// `text` with the first `#` of every Azure Pipelines logging or formatting command escaped
+/// (`\x23`), as [`escape_text`] does; lossless, since a backslash of the path itself is shown
+/// otherwise.
+fn without_log_commands(text: String) -> String {
+    if !text.contains("##") {
+        return text;
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for (i, c) in text.char_indices() {
+        if c == '#' && starts_log_command(&text[i..]) {
+            out.push_str("\\x23");
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+fn path_text(path: &Path) -> String {
     #[cfg(unix)]
     {
         use std::os::unix::ffi::OsStrExt;
@@ -314,6 +346,25 @@ mod tests {
 
     /// U+009B (bytes C2 9B) and the lone byte 9B were both shown `\x9B`.
     #[cfg(unix)]
+    #[test]
+    fn azure_logging_commands_never_reach_a_log_raw() {
+        for text in [
+            "##vso[task.setvariable variable=EVIL]x",
+            "a ##VSO[task.complete result=Succeeded]",
+            "##[error]forged",
+        ] {
+            let shown = escape_text(text);
+            assert!(!shown.contains("##") && shown.contains("\\x23#"), "{shown}");
+            assert_eq!(escape_text(&shown), shown, "escaping twice changes nothing");
+        }
+        assert_eq!(escape_text("# one #hash ## two"), "# one #hash ## two");
+        let path = Path::new("prompts/##vso[task.setvariable variable=EVIL]y.wav");
+        assert_eq!(
+            path_to_string(path),
+            "prompts/\\x23#vso[task.setvariable variable=EVIL]y.wav"
+        );
+    }
+
     #[test]
     fn a_c1_control_and_a_byte_not_utf8_are_shown_apart() {
         use std::ffi::OsStr;

@@ -305,12 +305,8 @@ fn control_characters_from_input_reach_no_output_raw_in_any_format() {
             _ => {
                 // Text formats show every hostile input escaped: the file name (in the advice
                 // line too), the extracted URL and the listed URL.
-                // Markdown doubles the backslashes, as it does every backslash.
-                let escaped = if what == "markdown" {
-                    ESCAPED_PATH.replace('\\', "\\\\")
-                } else {
-                    ESCAPED_PATH.to_owned()
-                };
+                // Markdown shows the name in a code span, where backslashes are literal.
+                let escaped = ESCAPED_PATH.to_owned();
                 assert!(
                     text.contains(&format!("n{escaped}.wav")),
                     "{what}: n{escaped}.wav missing:\n{text}"
@@ -709,4 +705,46 @@ fn fix_shows_a_url_argument_redacted() {
         );
         assert!(out.contains("a URL: fix converts local files"), "{out}");
     }
+}
+
+/// Azure Pipelines reads `##vso[...]` and `##[...]` anywhere in a log line: a repository's file
+/// name must not set a pipeline variable or forge an error through any format or error.
+#[test]
+fn no_azure_logging_command_reaches_any_output() {
+    let dir = tempfile::tempdir().unwrap();
+    let name = "##vso[task.setvariable variable=EVIL]x ##[error]forged.wav";
+    std::fs::write(dir.path().join(name), b"not audio").unwrap();
+    for format in [
+        "human", "json", "jsonl", "sarif", "junit", "github", "markdown",
+    ] {
+        let out = assert_cmd::Command::cargo_bin("acs-preflight")
+            .unwrap()
+            .current_dir(dir.path())
+            .args(["check", "--verbose", "--format", format, "."])
+            .output()
+            .unwrap();
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert_eq!(out.status.code(), Some(1), "{format}: {text}");
+        assert!(
+            !text.to_ascii_lowercase().contains("##vso[") && !text.contains("##["),
+            "{format}: {text}"
+        );
+    }
+    // An error naming it too.
+    let out = assert_cmd::Command::cargo_bin("acs-preflight")
+        .unwrap()
+        .current_dir(dir.path())
+        .args(["check", &format!("missing {name}")])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        !err.contains("##vso[") && err.contains("\\x23#vso["),
+        "{err}"
+    );
 }

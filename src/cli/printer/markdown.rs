@@ -8,12 +8,30 @@ use super::{tally, RunInfo};
 
 /// Escapes text from the input for a table cell: control characters first, then Markdown.
 fn cell(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in escape_text(s).chars() {
+        match c {
+            // Markdown's own punctuation, as text: no link, image, emphasis or HTML renders.
+            '\\' | '[' | ']' | '!' | '*' | '_' | '|' => {
+                out.push('\\');
+                out.push(c);
+            }
+            '`' => out.push('\''),
+            '<' => out.push_str("&lt;"),
+            '\n' => out.push(' '),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Text for a cell inside a code span (`` `...` ``): taken literally by Markdown, so only the
+/// table's `|` and the span's own backtick need care (a Windows path keeps single backslashes).
+fn span(s: &str) -> String {
     escape_text(s)
-        .replace('\\', "\\\\")
         .replace('|', "\\|")
-        .replace('\n', " ")
         .replace('`', "'")
-        .replace('<', "&lt;")
+        .replace('\n', " ")
 }
 
 /// Writes the summary, and a table of the flagged inputs: each input (a URL can be long) once,
@@ -50,7 +68,7 @@ pub fn print(report: &Report, run: &RunInfo<'_>, out: &mut dyn Write) -> io::Res
             Status::Warn => "⚠️ warn",
             Status::Pass => "✅ pass",
         };
-        let mut input = format!("`{}`", cell(&r.input));
+        let mut input = format!("`{}`", span(&r.input));
         if !r.sources.is_empty() {
             let from: Vec<String> = r.sources.iter().map(|s| cell(&s.to_string())).collect();
             input.push_str(&format!(" (from {})", from.join(", ")));
