@@ -19,6 +19,7 @@ A broken prompt never raises: it is a finding in the report.
 
 from __future__ import annotations
 
+import collections.abc
 import json
 import os
 from dataclasses import dataclass, fields
@@ -220,17 +221,37 @@ def check(
     url_ignore: Optional[Sequence[str]] = None,
     rules: Optional[Mapping[str, str]] = None,
 ) -> Report:
-    """Checks files, folders and URLs as ``acs-preflight check`` does.
+    """Checks files, folders and URLs as ``acs-preflight check`` does, and returns a Report.
 
     Each keyword is the command line's option of the same name (``--allow-mp3`` is
-    ``allow_mp3``) and the config file's key; ``rules`` is the config's ``[rules]`` table
-    (``{"sample-rate": "warning"}``). ``None`` leaves it to the config file, then the default.
-    The GIL is released while checking.
+    ``allow_mp3``) and the config file's key. ``None`` leaves it to ``acs-preflight.toml``
+    (found from the working folder up to the repository root, or ``config``), then the default:
+
+    - ``action``: ``"play"`` (default) or ``"recognize"``: which ACS failure is predicted.
+    - ``fail_on``: ``"error"`` (default) or ``"warning"``: what makes ``Report.ok`` false.
+    - ``timeout``: seconds for one URL (20); ``retries`` (3); ``jobs``; ``host_jobs`` (8);
+      ``sas_min_days`` (7).
+    - ``deep``: read every sample; ``silence_db`` in dBFS (-50); ``max_silence`` in seconds (2).
+    - ``exclude``, ``url_ignore``: lists of patterns; ``extract_from``: files, folders or globs.
+    - ``rules``: ``{"rule-id": "error" | "warning" | "off"}``, the config's ``[rules]``.
+
+    Raises TypeError for a wrong type, ValueError for a value out of range, a bad choice, a bad
+    config file or no inputs (with the command line's words), FileNotFoundError for a missing
+    input. A broken prompt never raises: it is a finding. The GIL is released while checking.
     """
     if isinstance(inputs, (str, bytes, os.PathLike)):
         inputs = [inputs]
+    if rules is not None:
+        if not isinstance(rules, collections.abc.Mapping):
+            raise TypeError(f"rules: expected a mapping of rule id to level, got {type(rules).__name__}")
+        rules = dict(rules)
+    for name, value in (("exclude", exclude), ("url_ignore", url_ignore)):
+        if isinstance(value, (str, bytes)):
+            raise TypeError(f"{name}: expected a list of str, got {type(value).__name__}")
+    if isinstance(extract_from, (str, bytes, os.PathLike)):
+        extract_from = [extract_from]
     run = _native.check(
-        list(inputs),
+        [os.fsdecode(i) if isinstance(i, bytes) else i for i in inputs],
         config=config,
         action=action,
         allow_mp3=allow_mp3,

@@ -231,3 +231,21 @@ def test_rules_accepts_any_mapping_as_typed():
     report = acs_preflight.check(["fixtures/prompt-44k1hz-mono-16bit.wav"], rules=rules)
     assert report.ok
     assert report.results[0].findings == []
+
+
+def test_lists_given_as_one_string_are_refused_or_taken_whole(tmp_path):
+    with pytest.raises(TypeError, match=r"^exclude: expected a list of str, got str$"):
+        acs_preflight.check("fixtures/valid", exclude="drafts/**")
+    with pytest.raises(TypeError, match=r"^rules: expected a mapping"):
+        acs_preflight.check("fixtures/valid", rules=[("sample-rate", "off")])  # type: ignore[arg-type]
+    # One file to extract from, given as a str, is one file (not its characters).
+    config = tmp_path / "appsettings.json"
+    config.write_text('{"Menu": "https://127.0.0.1/p/menu.wav"}')
+    report = acs_preflight.check([], extract_from=str(config))
+    assert [r.input for r in report.results] == ["https://127.0.0.1/p/menu.wav"]
+    assert report.results[0].findings[0].rule == "url-private"
+
+
+def test_bytes_paths_are_file_system_names():
+    report = acs_preflight.check(b"fixtures/valid")
+    assert report.ok and report.summary.checked == 2
