@@ -344,8 +344,7 @@ mod tests {
         assert_eq!(path_to_string(p), "a/\\xFFb\\xC3.wav");
     }
 
-    /// U+009B (bytes C2 9B) and the lone byte 9B were both shown `\x9B`.
-    #[cfg(unix)]
+    /// Azure Pipelines reads `##vso[` and `##[` anywhere in a log line.
     #[test]
     fn azure_logging_commands_never_reach_a_log_raw() {
         for text in [
@@ -358,13 +357,16 @@ mod tests {
             assert_eq!(escape_text(&shown), shown, "escaping twice changes nothing");
         }
         assert_eq!(escape_text("# one #hash ## two"), "# one #hash ## two");
-        let path = Path::new("prompts/##vso[task.setvariable variable=EVIL]y.wav");
-        assert_eq!(
-            path_to_string(path),
-            "prompts/\\x23#vso[task.setvariable variable=EVIL]y.wav"
+        let path = Path::new("prompts").join("##vso[task.setvariable variable=EVIL]y.wav");
+        let shown = path_to_string(&path);
+        assert!(
+            shown.ends_with("\\x23#vso[task.setvariable variable=EVIL]y.wav"),
+            "{shown}"
         );
     }
 
+    /// U+009B (bytes C2 9B) and the lone byte 9B were both shown `\x9B`.
+    #[cfg(unix)]
     #[test]
     fn a_c1_control_and_a_byte_not_utf8_are_shown_apart() {
         use std::ffi::OsStr;
