@@ -142,7 +142,7 @@ def test_numbers_out_of_range_raise_valueerror_in_the_cli_words(keyword, flag, v
         ({"action": "dance"}, "action: unknown variant `dance`, expected `play` or `recognize`"),
         ({"fail_on": "never"}, "fail_on: unknown variant `never`, expected `warning` or `error`"),
         ({"rules": {"no-such-rule": "off"}}, "[rules] names `no-such-rule`, which is not a rule (see `acs-preflight rules`)"),
-        ({"url_pattern": "(", "extract_from": ["fixtures/README.md"]}, "--url-pattern is not a valid regular expression"),
+        ({"url_pattern": "(", "extract_from": ["fixtures/README.md"]}, "url_pattern is not a valid regular expression"),
     ],
 )
 def test_bad_choices_raise_valueerror(keywords, message):

@@ -151,10 +151,7 @@ pub enum SettingsError {
         reason: PathReason,
     },
     /// `url_pattern` is not a regular expression.
-    #[error("{}{} is not a valid regular expression", file::origin(.config), match .config {
-        Some(_) => "url_pattern",
-        None => "--url-pattern",
-    })]
+    #[error("{}url_pattern is not a valid regular expression", file::origin(.config))]
     UrlPattern {
         /// The config file it came from; `None` when given explicitly.
         config: Option<PathBuf>,

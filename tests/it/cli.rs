@@ -480,7 +480,7 @@ mod urls {
             stdout(cmd().args(["check", "--url-pattern", "(", "--extract-from", "README.md"]));
         assert_eq!(code, 2);
         assert!(
-            err.contains("--url-pattern is not a valid regular expression"),
+            err.contains("--url-pattern <REGEX>': not a valid regular expression"),
             "{err}"
         );
         let (code, _, err) = stdout(cmd().args(["check", "--timeout", "0", "fixtures"]));
