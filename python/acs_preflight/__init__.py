@@ -248,6 +248,19 @@ def check(
     for name, value in (("exclude", exclude), ("url_ignore", url_ignore)):
         if isinstance(value, (str, bytes)):
             raise TypeError(f"{name}: expected a list of str, got {type(value).__name__}")
+    numbers = (
+        ("timeout", timeout),
+        ("jobs", jobs),
+        ("host_jobs", host_jobs),
+        ("retries", retries),
+        ("sas_min_days", sas_min_days),
+        ("silence_db", silence_db),
+        ("max_silence", max_silence),
+    )
+    for name, number in numbers:
+        # bool is an int in Python; `jobs=True` is a mistake, not 1.
+        if isinstance(number, bool):
+            raise TypeError(f"{name}: expected a number, got bool")
     if isinstance(extract_from, (str, bytes, os.PathLike)):
         extract_from = [extract_from]
     run = _native.check(

@@ -249,3 +249,8 @@ def test_lists_given_as_one_string_are_refused_or_taken_whole(tmp_path):
 def test_bytes_paths_are_file_system_names():
     report = acs_preflight.check(b"fixtures/valid")
     assert report.ok and report.summary.checked == 2
+
+
+def test_a_bool_is_not_a_number():
+    with pytest.raises(TypeError, match=r"^jobs: expected a number, got bool$"):
+        acs_preflight.check("fixtures/valid", jobs=True)
