@@ -455,8 +455,10 @@ fn decode(
         *error = Some("no audio codec parameters".to_owned());
         return;
     };
+    // Gapless: the decoder drops the encoder delay and padding a LAME/Xing tag declares, so
+    // they are not counted as leading or trailing silence.
     let mut decoder = match symphonia::default::get_codecs()
-        .make_audio_decoder(&params, &AudioDecoderOptions::default())
+        .make_audio_decoder(&params, &AudioDecoderOptions::default().gapless(true))
     {
         Ok(d) => d,
         Err(e) => {

@@ -519,8 +519,10 @@ fn convert<W: Write + Seek>(path: &Path, output: W) -> Result<(Conversion, usize
             return Err(ConvertError::PacketTooLarge { frames, channels });
         }
     }
+    // Gapless: the decoder drops the encoder delay and padding a LAME/Xing tag declares, so
+    // the output has the original length to the sample.
     let mut decoder = symphonia::default::get_codecs()
-        .make_audio_decoder(&params, &AudioDecoderOptions::default())
+        .make_audio_decoder(&params, &AudioDecoderOptions::default().gapless(true))
         .map_err(|e| ConvertError::Decode(e.to_string()))?;
 
     let mut out = WavOut::new(output, cap, input_bytes)?;

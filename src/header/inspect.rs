@@ -8,6 +8,7 @@ use crate::header::riff;
 use crate::header::sniff::{self, family_of_extension, Container};
 use crate::header::source::{Window, MAX_READ};
 use crate::header::wav;
+use crate::header::xing;
 use crate::options::CheckOptions;
 use crate::report::{AudioInfo, Finding};
 use crate::rules::Rule;
@@ -87,7 +88,7 @@ pub(crate) fn inspect<R: Read + Seek>(
         }
         Container::Mp3 { id3v2: true } if options.allow_mp3 => {
             decodable = true;
-            Some(other_audio(window, container, origin))
+            Some(other_audio(window, container, origin, true))
         }
         Container::Mp3 { id3v2: false } if options.allow_mp3 => {
             issues.push((
@@ -95,7 +96,7 @@ pub(crate) fn inspect<R: Read + Seek>(
                 "this is MP3 without an ID3v2 tag; ACS accepts MP3 only when it begins with an ID3v2 tag"
                     .to_owned(),
             ));
-            Some(other_audio(window, container, origin))
+            Some(other_audio(window, container, origin, false))
         }
         _ => {
             let hint = if matches!(container, Container::Mp3 { id3v2: true }) {
@@ -110,7 +111,7 @@ pub(crate) fn inspect<R: Read + Seek>(
                 ),
             ));
             Some(if container.is_audio() || container == Container::Unknown {
-                other_audio(window, container, origin)
+                other_audio(window, container, origin, false)
             } else {
                 AudioInfo {
                     container: container.short_name().to_owned(),
@@ -153,11 +154,13 @@ fn identify<R: Read + Seek>(window: &mut Window<R>) -> Container {
     sniff::identify(window.head(), after_tag.as_deref())
 }
 
-/// Details of a non-WAV file, filled in by symphonia where it can.
+/// Details of a non-WAV file, filled in by symphonia where it can; with `mp3_length`, the
+/// length an MP3's Xing/Info tag declares, less the encoder's delay and padding.
 fn other_audio<R: Read + Seek>(
     window: &mut Window<R>,
     container: Container,
     origin: Origin<'_>,
+    mp3_length: bool,
 ) -> AudioInfo {
     let mut info = AudioInfo {
         container: container.short_name().to_owned(),
@@ -172,6 +175,9 @@ fn other_audio<R: Read + Seek>(
     let Ok(bytes) = window.read_up_to(start, MAX_READ) else {
         return info;
     };
+    if mp3_length {
+        info.duration_ms = xing::duration_ms(&bytes);
+    }
     if let Some(p) = probe::probe(bytes, origin.extension) {
         if container == Container::Unknown {
             info.container = format!("unknown (symphonia reads it as {})", p.format);

@@ -7,3 +7,4 @@ pub(crate) mod riff;
 pub(crate) mod sniff;
 pub(crate) mod source;
 pub(crate) mod wav;
+pub(crate) mod xing;

@@ -11,6 +11,7 @@ mod extract;
 mod fix;
 mod fixtures;
 mod formats;
+mod gapless;
 mod hostile;
 mod hygiene;
 mod rules;
