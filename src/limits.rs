@@ -213,6 +213,19 @@ pub const MAX_SILENCE: Limit = Limit {
     max_exclusive: false,
 };
 
+/// `--deep`: the true-peak ceiling, in dBTP (`--true-peak-db`, `true_peak_db`): a true peak
+/// above it is reported. Up to +6 dBTP, since inter-sample crests of full-scale audio reach a
+/// few dB above full scale.
+pub const TRUE_PEAK_DB: Limit = Limit {
+    key: "true_peak_db",
+    what: "a level in dBTP",
+    integer: false,
+    min: -60.0,
+    min_exclusive: false,
+    max: 6.0,
+    max_exclusive: false,
+};
+
 /// Every numeric setting's limit.
 pub const ALL: &[Limit] = &[
     JOBS,
@@ -222,6 +235,7 @@ pub const ALL: &[Limit] = &[
     SAS_MIN_DAYS,
     SILENCE_DB,
     MAX_SILENCE,
+    TRUE_PEAK_DB,
 ];
 
 /// The lowest sample rate converted, and measured by `--deep` (Hz). Below it a few bytes of input

@@ -40,6 +40,8 @@ pub(crate) struct Thresholds {
     pub silence_db: f64,
     /// Longer silence than this at either end is reported (milliseconds).
     pub max_silence_ms: u64,
+    /// A true peak above this level (dBTP) is reported.
+    pub true_peak_db: f64,
 }
 
 /// Settings shared by every check of a run.
@@ -84,6 +86,9 @@ pub struct CheckOptions {
     pub silence_db: f64,
     /// `--deep`: leading or trailing silence longer than this is reported (default 2 s).
     pub max_silence: Duration,
+    /// `--deep`: a true peak above this level (dBTP) is reported (default -1, EBU R128's
+    /// ceiling).
+    pub true_peak_db: f64,
 }
 
 impl Default for CheckOptions {
@@ -103,6 +108,7 @@ impl Default for CheckOptions {
             deep: false,
             silence_db: -50.0,
             max_silence: Duration::from_secs(2),
+            true_peak_db: -1.0,
         }
     }
 }
@@ -183,11 +189,18 @@ impl CheckOptions {
         self
     }
 
+    /// Sets the `--deep` true-peak ceiling: a true peak above this level (dBTP) is reported.
+    pub fn true_peak_db(mut self, ceiling_db: f64) -> Self {
+        self.true_peak_db = ceiling_db;
+        self
+    }
+
     pub(crate) fn thresholds(&self) -> Thresholds {
         let max_silence = limits::MAX_SILENCE.clamp(self.max_silence.as_secs_f64());
         Thresholds {
             silence_db: limits::SILENCE_DB.clamp(self.silence_db),
             max_silence_ms: (max_silence * 1000.0).round() as u64,
+            true_peak_db: limits::TRUE_PEAK_DB.clamp(self.true_peak_db),
         }
     }
 
@@ -254,6 +267,7 @@ impl CheckOptions {
         limits::SAS_MIN_DAYS.check(f64::from(self.sas_min_days))?;
         limits::SILENCE_DB.check(self.silence_db)?;
         limits::MAX_SILENCE.check(self.max_silence.as_secs_f64())?;
+        limits::TRUE_PEAK_DB.check(self.true_peak_db)?;
         Ok(())
     }
 
@@ -273,6 +287,7 @@ impl CheckOptions {
             sas_min_days: limits::SAS_MIN_DAYS.clamp(f64::from(self.sas_min_days)) as u32,
             silence_db: limits::SILENCE_DB.clamp(self.silence_db),
             max_silence: secs(&limits::MAX_SILENCE, self.max_silence),
+            true_peak_db: limits::TRUE_PEAK_DB.clamp(self.true_peak_db),
             ..self.clone()
         }
     }

@@ -109,6 +109,8 @@ pub struct AudioInfo {
     pub size_bytes: Option<u64>,
     /// `--deep`: the highest sample level, in dBFS.
     pub peak_dbfs: Option<f64>,
+    /// `--deep`: the true peak (ITU-R BS.1770-4 annex 2, four times oversampled), in dBTP.
+    pub true_peak_dbtp: Option<f64>,
     /// `--deep`: the RMS level over all samples, in dBFS.
     pub rms_dbfs: Option<f64>,
     /// `--deep`: integrated loudness (ITU-R BS.1770 / EBU R128), in LUFS; `None` for silence.

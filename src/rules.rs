@@ -311,6 +311,11 @@ rules! {
         "--deep: the mean of the samples is beyond 1% of full scale",
         "remove the DC offset (a high-pass filter, e.g. `sox IN OUT highpass 10`)",
         "The waveform sits off centre: the mean sample is more than 1% of full scale. It wastes headroom and clicks at the start and end. Remove it with a gentle high-pass filter.";
+    /// `--deep`: the true peak is above the ceiling.
+    TruePeak = "true-peak", Warning, None,
+        "--deep: the true peak (ITU-R BS.1770-4, 4x oversampled) is above --true-peak-db (default -1 dBTP, EBU R128's ceiling)",
+        "lower the level so the true peak is at most -1 dBTP (e.g. `ffmpeg -i IN -af loudnorm=TP=-1 OUT`)",
+        "The waveform between the samples, as a DAC or an MP3 encoder rebuilds it, peaks above the ceiling (-1 dBTP by default, EBU R128's maximum true-peak level). Such crests clip on playback and in the lossy encoding of the telephone path, even when no sample is at full scale. Lower the prompt's level (or use a true-peak limiter) so the true peak is at most the ceiling.";
     /// `--deep`: much louder or quieter than the others.
     LoudnessOutlier = "loudness-outlier", Warning, None,
         "--deep: integrated loudness (ITU-R BS.1770 / EBU R128) more than 6 LU from the median of the prompts checked",
@@ -404,7 +409,7 @@ mod tests {
             assert!(!id.starts_with('-') && !id.ends_with('-'), "{id}");
             assert_eq!(id.parse::<Rule>(), Ok(rule));
         }
-        assert_eq!(seen.len(), 30);
+        assert_eq!(seen.len(), 31);
         assert_eq!("nope".parse::<Rule>(), Err(UnknownRule("nope".to_owned())));
     }
 

@@ -84,6 +84,7 @@ class Audio:
     duration_ms: Optional[int]
     size_bytes: Optional[int]
     peak_dbfs: Optional[float]
+    true_peak_dbtp: Optional[float]
     rms_dbfs: Optional[float]
     loudness_lufs: Optional[float]
     leading_silence_ms: Optional[int]
@@ -212,6 +213,7 @@ def check(
     sas_min_days: Optional[int] = None,
     silence_db: Optional[float] = None,
     max_silence: Optional[float] = None,
+    true_peak_db: Optional[float] = None,
     fail_on: Optional[str] = None,
     exclude: Optional[Sequence[str]] = None,
     force_exclude: Optional[bool] = None,
@@ -231,7 +233,8 @@ def check(
     - ``fail_on``: ``"error"`` (default) or ``"warning"``: what makes ``Report.ok`` false.
     - ``timeout``: seconds for one URL (20); ``retries`` (3); ``jobs``; ``host_jobs`` (8);
       ``sas_min_days`` (7).
-    - ``deep``: read every sample; ``silence_db`` in dBFS (-50); ``max_silence`` in seconds (2).
+    - ``deep``: read every sample; ``silence_db`` in dBFS (-50); ``max_silence`` in seconds (2);
+      ``true_peak_db`` in dBTP (-1): a higher true peak is reported (``true-peak``).
     - ``exclude``, ``url_ignore``: lists of patterns; ``extract_from``: files, folders or globs.
     - ``rules``: ``{"rule-id": "error" | "warning" | "off"}``, the config's ``[rules]``.
 
@@ -277,6 +280,7 @@ def check(
         sas_min_days=sas_min_days,
         silence_db=silence_db,
         max_silence=max_silence,
+        true_peak_db=true_peak_db,
         fail_on=fail_on,
         exclude=exclude,
         force_exclude=force_exclude,

@@ -27,6 +27,7 @@ def check(
     sas_min_days: Optional[float] = None,
     silence_db: Optional[float] = None,
     max_silence: Optional[float] = None,
+    true_peak_db: Optional[float] = None,
     fail_on: Optional[str] = None,
     exclude: Optional[Sequence[str]] = None,
     force_exclude: Optional[bool] = None,

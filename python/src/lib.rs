@@ -111,7 +111,7 @@ fn setup_error(err: &(dyn std::error::Error + 'static)) -> PyErr {
 /// setting to `acs-preflight.toml` (the one found from the working folder, or `config`), then
 /// the default.
 #[pyfunction]
-#[pyo3(signature = (inputs, *, config=None, action=None, allow_mp3=None, allow_private=None, deep=None, timeout=None, jobs=None, host_jobs=None, retries=None, sas_min_days=None, silence_db=None, max_silence=None, fail_on=None, exclude=None, force_exclude=None, urls_from=None, extract_from=None, url_pattern=None, url_ignore=None, rules=None))]
+#[pyo3(signature = (inputs, *, config=None, action=None, allow_mp3=None, allow_private=None, deep=None, timeout=None, jobs=None, host_jobs=None, retries=None, sas_min_days=None, silence_db=None, max_silence=None, true_peak_db=None, fail_on=None, exclude=None, force_exclude=None, urls_from=None, extract_from=None, url_pattern=None, url_ignore=None, rules=None))]
 #[allow(clippy::too_many_arguments)]
 fn check<'py>(
     py: Python<'py>,
@@ -128,6 +128,7 @@ fn check<'py>(
     sas_min_days: Option<Arg<'py>>,
     silence_db: Option<Arg<'py>>,
     max_silence: Option<Arg<'py>>,
+    true_peak_db: Option<Arg<'py>>,
     fail_on: Option<Arg<'py>>,
     exclude: Option<Arg<'py>>,
     force_exclude: Option<Arg<'py>>,
@@ -160,6 +161,7 @@ fn check<'py>(
     values.sas_min_days = arg("sas_min_days", sas_min_days)?;
     values.silence_db = arg("silence_db", silence_db)?;
     values.max_silence = arg("max_silence", max_silence)?;
+    values.true_peak_db = arg("true_peak_db", true_peak_db)?;
     values.exclude = arg("exclude", exclude)?;
     values.force_exclude = arg("force_exclude", force_exclude)?;
     values.extract_from = arg("extract_from", extract_from)?;

@@ -40,8 +40,8 @@ def test_report_on_fixtures():
     assert isinstance(valid, CheckResult)
     assert valid.audio == Audio(
         container="wav", codec="pcm_s16le", sample_rate=16000, channels=1, bits_per_sample=16,
-        duration_ms=200, size_bytes=6444, peak_dbfs=None, rms_dbfs=None, loudness_lufs=None,
-        leading_silence_ms=None, trailing_silence_ms=None,
+        duration_ms=200, size_bytes=6444, peak_dbfs=None, true_peak_dbtp=None, rms_dbfs=None,
+        loudness_lufs=None, leading_silence_ms=None, trailing_silence_ms=None,
     )
     rate = next(r for r in report.results if "44k1hz" in r.input)
     finding = rate.findings[0]
@@ -124,6 +124,7 @@ def test_one_path_and_path_objects():
         ("sas_min_days", "--sas-min-days", -1),
         ("silence_db", "--silence-db", 5),
         ("max_silence", "--max-silence", -1),
+        ("true_peak_db", "--true-peak-db", 7),
     ],
 )
 def test_numbers_out_of_range_raise_valueerror_in_the_cli_words(keyword, flag, value):

@@ -25,7 +25,7 @@ pub enum Command {
     /// Check prompt files, folders and URLs.
     ///
     /// Exit status: 0 when no input failed, 1 when any did, 2 when the check could not run.
-    Check(CheckArgs),
+    Check(Box<CheckArgs>),
     /// List the rules: id, default severity, ACS failure and advice.
     Rules(RulesArgs),
     /// Explain one rule in full: when it fires, what ACS does, how to fix it.
@@ -239,6 +239,10 @@ pub struct CheckArgs {
     /// With --deep: report more silence than this at the start or end, in seconds [default: 2].
     #[arg(long, value_name = "SECONDS", value_parser = |s: &str| limits::MAX_SILENCE.parse(s))]
     pub max_silence: Option<f64>,
+
+    /// With --deep: report a true peak above this level (true-peak), in dBTP [default: -1].
+    #[arg(long, value_name = "DB", allow_negative_numbers = true, value_parser = |s: &str| limits::TRUE_PEAK_DB.parse(s))]
+    pub true_peak_db: Option<f64>,
 
     /// The least severe finding that makes the run exit 1 [default: error].
     #[arg(long, value_enum)]

@@ -43,7 +43,7 @@ where
         }
     };
     let outcome = match cli.command {
-        Command::Check(args) => check::check(args),
+        Command::Check(args) => check::check(*args),
         Command::Rules(args) => rules::rules(args).map(|()| EXIT_CLEAN),
         Command::Explain(args) => rules::explain(args).map(|()| EXIT_CLEAN),
         Command::Fix(args) => fix::fix(args),

@@ -39,6 +39,7 @@ impl From<&CheckArgs> for Overrides {
                 deep: flag(args.deep),
                 silence_db: args.silence_db,
                 max_silence: args.max_silence,
+                true_peak_db: args.true_peak_db,
                 fail_on: args.fail_on.map(|f| match f {
                     FailOn::Error => Severity::Error,
                     FailOn::Warning => Severity::Warning,

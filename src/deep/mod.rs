@@ -6,6 +6,7 @@
 //! symphonia decodes), so memory does not grow with the file's length.
 
 pub(crate) mod loudness;
+pub(crate) mod true_peak;
 
 use std::fs::File;
 use std::io::{Read, Seek, SeekFrom};
@@ -18,6 +19,7 @@ use symphonia::core::io::MediaSourceStream;
 use symphonia::core::meta::MetadataOptions;
 
 use crate::deep::loudness::Meter;
+use crate::deep::true_peak::TruePeak;
 use crate::report::AudioInfo;
 use crate::rules::Rule;
 
@@ -51,6 +53,7 @@ struct Analyzer {
     /// `None` at a rate outside what conversion takes (1 kHz to 768 kHz): below it the meter
     /// would keep one block per few samples, so memory would grow with the file.
     loudness: Option<Meter>,
+    true_peak: TruePeak,
 }
 
 impl Analyzer {
@@ -72,6 +75,7 @@ impl Analyzer {
             loudness: (crate::limits::MIN_RATE..=crate::limits::MAX_RATE)
                 .contains(&rate)
                 .then(|| Meter::new(channels, rate)),
+            true_peak: TruePeak::new(channels),
         }
     }
 
@@ -85,6 +89,7 @@ impl Analyzer {
         if let Some(m) = self.loudness.as_mut() {
             m.push(&samples[..whole]);
         }
+        self.true_peak.push(&samples[..whole]);
     }
 
     /// Counts runs of full-scale samples in a mono block (`self.frames` is the block's start).
@@ -133,6 +138,7 @@ impl Analyzer {
         if let Some(m) = self.loudness.as_mut() {
             m.push_i16_mono(samples);
         }
+        self.true_peak.push_i16_mono(samples, peak as f32 / 32768.0);
     }
 
     /// Mono, the common case: whole-block passes the compiler can vectorize.
@@ -209,6 +215,8 @@ impl Analyzer {
         let finite = |x: f64| x.is_finite().then_some((x * 100.0).round() / 100.0);
         info.peak_dbfs = Some(finite(peak_db).unwrap_or(-200.0));
         info.rms_dbfs = Some(finite(rms_db).unwrap_or(-200.0));
+        let true_peak_db = db(f64::from(self.true_peak.peak().max(self.peak)));
+        info.true_peak_dbtp = Some(finite(true_peak_db).unwrap_or(-200.0));
         info.loudness_lufs = self
             .loudness
             .as_mut()
@@ -265,6 +273,15 @@ impl Analyzer {
                     "{} run{} of {CLIP_RUN}+ samples at full scale, the first at {at:.3} s",
                     self.clip_runs,
                     if self.clip_runs == 1 { "" } else { "s" }
+                ),
+            ));
+        }
+        if true_peak_db > t.true_peak_db && peak_db >= SILENT_DBFS {
+            issues.push((
+                Rule::TruePeak,
+                format!(
+                    "the true peak is {true_peak_db:+.2} dBTP, above the {:+.1} dBTP ceiling (the sample peak is {peak_db:+.2} dBFS)",
+                    t.true_peak_db
                 ),
             ));
         }
@@ -538,6 +555,7 @@ mod tests {
         Thresholds {
             silence_db: -50.0,
             max_silence_ms: 2000,
+            true_peak_db: -1.0,
         }
     }
 
@@ -594,9 +612,75 @@ mod tests {
         trail.extend(vec![0.0; 48000]);
         assert_eq!(run(&trail, 1, 16000).1, vec![Rule::TrailingSilence]);
         let clipped: Vec<f32> = sine(1.0, 1.5).iter().map(|x| x.clamp(-1.0, 1.0)).collect();
-        assert_eq!(run(&clipped, 1, 16000).1, vec![Rule::Clipped]);
+        // Flattened crests overshoot between samples too.
+        assert_eq!(
+            run(&clipped, 1, 16000).1,
+            vec![Rule::Clipped, Rule::TruePeak]
+        );
         let dc: Vec<f32> = sine(1.0, 0.3).iter().map(|x| x + 0.05).collect();
         assert_eq!(run(&dc, 1, 16000).1, vec![Rule::DcOffset]);
+    }
+
+    /// A sine at a quarter of the rate, shifted 45 degrees, with its crests (between samples) at
+    /// `crest_db`: every sample is 3.01 dB lower.
+    fn quarter_rate_sine(crest_db: f64) -> Vec<f32> {
+        let amp = 10f64.powf(crest_db / 20.0);
+        (0..32_000)
+            .map(|i| {
+                let phase = std::f64::consts::FRAC_PI_2 * i as f64 + std::f64::consts::FRAC_PI_4;
+                (amp * phase.sin()) as f32
+            })
+            .collect()
+    }
+
+    #[test]
+    fn true_peak_fires_above_the_ceiling_only() {
+        for (crest, fires) in [(-0.5, true), (-0.8, true), (-1.2, false), (-1.5, false)] {
+            let (info, rules) = run(&quarter_rate_sine(crest), 1, 16000);
+            let tp = info.true_peak_dbtp.unwrap();
+            let peak = info.peak_dbfs.unwrap();
+            // The interpolator passes a quarter of the rate about 0.1 dB high (its ripple).
+            assert!((tp - crest).abs() < 0.15, "{crest}: {tp}");
+            assert!((peak - crest + 3.01).abs() < 0.02, "{crest}: {peak}");
+            assert_eq!(rules.contains(&Rule::TruePeak), fires, "{crest}: {tp}");
+        }
+        // The 16-bit mono path measures the same.
+        for channels in [1usize, 2] {
+            let x = quarter_rate_sine(-0.5);
+            let ints: Vec<i16> = x
+                .iter()
+                .flat_map(|&v| std::iter::repeat_n((v * 32768.0) as i16, channels))
+                .collect();
+            let mut a = Analyzer::new(channels, 16000, t());
+            for block in ints.chunks(4096 * channels) {
+                if channels == 1 {
+                    a.push_i16_mono(block);
+                } else {
+                    let f: Vec<f32> = block.iter().map(|&v| f32::from(v) / 32768.0).collect();
+                    a.push(&f);
+                }
+            }
+            let mut info = AudioInfo::default();
+            let rules: Vec<Rule> = a
+                .finish(t(), &mut info)
+                .into_iter()
+                .map(|(r, _)| r)
+                .collect();
+            assert!(
+                (info.true_peak_dbtp.unwrap() + 0.5).abs() < 0.15,
+                "{info:?}"
+            );
+            assert_eq!(rules, vec![Rule::TruePeak], "{channels}");
+        }
+        // The ceiling is a setting.
+        let mut a = Analyzer::new(1, 16000, t());
+        a.push(&quarter_rate_sine(-0.5));
+        let mut info = AudioInfo::default();
+        let lax = Thresholds {
+            true_peak_db: 0.0,
+            ..t()
+        };
+        assert!(a.finish(lax, &mut info).is_empty());
     }
 
     #[test]

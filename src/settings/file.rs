@@ -73,6 +73,9 @@ pub struct Config {
     /// `deep`: the longest silence at either end, in seconds.
     /// Range: [`limits::MAX_SILENCE`].
     pub max_silence: Option<f64>,
+    /// `deep`: a true peak above this level (dBTP) is reported (`true-peak`).
+    /// Range: [`limits::TRUE_PEAK_DB`].
+    pub true_peak_db: Option<f64>,
     /// `error` (default) or `warning`: the least severe finding that makes the run fail.
     pub fail_on: Option<Severity>,
     /// `<rule-id> = "error" | "warning" | "off"`.
@@ -193,6 +196,7 @@ impl Config {
             (limits::SAS_MIN_DAYS, self.sas_min_days, false),
             (limits::SILENCE_DB, self.silence_db, false),
             (limits::MAX_SILENCE, self.max_silence, true),
+            (limits::TRUE_PEAK_DB, self.true_peak_db, false),
         ];
         for (limit, value, in_seconds) in numbers {
             if let Some(v) = value {

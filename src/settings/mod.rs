@@ -364,6 +364,9 @@ impl Overrides {
             let longest = max_silence.map_or(options.max_silence, Duration::from_secs_f64);
             options = options.silence(below, longest);
         }
+        if let Some(db) = given.true_peak_db.or(file.true_peak_db) {
+            options = options.true_peak_db(db);
+        }
         let fail_on = given.fail_on.or(file.fail_on).unwrap_or(Severity::Error);
         let (inputs, extraction) = self.inputs(loaded.as_ref(), &options)?;
         Ok(Settings {

@@ -115,7 +115,7 @@ fn json_report_is_stable_and_complete() {
         serde_json::json!({
             "container": "wav", "codec": "pcm_s16le", "sample_rate": 16000, "channels": 2,
             "bits_per_sample": 16, "duration_ms": 200, "size_bytes": 12844,
-            "peak_dbfs": null, "rms_dbfs": null, "loudness_lufs": null,
+            "peak_dbfs": null, "true_peak_dbtp": null, "rms_dbfs": null, "loudness_lufs": null,
             "leading_silence_ms": null, "trailing_silence_ms": null
         })
     );

@@ -71,7 +71,7 @@ fn known_signals_get_their_findings() {
     let cases = [
         (&clean, vec![]),
         (&silent, vec![Rule::Silent]),
-        (&clipped, vec![Rule::Clipped]),
+        (&clipped, vec![Rule::Clipped, Rule::TruePeak]),
         (&leading, vec![Rule::LeadingSilence]),
         (&trailing, vec![Rule::TrailingSilence]),
         (&dc, vec![Rule::DcOffset]),
@@ -242,4 +242,69 @@ fn deep_table_aligns_wide_names() {
         table.iter().all(|l| columns(l) == columns(table[0])),
         "{text}"
     );
+}
+
+/// A sine at a quarter of the rate, shifted 45 degrees, with its crests (all between samples)
+/// at `crest_db` dBTP; every sample is 3.01 dB lower.
+fn between_samples(crest_db: f64) -> Vec<f64> {
+    let amp = 10f64.powf(crest_db / 20.0);
+    (0..16_000)
+        .map(|i| {
+            let phase = std::f64::consts::FRAC_PI_2 * i as f64 + std::f64::consts::FRAC_PI_4;
+            amp * phase.sin()
+        })
+        .collect()
+}
+
+/// `true-peak` fires above -1 dBTP only, though no sample comes near it; `--true-peak-db` and
+/// the config key `true_peak_db` move the ceiling; JSON and the table carry the true peak.
+#[test]
+fn true_peak_fires_above_the_ceiling_only() {
+    let dir = tempfile::tempdir().unwrap();
+    let hot = write(dir.path(), "hot.wav", &wav_from(&between_samples(-0.5)));
+    let safe = write(dir.path(), "safe.wav", &wav_from(&between_samples(-1.5)));
+    let r = check_file(&hot, &deep());
+    assert_eq!(r.rules(), vec![Rule::TruePeak], "{:#?}", r.findings);
+    let a = r.audio.as_ref().unwrap();
+    assert!((a.true_peak_dbtp.unwrap() + 0.5).abs() < 0.15, "{a:?}");
+    assert!((a.peak_dbfs.unwrap() + 3.51).abs() < 0.05, "{a:?}");
+    assert!(
+        r.findings[0]
+            .message
+            .contains("above the -1.0 dBTP ceiling"),
+        "{:?}",
+        r.findings
+    );
+    assert_eq!(r.findings[0].severity, Severity::Warning);
+    assert_eq!(r.findings[0].acs, None);
+    let r = check_file(&safe, &deep());
+    assert_eq!(r.rules(), vec![], "{:#?}", r.findings);
+    assert!((r.audio.unwrap().true_peak_dbtp.unwrap() + 1.5).abs() < 0.15);
+    assert_eq!(check_file(&hot, &deep().true_peak_db(0.0)).rules(), vec![]);
+
+    let run = |args: &[&str]| {
+        let out = assert_cmd::Command::cargo_bin("acs-preflight")
+            .unwrap()
+            .current_dir(dir.path())
+            .args(args)
+            .output()
+            .unwrap();
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let json: serde_json::Value =
+        serde_json::from_str(&run(&["check", "--deep", "--format", "json", "hot.wav"])).unwrap();
+    let tp = json["results"][0]["audio"]["true_peak_dbtp"]
+        .as_f64()
+        .unwrap();
+    assert!((tp + 0.5).abs() < 0.15, "{json}");
+    assert_eq!(json["results"][0]["findings"][0]["rule"], "true-peak");
+    let text = run(&["check", "--deep", "hot.wav"]);
+    assert!(
+        text.contains("true dBTP") && text.contains("true-peak"),
+        "{text}"
+    );
+    assert!(!run(&["check", "--deep", "--true-peak-db", "0", "hot.wav"]).contains("true-peak"));
+    assert!(run(&["check", "--deep", "--true-peak-db", "-2", "safe.wav"]).contains("true-peak"));
+    std::fs::write(dir.path().join("acs-preflight.toml"), "true_peak_db = 0\n").unwrap();
+    assert!(!run(&["check", "--deep", "hot.wav"]).contains("true-peak"));
 }

@@ -94,6 +94,7 @@ fn numbers_outside_their_range_exit_2_naming_key_file_and_range_for_flags_and_co
             "a level in dBFS at least -150 and below 0",
         ),
         ("max_silence", "3601", "a number of seconds from 0 to 3600"),
+        ("true_peak_db", "6.5", "a level in dBTP from -60 to 6"),
     ];
     // A URL input: on a build that takes `jobs = 65535`, no thread pool is started for it.
     let clean = repo("");

@@ -237,9 +237,10 @@ fn deep_table(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     let ms = |v: Option<u64>| v.map_or("-".to_owned(), |x| format!("{x}"));
     writeln!(
         out,
-        "{}  {:>9}  {:>8}  {:>6}  {:>8}  {:>9}",
+        "{}  {:>9}  {:>9}  {:>8}  {:>6}  {:>8}  {:>9}",
         pad("input", width),
         "peak dBFS",
+        "true dBTP",
         "RMS dBFS",
         "LUFS",
         "lead ms",
@@ -248,9 +249,10 @@ fn deep_table(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     for (input, a) in rows {
         writeln!(
             out,
-            "{}  {:>9}  {:>8}  {:>6}  {:>8}  {:>9}",
+            "{}  {:>9}  {:>9}  {:>8}  {:>6}  {:>8}  {:>9}",
             pad(&input, width),
             num(a.peak_dbfs),
+            num(a.true_peak_dbtp),
             num(a.rms_dbfs),
             num(a.loudness_lufs),
             ms(a.leading_silence_ms),
