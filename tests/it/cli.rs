@@ -315,6 +315,9 @@ fn every_flag_the_readme_names_exists() {
                 "--path",
                 "--all-targets",
                 "--target",
+                // hyperfine's, in the benchmark commands.
+                "--warmup",
+                "--runs",
                 "--root",
                 "--offline",
                 "--no-deps",
