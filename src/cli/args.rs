@@ -154,7 +154,7 @@ pub struct CheckArgs {
     pub extract_from: Vec<PathBuf>,
 
     /// With --extract-from: also take URLs that match this regular expression.
-    #[arg(long, value_name = "REGEX", value_parser = regex_arg)]
+    #[arg(long, value_name = "REGEX", value_parser = crate::settings::parse_url_pattern)]
     pub url_pattern: Option<String>,
 
     /// Do not check URLs found in files (--extract-from, --urls-from) that match this regular
@@ -358,18 +358,4 @@ impl ColorArg {
             ColorArg::Never => anstream::ColorChoice::Never.write_global(),
         }
     }
-}
-
-/// A regular expression given as a flag: checked as the flag, so the error names it.
-fn regex_arg(s: &str) -> Result<String, String> {
-    if s.len() > limits::MAX_PATTERN_BYTES {
-        return Err(format!(
-            "{} bytes long; at most {} are read",
-            s.len(),
-            limits::MAX_PATTERN_BYTES
-        ));
-    }
-    regex::Regex::new(s)
-        .map(|_| s.to_owned())
-        .map_err(|e| format!("not a valid regular expression: {e}"))
 }

@@ -185,6 +185,17 @@ impl Config {
                 longest: exclude.iter().map(String::len).max().unwrap_or(0),
             });
         }
+        // A pattern is bounded before anything compiles it.
+        if let Some(p) = self
+            .url_pattern
+            .as_ref()
+            .filter(|p| p.len() > limits::MAX_PATTERN_BYTES)
+        {
+            return Err(SettingsError::UrlPatternTooLong {
+                config: config(),
+                len: p.len(),
+            });
+        }
         // Seconds are used as a `Duration`, in whole nanoseconds, so they are checked as used
         // too: `timeout = 1e-10` is 0 ns, refused here naming the file and the value as written.
         let seconds = |v: f64| Duration::from_secs_f64(v).as_secs_f64();

@@ -324,6 +324,19 @@ fn nothing_found(extraction: &Extraction, pattern: bool) -> String {
     message
 }
 
+/// Parses a `url_pattern` given as a command-line value, as [`crate::limits::Limit::parse`]
+/// does a number: at most [`crate::limits::MAX_PATTERN_BYTES`], and a valid regular expression.
+/// The error is `...` after which clap names the flag and the value.
+pub fn parse_url_pattern(text: &str) -> Result<String, String> {
+    let max = crate::limits::MAX_PATTERN_BYTES;
+    if text.len() > max {
+        return Err(format!("{} bytes long; at most {max} are read", text.len()));
+    }
+    Regex::new(text)
+        .map(|_| text.to_owned())
+        .map_err(|e| format!("not a valid regular expression: {e}"))
+}
+
 impl Overrides {
     /// The config file these settings read: [`Overrides::config`], else the one found.
     pub fn config_file(&self) -> Result<Option<ConfigFile>, SettingsError> {
@@ -507,12 +520,7 @@ impl Overrides {
         };
         let pattern = pattern
             .map(|(p, config)| {
-                if p.len() > crate::limits::MAX_PATTERN_BYTES {
-                    return Err(SettingsError::UrlPatternTooLong {
-                        config: config.cloned(),
-                        len: p.len(),
-                    });
-                }
+                // Its length was bounded by Config::validate, with the other values.
                 Regex::new(p).map_err(|source| SettingsError::UrlPattern {
                     config: config.cloned(),
                     source,
