@@ -293,7 +293,7 @@ rules! {
         "The file is valid, but its loudest sample is below -60 dBFS, so the caller hears nothing. This usually comes from an export of the wrong track or a muted source. Export the prompt again.";
     /// `--deep`: full-scale runs.
     Clipped = "clipped", Warning, None,
-        "--deep: runs of 3 or more consecutive samples at full scale (the message says how many and where)",
+        "--deep: flattened crests, even after resampling or a level change (the message says the level, share of time, longest flat run and where it starts)",
         "export the prompt again at a lower level (peaks at -1 dBFS or below)",
         "Three or more consecutive samples at full scale mean the waveform was cut off: the prompt distorts. Lowering the volume afterwards does not undo it; export again from the source at a lower level, peaking at -1 dBFS or below.";
     /// `--deep`: long silence at the start.
