@@ -7,9 +7,10 @@
 //! crest is rounded. Between two zero crossings a sine spends 30% of the time within 1 dB of its
 //! crest (`acos(0.891) / (pi / 2)`); a sine driven 3 dB into clipping spends 57%, 6 dB 71%.
 //!
-//! One pass: each channel's current half-cycle is kept in a fixed buffer; at its end it is
-//! measured only when its crest is within [`TOP_DB`] of the loudest crest so far (so nearly
-//! never once the level is known). Results go into bins by crest level, so that at the end only
+//! One pass, reading the samples in place: only a half-cycle that spans two blocks is copied
+//! (into a fixed buffer). At its end a half-cycle is measured only when its crest is within
+//! [`TOP_DB`] of the loudest crest so far, and a chunk whose loudest sample is below that is
+//! only scanned for its first and last sign change. Results go into bins by crest level, so that at the end only
 //! the half-cycles near the file's peak, where a clip level would be, are counted.
 
 /// A half-cycle is "flat" when at least this share of it lies within [`BAND_DB`] of its crest.
@@ -26,6 +27,9 @@ const BINS: usize = 160;
 const MIN_HALF: usize = 6;
 /// Longer half-cycles (below 8 Hz at 16 kHz) are not measured; the buffer does not grow.
 const MAX_HALF: usize = 2048;
+/// Samples are looked at in chunks this long; a chunk whose loudest sample is far below the
+/// peak is only scanned for its first and last sign change.
+const CHUNK: usize = 1024;
 /// At least this many flat half-cycles near the peak are needed, and at least [`FLAT_TOPS`]
 /// of the half-cycles near the peak must be flat.
 const MIN_FLAT: u64 = 3;
@@ -41,11 +45,56 @@ struct Bin {
     first: Option<u64>,
 }
 
-struct Half {
-    buf: Vec<f32>,
+/// One channel's half-cycle in progress: the part that began in earlier blocks is carried as
+/// magnitudes; the part in the current block is read in place.
+struct Channel {
+    carry: Vec<f32>,
+    /// The carried part did not fit: the half-cycle is too long to be measured.
+    overflow: bool,
+    /// The frame where the half-cycle starts.
     start: u64,
     positive: bool,
-    max: f32,
+}
+
+/// A sample the detector reads: its sign and its magnitude in [0, 1].
+pub(crate) trait Sample: Copy {
+    /// At or above zero.
+    fn positive(self) -> bool;
+    /// The magnitude, full scale being 1.
+    fn magnitude(self) -> f32;
+    /// The largest magnitude in a block.
+    fn block_max(block: &[Self]) -> f32;
+}
+
+impl Sample for i16 {
+    #[inline]
+    fn positive(self) -> bool {
+        self >= 0
+    }
+    #[inline]
+    fn magnitude(self) -> f32 {
+        f32::from(self).abs() / 32768.0
+    }
+    fn block_max(block: &[Self]) -> f32 {
+        let max = block.iter().fold(0i32, |m, &x| m.max(i32::from(x).abs()));
+        max as f32 / 32768.0
+    }
+}
+
+impl Sample for f32 {
+    #[inline]
+    fn positive(self) -> bool {
+        self >= 0.0
+    }
+    #[inline]
+    fn magnitude(self) -> f32 {
+        self.abs()
+    }
+    fn block_max(block: &[Self]) -> f32 {
+        block
+            .iter()
+            .fold(0.0f32, |m, &x| if x.abs() > m { x.abs() } else { m })
+    }
 }
 
 /// What [`Clipping::finish`] found.
@@ -72,49 +121,41 @@ struct Tally {
 
 /// The running detector, one state per channel.
 pub(crate) struct Clipping {
-    halves: Vec<Half>,
+    channels: Vec<Channel>,
     tally: Tally,
-}
-
-impl Half {
-    #[inline]
-    fn sample(&mut self, tally: &mut Tally, x: f32, frame: u64) {
-        let positive = x >= 0.0;
-        if positive != self.positive {
-            tally.end(self);
-            self.buf.clear();
-            self.start = frame;
-            self.positive = positive;
-            self.max = 0.0;
-        }
-        let a = x.abs();
-        self.max = self.max.max(a);
-        if self.buf.len() < MAX_HALF {
-            self.buf.push(a);
-        } else {
-            // Too long to be measured: marked, and the buffer does not grow.
-            self.max = f32::INFINITY;
-        }
-    }
+    /// One channel of an interleaved block.
+    scratch: Vec<f32>,
 }
 
 impl Tally {
-    fn end(&mut self, half: &Half) {
-        let n = half.buf.len();
-        if n < MIN_HALF || !half.max.is_finite() || half.max <= 0.0 {
+    /// A half-cycle ended: `carried` from earlier blocks, then `rest` from the current one.
+    fn end<T: Sample>(&mut self, start: u64, carried: &[f32], overflow: bool, rest: &[T]) {
+        let n = carried.len() + rest.len();
+        if n < MIN_HALF || n > MAX_HALF || overflow {
             return;
         }
-        self.peak = self.peak.max(half.max);
-        if half.max < self.peak * db_gain(-TOP_DB) {
+        let max = rest
+            .iter()
+            .map(|x| x.magnitude())
+            .fold(carried.iter().fold(0.0f32, |m, &a| m.max(a)), f32::max);
+        if max <= 0.0 {
             return;
         }
-        let index = (-20.0 * half.max.log10() / BIN_DB).max(0.0) as usize;
+        self.peak = self.peak.max(max);
+        if max < self.peak * db_gain(-TOP_DB) {
+            return;
+        }
+        let index = (-20.0 * max.log10() / BIN_DB).max(0.0) as usize;
         let Some(bin) = self.bins.get_mut(index) else {
             return;
         };
-        let band = half.max * db_gain(-BAND_DB);
+        let band = max * db_gain(-BAND_DB);
         let (mut count, mut run, mut longest) = (0u32, 0u32, 0u32);
-        for &a in &half.buf {
+        for a in carried
+            .iter()
+            .copied()
+            .chain(rest.iter().map(|x| x.magnitude()))
+        {
             if a >= band {
                 count += 1;
                 run += 1;
@@ -128,7 +169,77 @@ impl Tally {
             bin.flat += 1;
             bin.flat_samples += u64::from(count);
             bin.longest = bin.longest.max(longest);
-            bin.first.get_or_insert(half.start);
+            bin.first.get_or_insert(start);
+        }
+    }
+}
+
+impl Channel {
+    /// One block of this channel's samples, the first at `frame`, read in chunks.
+    fn push<T: Sample>(&mut self, tally: &mut Tally, samples: &[T], frame: u64) {
+        for (k, chunk) in samples.chunks(CHUNK).enumerate() {
+            let at = frame + (k * CHUNK) as u64;
+            if T::block_max(chunk) < tally.peak * db_gain(-TOP_DB) {
+                self.push_quiet(tally, chunk, at);
+            } else {
+                self.push_chunk(tally, chunk, at);
+            }
+        }
+    }
+
+    /// Every half-cycle that ends in the chunk is measured; the scan for sign changes is the
+    /// only per-sample work, and a half-cycle is read again only when it ends.
+    fn push_chunk<T: Sample>(&mut self, tally: &mut Tally, samples: &[T], frame: u64) {
+        let mut from = 0;
+        while let Some(offset) = samples[from..]
+            .iter()
+            .position(|x| x.positive() != self.positive)
+        {
+            let at = from + offset;
+            self.end(tally, &samples[from..at], frame + at as u64);
+            from = at;
+        }
+        self.carry(&samples[from..]);
+    }
+
+    /// A chunk whose samples are all too far below the peak to be a candidate: the half-cycles
+    /// that start and end in it would not be counted, so only the first (which may have begun
+    /// louder, in an earlier chunk) and the last (which goes on) are followed.
+    fn push_quiet<T: Sample>(&mut self, tally: &mut Tally, samples: &[T], frame: u64) {
+        let Some(first) = samples.iter().position(|x| x.positive() != self.positive) else {
+            self.carry(samples);
+            return;
+        };
+        self.end(tally, &samples[..first], frame + first as u64);
+        let Some(&last) = samples.last() else {
+            return;
+        };
+        let positive = last.positive();
+        let start = samples
+            .iter()
+            .rposition(|x| x.positive() != positive)
+            .map_or(0, |i| i + 1)
+            .max(first);
+        self.start = frame + start as u64;
+        self.positive = positive;
+        self.carry(&samples[start..]);
+    }
+
+    /// Ends the half-cycle in progress with `rest`; the next one starts at `next`.
+    fn end<T: Sample>(&mut self, tally: &mut Tally, rest: &[T], next: u64) {
+        tally.end(self.start, &self.carry, self.overflow, rest);
+        self.carry.clear();
+        self.overflow = false;
+        self.start = next;
+        self.positive = !self.positive;
+    }
+
+    /// The half-cycle in progress goes on past this chunk.
+    fn carry<T: Sample>(&mut self, rest: &[T]) {
+        if self.carry.len() + rest.len() <= MAX_HALF {
+            self.carry.extend(rest.iter().map(|x| x.magnitude()));
+        } else {
+            self.overflow = true;
         }
     }
 }
@@ -136,38 +247,35 @@ impl Tally {
 impl Clipping {
     pub(crate) fn new(channels: usize) -> Self {
         Clipping {
-            halves: (0..channels.max(1))
-                .map(|_| Half {
-                    buf: Vec::with_capacity(MAX_HALF),
+            channels: (0..channels.max(1))
+                .map(|_| Channel {
+                    carry: Vec::with_capacity(MAX_HALF),
+                    overflow: false,
                     start: 0,
                     positive: true,
-                    max: 0.0,
                 })
                 .collect(),
             tally: Tally {
                 bins: Box::new([Bin::default(); BINS]),
                 peak: 0.0,
             },
+            scratch: Vec::new(),
         }
     }
 
-    /// Mono samples, the first at `frame`; `to_f32` maps them to [-1, 1].
-    pub(crate) fn push_mono<T: Copy>(
-        &mut self,
-        samples: &[T],
-        frame: u64,
-        to_f32: impl Fn(T) -> f32,
-    ) {
-        let half = &mut self.halves[0];
-        for (i, &x) in samples.iter().enumerate() {
-            half.sample(&mut self.tally, to_f32(x), frame + i as u64);
-        }
+    /// Mono samples, the first at `frame`.
+    pub(crate) fn push_mono<T: Sample>(&mut self, samples: &[T], frame: u64) {
+        self.channels[0].push(&mut self.tally, samples, frame);
     }
 
-    /// One sample of channel `c` at `frame`.
-    pub(crate) fn push_sample(&mut self, c: usize, x: f32, frame: u64) {
-        if let Some(half) = self.halves.get_mut(c) {
-            half.sample(&mut self.tally, x, frame);
+    /// Interleaved frames of every channel, the first at `frame`.
+    pub(crate) fn push_interleaved(&mut self, samples: &[f32], frame: u64) {
+        let n = self.channels.len();
+        for (c, channel) in self.channels.iter_mut().enumerate() {
+            self.scratch.clear();
+            self.scratch
+                .extend(samples.iter().skip(c).step_by(n).copied());
+            channel.push(&mut self.tally, &self.scratch, frame);
         }
     }
 
@@ -180,8 +288,9 @@ impl Clipping {
 
     /// The flat half-cycles near the peak, clipped or not.
     fn measure(mut self) -> Option<Clipped> {
-        for half in &self.halves {
-            self.tally.end(half);
+        for channel in &self.channels {
+            self.tally
+                .end::<f32>(channel.start, &channel.carry, channel.overflow, &[]);
         }
         let peak = self.tally.peak;
         if peak <= 0.0 {
@@ -306,27 +415,44 @@ mod tests {
     fn detect(x: &[f32]) -> Option<Clipped> {
         let mut c = Clipping::new(1);
         for (k, block) in x.chunks(4096).enumerate() {
-            c.push_mono(block, (k * 4096) as u64, |v| v);
+            c.push_mono(block, (k * 4096) as u64);
         }
         c.finish()
     }
 
-    fn describe(name: &str, x: &[f32]) -> Option<Clipped> {
-        let mut c = Clipping::new(1);
-        for (k, block) in x.chunks(4096).enumerate() {
-            c.push_mono(block, (k * 4096) as u64, |v| v);
+    /// The same signal read in blocks of any length gives the same result: half-cycles that
+    /// span blocks and chunks are carried whole.
+    #[test]
+    fn block_boundaries_do_not_change_the_result() {
+        let x = quantize(
+            &resample(&clip(&speech(48_000, 3.0, 3), 9.0), 48_000, 16_000),
+            -4.0,
+        );
+        let run = |size: usize| {
+            let mut c = Clipping::new(1);
+            for (k, block) in x.chunks(size).enumerate() {
+                c.push_mono(block, (k * size) as u64);
+            }
+            let m = c.measure().expect("measured");
+            (
+                m.flat,
+                m.tops,
+                m.samples,
+                m.longest,
+                m.first,
+                m.level_db.to_bits(),
+            )
+        };
+        let whole = run(x.len());
+        assert!(whole.0 >= MIN_FLAT, "{whole:?}");
+        for size in [1, 7, 1000, 1024, 4096, 65_536] {
+            assert_eq!(run(size), whole, "blocks of {size}");
         }
-        let m = c.measure();
-        let found = detect(x);
-        match &m {
-            Some(c) => eprintln!(
-                "{name}: clipped {} of {} tops, {} samples, longest {}, first {}, level {:.2}",
-                c.flat, c.tops, c.samples, c.longest, c.first, c.level_db
-            ),
-            None => eprintln!("{name}: nothing"),
-        }
-        eprintln!("   -> {}", found.is_some());
-        found
+        let mut stereo = Clipping::new(2);
+        let frames: Vec<f32> = x.iter().flat_map(|&v| [v, v * 0.5]).collect();
+        stereo.push_interleaved(&frames, 0);
+        let m = stereo.measure().expect("measured");
+        assert_eq!((m.flat, m.first), (whole.0, whole.4));
     }
 
     #[test]
@@ -335,15 +461,14 @@ mod tests {
             for freq in [220.0, 440.0, 1000.0] {
                 let x = clip(&sine(48_000, 1.0, freq, 1.0), over);
                 let y = quantize(&resample(&x, 48_000, 16_000), 0.0);
-                let c = describe(&format!("sine {freq} Hz +{over} dB, 48k->16k"), &y);
-                assert!(c.is_some(), "{freq} Hz {over} dB");
+                assert!(detect(&y).is_some(), "{freq} Hz {over} dB");
             }
             let x = clip(&speech(48_000, 3.0, 7), over + 3.0);
             let y = quantize(&resample(&x, 48_000, 16_000), 0.0);
-            assert!(describe(&format!("speech +{} dB 48k->16k", over + 3.0), &y).is_some());
+            assert!(detect(&y).is_some(), "speech +{} dB 48k->16k", over + 3.0);
             let x = clip(&speech(44_100, 3.0, 11), over + 3.0);
             let y = quantize(&resample(&x, 44_100, 16_000), 0.0);
-            assert!(describe(&format!("speech +{} dB 44.1k->16k", over + 3.0), &y).is_some());
+            assert!(detect(&y).is_some(), "speech +{} dB 44.1k->16k", over + 3.0);
         }
     }
 
@@ -352,13 +477,16 @@ mod tests {
         for lower in [-3.0, -6.0] {
             let x = clip(&sine(48_000, 1.0, 440.0, 1.0), 12.0);
             let y = quantize(&resample(&x, 48_000, 16_000), lower);
-            assert!(describe(&format!("sine +12 dB lowered {lower}"), &y).is_some());
+            assert!(detect(&y).is_some(), "sine +12 dB lowered {lower}");
             let x = clip(&speech(16_000, 3.0, 5), 6.0);
             let y = quantize(&x, lower);
-            assert!(describe(&format!("speech +6 dB lowered {lower}"), &y).is_some());
+            assert!(detect(&y).is_some(), "speech +6 dB lowered {lower}");
             let x = clip(&speech(48_000, 3.0, 9), 9.0);
             let y = quantize(&resample(&x, 48_000, 16_000), lower);
-            assert!(describe(&format!("speech +9 dB 48k->16k lowered {lower}"), &y).is_some());
+            assert!(
+                detect(&y).is_some(),
+                "speech +9 dB 48k->16k lowered {lower}"
+            );
         }
     }
 
@@ -366,16 +494,16 @@ mod tests {
     fn loud_clean_audio_is_not_clipped() {
         for freq in [100.0, 220.0, 440.0, 1000.0, 3000.0] {
             let x = quantize(&sine(16_000, 1.0, freq, 1.0), -0.3);
-            assert!(describe(&format!("sine {freq} Hz -0.3 dBFS"), &x).is_none());
+            assert!(detect(&x).is_none(), "sine {freq} Hz -0.3 dBFS");
         }
         for seed in [1, 2, 3, 4, 5] {
             let x = quantize(&speech(16_000, 3.0, seed), -0.1);
-            assert!(describe(&format!("speech {seed} -0.1 dBFS"), &x).is_none());
+            assert!(detect(&x).is_none(), "speech {seed} -0.1 dBFS");
             let x = quantize(&resample(&speech(48_000, 3.0, seed), 48_000, 16_000), -0.1);
-            assert!(describe(&format!("speech {seed} 48k->16k -0.1 dBFS"), &x).is_none());
+            assert!(detect(&x).is_none(), "speech {seed} 48k->16k -0.1 dBFS");
         }
         let mut x = quantize(&speech(16_000, 3.0, 3), -6.0);
         x[20_000] = 1.0;
-        assert!(describe("one sample at full scale", &x).is_none());
+        assert!(detect(&x).is_none(), "one sample at full scale");
     }
 }

@@ -138,8 +138,7 @@ impl Analyzer {
         } else {
             self.run[0] = 0;
         }
-        self.clipping
-            .push_mono(samples, self.frames, |x| f32::from(x) / 32768.0);
+        self.clipping.push_mono(samples, self.frames);
         self.frames += samples.len() as u64;
         if let Some(m) = self.loudness.as_mut() {
             m.push_i16_mono(samples);
@@ -170,11 +169,12 @@ impl Analyzer {
         } else {
             self.run[0] = 0;
         }
-        self.clipping.push_mono(samples, self.frames, |x| x);
+        self.clipping.push_mono(samples, self.frames);
         self.frames += samples.len() as u64;
     }
 
     fn push_frames(&mut self, samples: &[f32]) {
+        self.clipping.push_interleaved(samples, self.frames);
         for frame in samples.chunks_exact(self.channels) {
             let mut frame_peak = 0.0f32;
             for (c, &x) in frame.iter().enumerate() {
@@ -182,7 +182,6 @@ impl Analyzer {
                 frame_peak = frame_peak.max(a);
                 self.sum += f64::from(x);
                 self.sum_sq += f64::from(x) * f64::from(x);
-                self.clipping.push_sample(c, x, self.frames);
                 if a >= FULL_SCALE {
                     self.run[c] += 1;
                     if self.run[c] == CLIP_RUN {
