@@ -293,9 +293,9 @@ rules! {
         "The file is valid, but its loudest sample is below -60 dBFS, so the caller hears nothing. This usually comes from an export of the wrong track or a muted source. Export the prompt again.";
     /// `--deep`: full-scale runs.
     Clipped = "clipped", Warning, None,
-        "--deep: runs of 3 or more consecutive samples at full scale (the message says how many and where)",
+        "--deep: flattened crests, even after resampling or a level change (the message says the level, share of time, longest flat run and where it starts)",
         "export the prompt again at a lower level (peaks at -1 dBFS or below)",
-        "Three or more consecutive samples at full scale mean the waveform was cut off: the prompt distorts. Lowering the volume afterwards does not undo it; export again from the source at a lower level, peaking at -1 dBFS or below.";
+        "The waveform was cut off at some level, and the prompt distorts. The check looks at the half-cycles whose crest is within 1.5 dB of the file's peak: a sine spends 30% of each half-cycle within 1 dB of its crest, a flattened one much more (a sine clipped 3 dB: 57%). When at least 3 of them, and at least 5%, spend 45% or more there, the prompt is reported, even if it was resampled, dithered or lowered afterwards, which turns flat tops into ripple below full scale. Runs of 3 or more samples at full scale are reported too. Lowering the volume does not undo clipping; export again from the source at a lower level, peaking at -1 dBFS or below.";
     /// `--deep`: long silence at the start.
     LeadingSilence = "leading-silence", Warning, None,
         "--deep: more than --max-silence seconds (default 2) below --silence-db (default -50 dBFS) at the start",

@@ -5,6 +5,7 @@
 //! Samples are streamed (64 KiB at a time for 16-bit PCM, one packet at a time for anything
 //! symphonia decodes), so memory does not grow with the file's length.
 
+pub(crate) mod clipping;
 pub(crate) mod loudness;
 pub(crate) mod true_peak;
 
@@ -18,6 +19,7 @@ use symphonia::core::formats::{FormatOptions, TrackType};
 use symphonia::core::io::MediaSourceStream;
 use symphonia::core::meta::MetadataOptions;
 
+use crate::deep::clipping::Clipping;
 use crate::deep::loudness::Meter;
 use crate::deep::true_peak::TruePeak;
 use crate::report::AudioInfo;
@@ -54,6 +56,7 @@ struct Analyzer {
     /// would keep one block per few samples, so memory would grow with the file.
     loudness: Option<Meter>,
     true_peak: TruePeak,
+    clipping: Clipping,
 }
 
 impl Analyzer {
@@ -76,6 +79,7 @@ impl Analyzer {
                 .contains(&rate)
                 .then(|| Meter::new(channels, rate)),
             true_peak: TruePeak::new(channels),
+            clipping: Clipping::new(channels),
         }
     }
 
@@ -134,6 +138,7 @@ impl Analyzer {
         } else {
             self.run[0] = 0;
         }
+        self.clipping.push_mono(samples, self.frames);
         self.frames += samples.len() as u64;
         if let Some(m) = self.loudness.as_mut() {
             m.push_i16_mono(samples);
@@ -164,10 +169,12 @@ impl Analyzer {
         } else {
             self.run[0] = 0;
         }
+        self.clipping.push_mono(samples, self.frames);
         self.frames += samples.len() as u64;
     }
 
     fn push_frames(&mut self, samples: &[f32]) {
+        self.clipping.push_interleaved(samples, self.frames);
         for frame in samples.chunks_exact(self.channels) {
             let mut frame_peak = 0.0f32;
             for (c, &x) in frame.iter().enumerate() {
@@ -265,7 +272,22 @@ impl Analyzer {
                 ));
             }
         }
-        if self.clip_runs > 0 {
+        let secs = |f: u64| f as f64 / f64::from(self.rate);
+        if let Some(c) = self.clipping.finish() {
+            issues.push((
+                Rule::Clipped,
+                format!(
+                    "flattened crests: {} of the {} half-cycles within {} dB of the peak are flat tops at {:.1} dBFS, {:.1}% of the time, the longest {:.1} ms, the first at {:.3} s",
+                    c.flat,
+                    c.tops,
+                    crate::deep::clipping::TOP_DB,
+                    c.level_db,
+                    100.0 * c.samples as f64 / n,
+                    1000.0 * secs(u64::from(c.longest)),
+                    secs(c.first)
+                ),
+            ));
+        } else if self.clip_runs > 0 {
             let at = self.first_clip.unwrap_or(0) as f64 / f64::from(self.rate);
             issues.push((
                 Rule::Clipped,
@@ -681,6 +703,31 @@ mod tests {
             ..t()
         };
         assert!(a.finish(lax, &mut info).is_empty());
+    }
+
+    /// A sine clipped 12 dB at 16 kHz, then lowered 4 dB, through the 16-bit mono path: no
+    /// sample is at full scale, yet the flat tops are found, with where and how much.
+    #[test]
+    fn clipped_then_lowered_is_reported_with_where_and_how_much() {
+        let mut x = vec![0.0f32; 8000];
+        x.extend(sine(1.0, 4.0).iter().map(|v| v.clamp(-1.0, 1.0)));
+        let ints: Vec<i16> = x.iter().map(|v| (v * 0.631 * 32767.0) as i16).collect();
+        let mut a = Analyzer::new(1, 16000, t());
+        for block in ints.chunks(4096) {
+            a.push_i16_mono(block);
+        }
+        let mut info = AudioInfo::default();
+        let issues = a.finish(t(), &mut info);
+        let clipped: Vec<&String> = issues
+            .iter()
+            .filter(|(r, _)| *r == Rule::Clipped)
+            .map(|(_, m)| m)
+            .collect();
+        assert_eq!(clipped.len(), 1, "{issues:?}");
+        let m = clipped[0];
+        assert!(m.contains("flat tops at -4.1 dBFS"), "{m}");
+        assert!(m.contains("the first at 0.50"), "{m}");
+        assert!(m.contains("56.9% of the time, the longest 1.0 ms"), "{m}");
     }
 
     #[test]
