@@ -30,6 +30,11 @@ const MAX_HALF: usize = 2048;
 /// Samples are looked at in chunks this long; a chunk whose loudest sample is far below the
 /// peak is only scanned for its first and last sign change.
 const CHUNK: usize = 1024;
+/// Every loud chunk is measured until this many crests near the peak have been; then at least
+/// one loud chunk in [`STRIDE`], spread evenly, and the counts are scaled to all of them.
+const WARM_UP: u64 = 256;
+/// See [`WARM_UP`].
+const STRIDE: u64 = 16;
 /// At least this many flat half-cycles near the peak are needed, and at least [`FLAT_TOPS`]
 /// of the half-cycles near the peak must be flat.
 const MIN_FLAT: u64 = 3;
@@ -54,6 +59,9 @@ struct Channel {
     /// The frame where the half-cycle starts.
     start: u64,
     positive: bool,
+    /// The start of a chunk split between blocks, as floats, and its first frame.
+    stage: Vec<f32>,
+    stage_frame: u64,
 }
 
 /// A sample the detector reads: its sign and its magnitude in [0, 1].
@@ -62,8 +70,14 @@ pub(crate) trait Sample: Copy {
     fn positive(self) -> bool;
     /// The magnitude, full scale being 1.
     fn magnitude(self) -> f32;
+    /// The sample as a float, full scale being 1.
+    fn to_f32(self) -> f32;
     /// The largest magnitude in a block.
     fn block_max(block: &[Self]) -> f32;
+    /// How many samples of a block have a magnitude of at least `band`.
+    fn count_at_least(block: &[Self], band: f32) -> u32 {
+        block.iter().filter(|x| x.magnitude() >= band).count() as u32
+    }
 }
 
 impl Sample for i16 {
@@ -75,9 +89,27 @@ impl Sample for i16 {
     fn magnitude(self) -> f32 {
         f32::from(self).abs() / 32768.0
     }
+    #[inline]
+    fn to_f32(self) -> f32 {
+        f32::from(self) / 32768.0
+    }
     fn block_max(block: &[Self]) -> f32 {
         let max = block.iter().fold(0i32, |m, &x| m.max(i32::from(x).abs()));
         max as f32 / 32768.0
+    }
+    fn count_at_least(block: &[Self], band: f32) -> u32 {
+        // In integers, which the compiler vectorizes: |x| / 32768 >= band.
+        let scaled = band * 32768.0;
+        let floor = scaled as i32;
+        let band = if (floor as f32) < scaled {
+            floor + 1
+        } else {
+            floor
+        };
+        block
+            .iter()
+            .map(|&x| u32::from(i32::from(x).abs() >= band))
+            .sum()
     }
 }
 
@@ -89,6 +121,10 @@ impl Sample for f32 {
     #[inline]
     fn magnitude(self) -> f32 {
         self.abs()
+    }
+    #[inline]
+    fn to_f32(self) -> f32 {
+        self
     }
     fn block_max(block: &[Self]) -> f32 {
         block
@@ -116,7 +152,24 @@ pub(crate) struct Clipped {
 /// Measured half-cycles, binned by crest level.
 struct Tally {
     bins: Box<[Bin; BINS]>,
+    /// The lower edge of each bin, as a magnitude, loudest first.
+    edges: Box<[f32; BINS]>,
     peak: f32,
+    /// Crests below this (the peak less [`TOP_DB`]) are not measured.
+    floor: f32,
+    /// [`TOP_DB`] and [`BAND_DB`] as gains.
+    top_gain: f32,
+    band_gain: f32,
+    /// The bin of the last crest measured.
+    last_bin: usize,
+    /// Crests measured within [`TOP_DB`] of the peak (at the time).
+    tops: u64,
+    /// The bins when the warm-up ended: counts since then are of a sample of the chunks.
+    warm: Option<Box<[Bin; BINS]>>,
+    /// Samples, after the warm-up, in chunks that reached within [`TOP_DB`] of the peak, and in
+    /// those measured.
+    loud: u64,
+    measured: u64,
 }
 
 /// The running detector, one state per channel.
@@ -134,38 +187,56 @@ impl Tally {
         if n < MIN_HALF || n > MAX_HALF || overflow {
             return;
         }
-        let max = rest
+        let max = carried
             .iter()
-            .map(|x| x.magnitude())
-            .fold(carried.iter().fold(0.0f32, |m, &a| m.max(a)), f32::max);
+            .fold(T::block_max(rest), |m, &a| if a > m { a } else { m });
         if max <= 0.0 {
             return;
         }
-        self.peak = self.peak.max(max);
-        if max < self.peak * db_gain(-TOP_DB) {
+        if max > self.peak {
+            self.peak = max;
+            self.floor = max * self.top_gain;
+        }
+        if max < self.floor {
             return;
         }
-        let index = (-20.0 * max.log10() / BIN_DB).max(0.0) as usize;
+        // A steady signal's crests fall in the same bin as the last one's.
+        let last = self.last_bin;
+        let index = if max
+            <= self
+                .edges
+                .get(last.wrapping_sub(1))
+                .copied()
+                .unwrap_or(f32::MAX)
+            && self.edges.get(last).is_some_and(|&edge| max > edge)
+        {
+            last
+        } else {
+            self.edges.partition_point(|&edge| edge >= max)
+        };
+        self.last_bin = index;
         let Some(bin) = self.bins.get_mut(index) else {
             return;
         };
-        let band = max * db_gain(-BAND_DB);
-        let (mut count, mut run, mut longest) = (0u32, 0u32, 0u32);
+        bin.halves += 1;
+        self.tops += 1;
+        let band = max * self.band_gain;
+        let count =
+            carried.iter().filter(|&&a| a >= band).count() as u32 + T::count_at_least(rest, band);
+        if (count as f32) < FLAT_SHARE * n as f32 {
+            return;
+        }
+        // Rare (clean crests are rounded): the longest run at the crest.
+        let (mut run, mut longest) = (0u32, 0u32);
         for a in carried
             .iter()
             .copied()
             .chain(rest.iter().map(|x| x.magnitude()))
         {
-            if a >= band {
-                count += 1;
-                run += 1;
-                longest = longest.max(run);
-            } else {
-                run = 0;
-            }
+            run = if a >= band { run + 1 } else { 0 };
+            longest = longest.max(run);
         }
-        bin.halves += 1;
-        if count as f32 >= FLAT_SHARE * n as f32 && longest >= 3 {
+        if longest >= 3 {
             bin.flat += 1;
             bin.flat_samples += u64::from(count);
             bin.longest = bin.longest.max(longest);
@@ -175,21 +246,69 @@ impl Tally {
 }
 
 impl Channel {
-    /// One block of this channel's samples, the first at `frame`, read in chunks.
-    fn push<T: Sample>(&mut self, tally: &mut Tally, samples: &[T], frame: u64) {
-        for (k, chunk) in samples.chunks(CHUNK).enumerate() {
-            let at = frame + (k * CHUNK) as u64;
-            if T::block_max(chunk) < tally.peak * db_gain(-TOP_DB) {
-                self.push_quiet(tally, chunk, at);
-            } else {
-                self.push_chunk(tally, chunk, at);
+    /// One block of this channel's samples, the first at `frame`, read in chunks that start
+    /// at multiples of [`CHUNK`] whatever the blocks are (a chunk split between blocks is
+    /// staged), so the result does not depend on how the samples were blocked.
+    fn push<T: Sample>(&mut self, tally: &mut Tally, mut samples: &[T], mut frame: u64) {
+        if !self.stage.is_empty() {
+            let take = (CHUNK - self.stage.len()).min(samples.len());
+            self.stage
+                .extend(samples[..take].iter().map(|x| x.to_f32()));
+            samples = &samples[take..];
+            frame += take as u64;
+            if self.stage.len() == CHUNK {
+                self.flush_stage(tally);
             }
+        }
+        let whole = samples.len() - samples.len() % CHUNK;
+        for (k, chunk) in samples[..whole].chunks_exact(CHUNK).enumerate() {
+            self.push_chunk(tally, chunk, frame + (k * CHUNK) as u64);
+        }
+        if whole < samples.len() {
+            self.stage_frame = frame + whole as u64;
+            self.stage
+                .extend(samples[whole..].iter().map(|x| x.to_f32()));
+        }
+    }
+
+    /// The staged chunk, complete or (at the end) not.
+    fn flush_stage(&mut self, tally: &mut Tally) {
+        let stage = std::mem::take(&mut self.stage);
+        self.push_chunk(tally, &stage, self.stage_frame);
+        self.stage = stage;
+        self.stage.clear();
+    }
+
+    /// One chunk: measured, or (when far below the peak, or not among the loud chunks
+    /// sampled) only followed across.
+    fn push_chunk<T: Sample>(&mut self, tally: &mut Tally, chunk: &[T], at: u64) {
+        if T::block_max(chunk) < tally.floor {
+            self.follow(tally, chunk, at, true);
+            return;
+        }
+        if tally.tops < WARM_UP {
+            self.push_measured(tally, chunk, at);
+            return;
+        }
+        if tally.warm.is_none() {
+            tally.warm = Some(tally.bins.clone());
+        }
+        let len = chunk.len() as u64;
+        tally.loud += len;
+        if tally.measured * STRIDE <= tally.loud {
+            tally.measured += len;
+            self.push_measured(tally, chunk, at);
+        } else {
+            // A sample of the loud chunks is enough once the level is known (a steady tone
+            // has a crest near its peak every 18 samples): the half-cycles that end in a chunk
+            // not sampled are not counted, so the scaled counts stay unbiased.
+            self.follow(tally, chunk, at, false);
         }
     }
 
     /// Every half-cycle that ends in the chunk is measured; the scan for sign changes is the
     /// only per-sample work, and a half-cycle is read again only when it ends.
-    fn push_chunk<T: Sample>(&mut self, tally: &mut Tally, samples: &[T], frame: u64) {
+    fn push_measured<T: Sample>(&mut self, tally: &mut Tally, samples: &[T], frame: u64) {
         let mut from = 0;
         while let Some(offset) = samples[from..]
             .iter()
@@ -202,15 +321,20 @@ impl Channel {
         self.carry(&samples[from..]);
     }
 
-    /// A chunk whose samples are all too far below the peak to be a candidate: the half-cycles
-    /// that start and end in it would not be counted, so only the first (which may have begun
-    /// louder, in an earlier chunk) and the last (which goes on) are followed.
-    fn push_quiet<T: Sample>(&mut self, tally: &mut Tally, samples: &[T], frame: u64) {
+    /// A chunk that is not measured: only the half-cycle that ends first in it (counted when
+    /// `count`, as it may have begun louder, in an earlier chunk) and the last one (which goes
+    /// on) are followed. Used for a chunk whose samples are all too far below the peak to be a
+    /// candidate, where the half-cycles that start and end in it would not be counted anyway.
+    fn follow<T: Sample>(&mut self, tally: &mut Tally, samples: &[T], frame: u64, count: bool) {
         let Some(first) = samples.iter().position(|x| x.positive() != self.positive) else {
             self.carry(samples);
             return;
         };
-        self.end(tally, &samples[..first], frame + first as u64);
+        if count {
+            self.end(tally, &samples[..first], frame + first as u64);
+        } else {
+            self.skip(frame + first as u64);
+        }
         let Some(&last) = samples.last() else {
             return;
         };
@@ -228,6 +352,11 @@ impl Channel {
     /// Ends the half-cycle in progress with `rest`; the next one starts at `next`.
     fn end<T: Sample>(&mut self, tally: &mut Tally, rest: &[T], next: u64) {
         tally.end(self.start, &self.carry, self.overflow, rest);
+        self.skip(next);
+    }
+
+    /// Ends the half-cycle in progress without counting it; the next one starts at `next`.
+    fn skip(&mut self, next: u64) {
         self.carry.clear();
         self.overflow = false;
         self.start = next;
@@ -253,11 +382,22 @@ impl Clipping {
                     overflow: false,
                     start: 0,
                     positive: true,
+                    stage: Vec::with_capacity(CHUNK),
+                    stage_frame: 0,
                 })
                 .collect(),
             tally: Tally {
                 bins: Box::new([Bin::default(); BINS]),
+                edges: Box::new(std::array::from_fn(|i| db_gain(-BIN_DB * (i + 1) as f32))),
                 peak: 0.0,
+                floor: 0.0,
+                top_gain: db_gain(-TOP_DB),
+                band_gain: db_gain(-BAND_DB),
+                last_bin: 0,
+                tops: 0,
+                warm: None,
+                loud: 0,
+                measured: 0,
             },
             scratch: Vec::new(),
         }
@@ -288,6 +428,9 @@ impl Clipping {
 
     /// The flat half-cycles near the peak, clipped or not.
     fn measure(mut self) -> Option<Clipped> {
+        for channel in &mut self.channels {
+            channel.flush_stage(&mut self.tally);
+        }
         for channel in &self.channels {
             self.tally
                 .end::<f32>(channel.start, &channel.carry, channel.overflow, &[]);
@@ -318,6 +461,25 @@ impl Clipping {
             level += bin.flat as f64 * (i as f64 + 0.5) * f64::from(BIN_DB);
         }
         found.level_db = -level / found.flat.max(1) as f64;
+        // Counts since the warm-up are of the chunks measured: scaled to all the loud ones.
+        if let Some(warm) = &self.tally.warm {
+            let scale = self.tally.loud as f64 / self.tally.measured.max(1) as f64;
+            let (mut flat, mut tops, mut samples) = (0, 0, 0);
+            for (now, then) in self
+                .tally
+                .bins
+                .iter()
+                .zip(warm.iter())
+                .take(last + 1)
+                .skip(top)
+            {
+                flat += then.flat + ((now.flat - then.flat) as f64 * scale).round() as u64;
+                tops += then.halves + ((now.halves - then.halves) as f64 * scale).round() as u64;
+                samples += then.flat_samples
+                    + ((now.flat_samples - then.flat_samples) as f64 * scale).round() as u64;
+            }
+            (found.flat, found.tops, found.samples) = (flat, tops, samples);
+        }
         Some(found)
     }
 }

@@ -727,7 +727,16 @@ mod tests {
         let m = clipped[0];
         assert!(m.contains("flat tops at -4.1 dBFS"), "{m}");
         assert!(m.contains("the first at 0.50"), "{m}");
-        assert!(m.contains("56.9% of the time, the longest 1.0 ms"), "{m}");
+        // 56.9% exactly; after the first 256 crests one loud chunk in 16 is measured, and the
+        // counts are scaled.
+        let share: f64 = m
+            .split("% of the time")
+            .next()
+            .and_then(|head| head.rsplit(' ').next())
+            .and_then(|v| v.parse().ok())
+            .expect("a share of time");
+        assert!((share - 56.9).abs() < 1.0, "{m}");
+        assert!(m.contains("% of the time, the longest 1.0 ms"), "{m}");
     }
 
     #[test]

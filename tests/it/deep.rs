@@ -98,7 +98,7 @@ fn known_signals_get_their_findings() {
     let r = check_file(&clipped, &deep());
     assert!(
         r.findings[0].message.contains(
-            "flat tops at -0.1 dBFS, 70.5% of the time, the longest 0.8 ms, the first at 0.000 s"
+            "flat tops at -0.1 dBFS, 70.7% of the time, the longest 0.8 ms, the first at 0.000 s"
         ),
         "{}",
         r.findings[0].message
