@@ -308,3 +308,36 @@ fn true_peak_fires_above_the_ceiling_only() {
     std::fs::write(dir.path().join("acs-preflight.toml"), "true_peak_db = 0\n").unwrap();
     assert!(!run(&["check", "--deep", "hot.wav"]).contains("true-peak"));
 }
+
+/// A float WAV from a hostile repository: NaN, infinities, huge and subnormal values, mono and
+/// stereo. `--deep` (levels, loudness, true peak, the clipping detector) returns a result for
+/// each and does not panic.
+#[test]
+fn hostile_float_samples_are_measured_without_a_panic() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut values = vec![f32::NAN, f32::INFINITY, f32::NEG_INFINITY, 1e30, -1e30, 1e-40];
+    values.extend((0..20_000).map(|i| if i % 7 < 4 { f32::MAX } else { -f32::NAN }));
+    values.extend((0..20_000).map(|i| (i as f32 * 0.3).sin() * 3.0));
+    let mut paths = Vec::new();
+    for channels in [1u16, 2] {
+        let spec = hound::WavSpec {
+            channels,
+            sample_rate: 16_000,
+            bits_per_sample: 32,
+            sample_format: hound::SampleFormat::Float,
+        };
+        let path = dir.path().join(format!("hostile-{channels}.wav"));
+        let mut w = hound::WavWriter::create(&path, spec).unwrap();
+        for &v in values.iter().take(values.len() / channels as usize * channels as usize) {
+            w.write_sample(v).unwrap();
+        }
+        w.finalize().unwrap();
+        paths.push(path);
+    }
+    for path in &paths {
+        let r = check_file(path, &deep());
+        assert_eq!(r.status, Status::Fail, "{path:?}: not 16-bit PCM");
+        let audio = r.audio.as_ref().expect("measured");
+        assert!(audio.peak_dbfs.is_some(), "{path:?}: {audio:?}");
+    }
+}
