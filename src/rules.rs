@@ -294,8 +294,8 @@ rules! {
     /// `--deep`: full-scale runs.
     Clipped = "clipped", Warning, None,
         "--deep: flattened crests, even after resampling or a level change (the message says the level, share of time, longest flat run and where it starts)",
-        "export the prompt again at a lower level (peaks at -1 dBFS or below)",
-        "The waveform was cut off at some level, and the prompt distorts. The check looks at the half-cycles whose crest is within 1.5 dB of the file's peak: a sine spends 30% of each half-cycle within 1 dB of its crest, a flattened one much more (a sine clipped 3 dB: 57%). When at least 3 of them, and at least 5%, spend 45% or more there, the prompt is reported, even if it was resampled, dithered or lowered afterwards, which turns flat tops into ripple below full scale. Runs of 3 or more samples at full scale are reported too. Lowering the volume does not undo clipping; export again from the source at a lower level, peaking at -1 dBFS or below.";
+        "export the prompt again at a lower level (a true peak of -1 dBTP or below)",
+        "The waveform was cut off at some level, and the prompt distorts. The check looks at the half-cycles whose crest is within 1.5 dB of the file's peak: a sine spends 30% of each half-cycle within 1 dB of its crest, a flattened one much more (a sine clipped 3 dB: 57%). When at least 8 of them, and at least 5%, spend 45% or more there, for at least 0.1% of the prompt, the prompt is reported, even if it was resampled, dithered or lowered afterwards, which turns flat tops into ripple below full scale. Runs of 3 or more samples at full scale are reported too. Lowering the volume does not undo clipping; export again from the source at a lower level, with a true peak of -1 dBTP or below.";
     /// `--deep`: long silence at the start.
     LeadingSilence = "leading-silence", Warning, None,
         "--deep: more than --max-silence seconds (default 2) below --silence-db (default -50 dBFS) at the start",

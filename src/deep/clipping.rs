@@ -30,22 +30,37 @@ const MAX_HALF: usize = 2048;
 /// Samples are looked at in chunks this long; a chunk whose loudest sample is far below the
 /// peak is only scanned for its first and last sign change.
 const CHUNK: usize = 1024;
-/// Every loud chunk is measured until this many crests near the peak have been; then at least
-/// one loud chunk in [`STRIDE`], spread evenly, and the counts are scaled to all of them.
+/// Every loud chunk is measured until this many crests near the peak have been, and so is every
+/// chunk that raises the peak; the others are sampled, one in [`STRIDE`] by their place in the
+/// stream, and their counts are scaled to all of them.
 const WARM_UP: u64 = 256;
 /// See [`WARM_UP`].
 const STRIDE: u64 = 16;
 /// At least this many flat half-cycles near the peak are needed, and at least [`FLAT_TOPS`]
 /// of the half-cycles near the peak must be flat.
-const MIN_FLAT: u64 = 3;
+const MIN_FLAT: u64 = 8;
+/// ... and together they must last at least this share of the prompt (10 ms in 10 s): a few
+/// crests flattened by a fast compressor are not a clipped prompt.
+const MIN_SHARE: f64 = 0.001;
 /// See [`MIN_FLAT`].
 const FLAT_TOPS: f64 = 0.05;
 
+/// Crests counted in a bin.
 #[derive(Clone, Copy, Default)]
-struct Bin {
+struct Count {
     halves: u64,
     flat: u64,
     flat_samples: u64,
+    /// The crests of the flat half-cycles, summed (linear).
+    flat_crests: f64,
+}
+
+#[derive(Clone, Copy, Default)]
+struct Bin {
+    /// From chunks that were all measured.
+    exact: Count,
+    /// From the sampled chunks, one in [`STRIDE`] of those eligible.
+    sampled: Count,
     longest: u32,
     first: Option<u64>,
 }
@@ -62,6 +77,12 @@ struct Channel {
     /// The start of a chunk split between blocks, as floats, and its first frame.
     stage: Vec<f32>,
     stage_frame: u64,
+    /// This channel's crests, by level.
+    bins: Box<[Bin; BINS]>,
+    /// Chunks eligible for sampling, their samples, and the samples of those sampled.
+    eligible: u64,
+    loud: u64,
+    measured: u64,
 }
 
 /// A sample the detector reads: its sign and its magnitude in [0, 1].
@@ -145,13 +166,14 @@ pub(crate) struct Clipped {
     pub(crate) longest: u32,
     /// The frame where the first flat half-cycle starts.
     pub(crate) first: u64,
-    /// The clip level, dBFS (the crest level of the flat half-cycles).
+    /// The clip level, dBFS (the mean crest of the flat half-cycles).
     pub(crate) level_db: f64,
+    /// Samples pushed, every channel.
+    pub(crate) of: u64,
 }
 
 /// Measured half-cycles, binned by crest level.
 struct Tally {
-    bins: Box<[Bin; BINS]>,
     /// The lower edge of each bin, as a magnitude, loudest first.
     edges: Box<[f32; BINS]>,
     peak: f32,
@@ -160,16 +182,14 @@ struct Tally {
     /// [`TOP_DB`] and [`BAND_DB`] as gains.
     top_gain: f32,
     band_gain: f32,
+    /// Samples pushed, every channel.
+    pushed: u64,
     /// The bin of the last crest measured.
     last_bin: usize,
     /// Crests measured within [`TOP_DB`] of the peak (at the time).
     tops: u64,
-    /// The bins when the warm-up ended: counts since then are of a sample of the chunks.
-    warm: Option<Box<[Bin; BINS]>>,
-    /// Samples, after the warm-up, in chunks that reached within [`TOP_DB`] of the peak, and in
-    /// those measured.
-    loud: u64,
-    measured: u64,
+    /// The chunk being measured is one of a sample: its crests go to [`Bin::sampled`].
+    sampling: bool,
 }
 
 /// The running detector, one state per channel.
@@ -182,7 +202,14 @@ pub(crate) struct Clipping {
 
 impl Tally {
     /// A half-cycle ended: `carried` from earlier blocks, then `rest` from the current one.
-    fn end<T: Sample>(&mut self, start: u64, carried: &[f32], overflow: bool, rest: &[T]) {
+    fn end<T: Sample>(
+        &mut self,
+        bins: &mut [Bin; BINS],
+        start: u64,
+        carried: &[f32],
+        overflow: bool,
+        rest: &[T],
+    ) {
         let n = carried.len() + rest.len();
         if !(MIN_HALF..=MAX_HALF).contains(&n) || overflow {
             return;
@@ -215,10 +242,15 @@ impl Tally {
             self.edges.partition_point(|&edge| edge >= max)
         };
         self.last_bin = index;
-        let Some(bin) = self.bins.get_mut(index) else {
+        let Some(bin) = bins.get_mut(index) else {
             return;
         };
-        bin.halves += 1;
+        let counts = if self.sampling {
+            &mut bin.sampled
+        } else {
+            &mut bin.exact
+        };
+        counts.halves += 1;
         self.tops += 1;
         let band = max * self.band_gain;
         let count =
@@ -237,8 +269,9 @@ impl Tally {
             longest = longest.max(run);
         }
         if longest >= 3 {
-            bin.flat += 1;
-            bin.flat_samples += u64::from(count);
+            counts.flat += 1;
+            counts.flat_samples += u64::from(count);
+            counts.flat_crests += f64::from(max);
             bin.longest = bin.longest.max(longest);
             bin.first.get_or_insert(start);
         }
@@ -282,26 +315,28 @@ impl Channel {
     /// One chunk: measured, or (when far below the peak, or not among the loud chunks
     /// sampled) only followed across.
     fn push_chunk<T: Sample>(&mut self, tally: &mut Tally, chunk: &[T], at: u64) {
-        if T::block_max(chunk) < tally.floor {
+        let max = T::block_max(chunk);
+        if max < tally.floor {
             self.follow(tally, chunk, at, true);
             return;
         }
-        if tally.tops < WARM_UP {
+        if tally.tops < WARM_UP || max > tally.peak {
+            // Until the level is known, and wherever it rises, every chunk is measured.
+            tally.sampling = false;
             self.push_measured(tally, chunk, at);
             return;
         }
-        if tally.warm.is_none() {
-            tally.warm = Some(tally.bins.clone());
-        }
         let len = chunk.len() as u64;
-        tally.loud += len;
-        if tally.measured * STRIDE <= tally.loud {
-            tally.measured += len;
+        self.loud += len;
+        self.eligible += 1;
+        if self.eligible % STRIDE == 1 {
+            self.measured += len;
+            tally.sampling = true;
             self.push_measured(tally, chunk, at);
+            tally.sampling = false;
         } else {
-            // A sample of the loud chunks is enough once the level is known (a steady tone
-            // has a crest near its peak every 18 samples): the half-cycles that end in a chunk
-            // not sampled are not counted, so the scaled counts stay unbiased.
+            // One eligible chunk in STRIDE, the first of each STRIDE, counted per channel. The half-cycles that end in a chunk not sampled
+            // are not counted, so the scaled counts stay unbiased.
             self.follow(tally, chunk, at, false);
         }
     }
@@ -351,7 +386,7 @@ impl Channel {
 
     /// Ends the half-cycle in progress with `rest`; the next one starts at `next`.
     fn end<T: Sample>(&mut self, tally: &mut Tally, rest: &[T], next: u64) {
-        tally.end(self.start, &self.carry, self.overflow, rest);
+        tally.end(&mut self.bins, self.start, &self.carry, self.overflow, rest);
         self.skip(next);
     }
 
@@ -384,20 +419,22 @@ impl Clipping {
                     positive: true,
                     stage: Vec::with_capacity(CHUNK),
                     stage_frame: 0,
+                    bins: Box::new([Bin::default(); BINS]),
+                    eligible: 0,
+                    loud: 0,
+                    measured: 0,
                 })
                 .collect(),
             tally: Tally {
-                bins: Box::new([Bin::default(); BINS]),
                 edges: Box::new(std::array::from_fn(|i| db_gain(-BIN_DB * (i + 1) as f32))),
                 peak: 0.0,
                 floor: 0.0,
                 top_gain: db_gain(-TOP_DB),
                 band_gain: db_gain(-BAND_DB),
                 last_bin: 0,
+                pushed: 0,
                 tops: 0,
-                warm: None,
-                loud: 0,
-                measured: 0,
+                sampling: false,
             },
             scratch: Vec::new(),
         }
@@ -405,11 +442,13 @@ impl Clipping {
 
     /// Mono samples, the first at `frame`.
     pub(crate) fn push_mono<T: Sample>(&mut self, samples: &[T], frame: u64) {
+        self.tally.pushed += samples.len() as u64;
         self.channels[0].push(&mut self.tally, samples, frame);
     }
 
     /// Interleaved frames of every channel, the first at `frame`.
     pub(crate) fn push_interleaved(&mut self, samples: &[f32], frame: u64) {
+        self.tally.pushed += samples.len() as u64;
         let n = self.channels.len();
         for (c, channel) in self.channels.iter_mut().enumerate() {
             self.scratch.clear();
@@ -422,7 +461,9 @@ impl Clipping {
     /// Ends the last half-cycles and says whether, and how, the crests near the peak are flat.
     pub(crate) fn finish(self) -> Option<Clipped> {
         let found = self.measure()?;
-        (found.flat >= MIN_FLAT && found.flat as f64 >= FLAT_TOPS * found.tops as f64)
+        (found.flat >= MIN_FLAT
+            && found.flat as f64 >= FLAT_TOPS * found.tops as f64
+            && found.samples as f64 >= MIN_SHARE * found.of as f64)
             .then_some(found)
     }
 
@@ -430,10 +471,7 @@ impl Clipping {
     fn measure(mut self) -> Option<Clipped> {
         for channel in &mut self.channels {
             channel.flush_stage(&mut self.tally);
-        }
-        for channel in &self.channels {
-            self.tally
-                .end::<f32>(channel.start, &channel.carry, channel.overflow, &[]);
+            channel.end::<f32>(&mut self.tally, &[], 0);
         }
         let peak = self.tally.peak;
         if peak <= 0.0 {
@@ -448,38 +486,31 @@ impl Clipping {
             longest: 0,
             first: u64::MAX,
             level_db: 0.0,
+            of: self.tally.pushed,
         };
         let mut level = 0.0;
-        for (i, bin) in self.tally.bins.iter().enumerate().take(last + 1).skip(top) {
-            found.tops += bin.halves;
-            found.flat += bin.flat;
-            found.samples += bin.flat_samples;
-            found.longest = found.longest.max(bin.longest);
-            if let Some(f) = bin.first {
-                found.first = found.first.min(f);
+        for channel in &self.channels {
+            // Sampled counts stand for all the channel's chunks eligible for sampling.
+            let scale = channel.loud as f64 / channel.measured.max(1) as f64;
+            let scaled = |exact: u64, sampled: u64| exact + (sampled as f64 * scale).round() as u64;
+            for bin in channel.bins.iter().take(last + 1).skip(top) {
+                let (e, s) = (&bin.exact, &bin.sampled);
+                let flat = scaled(e.flat, s.flat);
+                found.tops += scaled(e.halves, s.halves);
+                found.flat += flat;
+                found.samples += scaled(e.flat_samples, s.flat_samples);
+                found.longest = found.longest.max(bin.longest);
+                if let Some(f) = bin.first {
+                    found.first = found.first.min(f);
+                }
+                level += e.flat_crests + s.flat_crests * scale;
             }
-            level += bin.flat as f64 * (i as f64 + 0.5) * f64::from(BIN_DB);
         }
-        found.level_db = -level / found.flat.max(1) as f64;
-        // Counts since the warm-up are of the chunks measured: scaled to all the loud ones.
-        if let Some(warm) = &self.tally.warm {
-            let scale = self.tally.loud as f64 / self.tally.measured.max(1) as f64;
-            let (mut flat, mut tops, mut samples) = (0, 0, 0);
-            for (now, then) in self
-                .tally
-                .bins
-                .iter()
-                .zip(warm.iter())
-                .take(last + 1)
-                .skip(top)
-            {
-                flat += then.flat + ((now.flat - then.flat) as f64 * scale).round() as u64;
-                tops += then.halves + ((now.halves - then.halves) as f64 * scale).round() as u64;
-                samples += then.flat_samples
-                    + ((now.flat_samples - then.flat_samples) as f64 * scale).round() as u64;
-            }
-            (found.flat, found.tops, found.samples) = (flat, tops, samples);
-        }
+        found.level_db = if found.flat > 0 && level > 0.0 {
+            20.0 * (level / found.flat as f64).log10()
+        } else {
+            0.0
+        };
         Some(found)
     }
 }
@@ -667,5 +698,37 @@ mod tests {
         let mut x = quantize(&speech(16_000, 3.0, 3), -6.0);
         x[20_000] = 1.0;
         assert!(detect(&x).is_none(), "one sample at full scale");
+    }
+
+    /// A clipped channel among seven clean ones is counted as it is alone: the sampling is
+    /// per channel.
+    #[test]
+    fn one_clipped_channel_of_eight_is_counted_as_alone() {
+        let n = 32_000;
+        let tone = |c: usize, i: usize| {
+            let t = i as f32 / 16_000.0;
+            if c == 5 {
+                (2.0 * (2.0 * std::f32::consts::PI * 250.0 * t).sin()).clamp(-1.0, 1.0)
+            } else {
+                0.3 * (2.0 * std::f32::consts::PI * (200.0 + 100.0 * c as f32) * t).sin()
+            }
+        };
+        let frames: Vec<f32> = (0..n)
+            .flat_map(|i| (0..8).map(move |c| tone(c, i)))
+            .collect();
+        let mut eight = Clipping::new(8);
+        for (k, block) in frames.chunks(32_768).enumerate() {
+            eight.push_interleaved(block, (k * 4096) as u64);
+        }
+        let eight = eight.measure().expect("measured");
+        let mono: Vec<f32> = (0..n).map(|i| tone(5, i)).collect();
+        let mut one = Clipping::new(1);
+        one.push_mono(&mono, 0);
+        let one = one.measure().expect("measured");
+        assert_eq!((one.flat, one.first), (1000, 0));
+        assert_eq!(
+            (eight.flat, eight.tops, eight.first),
+            (one.flat, one.tops, one.first)
+        );
     }
 }

@@ -277,11 +277,11 @@ impl Analyzer {
             issues.push((
                 Rule::Clipped,
                 format!(
-                    "flattened crests: {} of the {} half-cycles within {} dB of the peak are flat tops at {:.1} dBFS, {:.1}% of the time, the longest {:.1} ms, the first at {:.3} s",
+                    "flattened crests: {} of the {} half-cycles within {} dB of the peak have flat tops, at {:.1} dBFS; {:.1}% of the prompt is within 1 dB of a flat top, the longest stretch {:.1} ms, the first at {:.3} s",
                     c.flat,
                     c.tops,
                     crate::deep::clipping::TOP_DB,
-                    c.level_db,
+                    (c.level_db * 10.0).round() / 10.0 + 0.0,
                     100.0 * c.samples as f64 / n,
                     1000.0 * secs(u64::from(c.longest)),
                     secs(c.first)
@@ -302,7 +302,9 @@ impl Analyzer {
             issues.push((
                 Rule::TruePeak,
                 format!(
-                    "the true peak is {true_peak_db:+.2} dBTP, above the {:+.1} dBTP ceiling (the sample peak is {peak_db:+.2} dBFS)",
+                    "the true peak is {:+.2} dBTP, above the {:+.1} dBTP ceiling (the sample peak is {peak_db:+.2} dBFS)",
+                    // Rounded up, so a peak just above the ceiling never reads as on it.
+                    (true_peak_db * 100.0).ceil() / 100.0,
                     t.true_peak_db
                 ),
             ));
@@ -366,6 +368,22 @@ pub(crate) fn analyze_pcm16(
     };
     issues.splice(0..0, a.finish(t, info));
     issues
+}
+
+/// Float samples beyond this (+60 dBFS) are held at it, so that every level stays finite.
+const FLOAT_LIMIT: f32 = 1000.0;
+
+/// Decoded float samples as the analysis reads them: NaN is 0, and magnitudes beyond
+/// [`FLOAT_LIMIT`] (infinities included) are held there, so one hostile sample cannot turn
+/// every level into NaN or infinity.
+fn sanitize(samples: &mut [f32]) {
+    for x in samples {
+        *x = if x.is_nan() {
+            0.0
+        } else {
+            x.clamp(-FLOAT_LIMIT, FLOAT_LIMIT)
+        };
+    }
 }
 
 /// Walks the MPEG Layer III frames of an MP3 by their headers and says where the last one is
@@ -524,6 +542,7 @@ fn decode(
                 let a = analyzer
                     .get_or_insert_with(|| Analyzer::new(spec.channels().count(), spec.rate(), t));
                 buf.copy_to_vec_interleaved(&mut samples);
+                sanitize(&mut samples);
                 a.push(&samples);
             }
             Err(e) => {
@@ -725,18 +744,21 @@ mod tests {
             .collect();
         assert_eq!(clipped.len(), 1, "{issues:?}");
         let m = clipped[0];
-        assert!(m.contains("flat tops at -4.1 dBFS"), "{m}");
+        assert!(m.contains("have flat tops, at -4.0 dBFS"), "{m}");
         assert!(m.contains("the first at 0.50"), "{m}");
         // 56.9% exactly; after the first 256 crests one loud chunk in 16 is measured, and the
         // counts are scaled.
         let share: f64 = m
-            .split("% of the time")
+            .split("% of the prompt")
             .next()
             .and_then(|head| head.rsplit(' ').next())
             .and_then(|v| v.parse().ok())
             .expect("a share of time");
         assert!((share - 56.9).abs() < 1.0, "{m}");
-        assert!(m.contains("% of the time, the longest 1.0 ms"), "{m}");
+        assert!(
+            m.contains("% of the prompt is within 1 dB of a flat top, the longest stretch 1.0 ms"),
+            "{m}"
+        );
     }
 
     #[test]
