@@ -56,6 +56,11 @@ pub fn check_file(path: impl AsRef<Path>, options: &CheckOptions) -> CheckResult
         ));
     }
     let extension = extension_of(path);
+    if crate::ssml::is_ssml_extension(extension.as_deref())
+        && crate::ssml::is_ssml_file(path, extension.as_deref())
+    {
+        return crate::ssml::check_open_file(input, file, meta.len(), options);
+    }
     let origin = Origin {
         path: Some(path),
         extension: extension.as_deref(),
