@@ -175,6 +175,8 @@ pub enum Input {
     Path(PathBuf),
     /// A prompt URL.
     Url(UrlInput),
+    /// An SSML document found in a config or source file (`--extract-from`).
+    Ssml(crate::ssml::SsmlInput),
 }
 
 impl Input {
@@ -316,6 +318,8 @@ impl Scan {
         let mut path_index: Vec<usize> = Vec::new();
         let mut urls: Vec<UrlInput> = Vec::new();
         let mut url_index: Vec<usize> = Vec::new();
+        // SSML strings are checked here, in memory, and slotted in with the URLs' results.
+        let mut texts: Vec<(usize, CheckResult)> = Vec::new();
         for (i, input) in self.inputs.iter().enumerate() {
             match input {
                 Input::Path(p) => {
@@ -325,6 +329,12 @@ impl Scan {
                 Input::Url(u) => {
                     urls.push(u.clone());
                     url_index.push(i);
+                }
+                Input::Ssml(s) => {
+                    on_event(ScanEvent::Found);
+                    let r = s.check(&self.options);
+                    on_event(ScanEvent::Checked(&r));
+                    texts.push((i, r));
                 }
             }
         }
@@ -342,6 +352,12 @@ impl Scan {
                 }))
                 .map_err(ScanError::Http)?;
             pending_urls.extend(url_index.iter().copied().zip(results));
+        }
+        if !texts.is_empty() {
+            let mut all: Vec<(usize, CheckResult)> = pending_urls.drain(..).collect();
+            all.extend(texts);
+            all.sort_by_key(|(i, _)| *i);
+            pending_urls.extend(all);
         }
         let mut summary = Summary::default();
         let mut passed_over = Summary::default();

@@ -21,7 +21,7 @@ pub use rules::{MAX_VOICE_AND_AUDIO, SPEECH_AUDIO_FORMATS};
 
 use crate::options::CheckOptions;
 use crate::remote::sas::redact;
-use crate::report::{CheckResult, Finding};
+use crate::report::{CheckResult, Finding, Source};
 use crate::rules::Rule;
 
 /// The findings for an SSML text, under `options` (its action; levels are applied by the
@@ -58,6 +58,58 @@ pub fn check_ssml(text: &str) -> CheckResult {
 /// input.
 pub fn check_ssml_with(name: &str, text: &str, options: &CheckOptions) -> CheckResult {
     options.result(name.to_owned(), None, findings(text, options))
+}
+
+/// An SSML document found as a string in a config or source file, to check.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SsmlInput {
+    /// The string's value, its escapes decoded.
+    pub text: String,
+    /// Where it was written.
+    pub source: Source,
+    /// Whether its holes (`{name}`, `${name}`) were read as text.
+    pub interpolated: bool,
+}
+
+impl From<ExtractedSsml> for SsmlInput {
+    fn from(e: ExtractedSsml) -> Self {
+        SsmlInput {
+            text: e.text,
+            source: e.source,
+            interpolated: e.interpolated,
+        }
+    }
+}
+
+impl SsmlInput {
+    /// What reports call it: `file:line (SSML string)`, and for an interpolated string
+    /// `file:line (SSML string, interpolated: holes read as text)`.
+    pub fn name(&self) -> String {
+        let what = if self.interpolated {
+            "SSML string, interpolated: holes read as text"
+        } else {
+            "SSML string"
+        };
+        format!("{} ({what})", self.source)
+    }
+
+    /// Checks it; the result's source is the file and line.
+    pub fn check(&self, options: &CheckOptions) -> CheckResult {
+        let mut r = check_ssml_with(&self.name(), &self.text, options);
+        r.sources = vec![self.source.clone()];
+        r
+    }
+}
+
+/// Reads the file at `path` (bounded, as `--extract-from` reads files) and returns its SSML
+/// strings ([`extract_ssml`]); a file of a kind that holds none is not read.
+pub fn search_file(path: &Path) -> std::io::Result<Vec<ExtractedSsml>> {
+    if !extract::reads(path) {
+        return Ok(Vec::new());
+    }
+    let bytes = crate::limits::open_regular(path).and_then(crate::limits::read_bounded)?;
+    let (text, _) = crate::remote::decode_text(&bytes);
+    Ok(extract_ssml(&text, path))
 }
 
 /// Whether a file is checked as SSML: a `.ssml` file, or a `.xml` file whose root is `speak`.

@@ -97,9 +97,12 @@ fn malformed(e: roxmltree::Error) -> Unread {
         }
     };
     let pos = e.pos();
-    let at = matches!(e, E::DtdDetected | E::NodesLimitReached | E::NoRootNode)
-        .then_some(None)
-        .unwrap_or(Some((pos.row, pos.col)));
+    let at = matches!(
+        e,
+        E::DtdDetected | E::NodesLimitReached | E::NoRootNode | E::UnclosedRootNode
+    )
+    .then_some(None)
+    .unwrap_or(Some((pos.row, pos.col)));
     Unread::Malformed { message, at }
 }
 

@@ -210,3 +210,93 @@ fn ssml_files_are_inputs_and_other_xml_is_not() {
     assert_eq!(r.rules(), vec![Rule::SsmlMalformed]);
     assert!(r.findings[0].message.contains("over the 1 MiB"), "{r}");
 }
+
+/// `check --format json --extract-from FILE...` in a repository holding `files`: each result's
+/// input, rules and source line.
+fn extracted(files: &[(&str, &str)]) -> (i32, Vec<(String, Vec<String>, u64)>) {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join(".git")).unwrap();
+    let mut c = assert_cmd::Command::cargo_bin("acs-preflight").unwrap();
+    c.current_dir(dir.path())
+        .args(["check", "--format", "json"]);
+    for (name, text) in files {
+        std::fs::write(dir.path().join(name), text).unwrap();
+        c.args(["--extract-from", name]);
+    }
+    let (code, out, err) = crate::support::run(&mut c);
+    let results = crate::support::report_results(&out)
+        .into_iter()
+        .map(|r| {
+            let rules = r["findings"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|f| f["rule"].as_str().unwrap().to_owned())
+                .collect();
+            let line = r["sources"][0]["line"].as_u64().unwrap_or(0);
+            (r["input"].as_str().unwrap().to_owned(), rules, line)
+        })
+        .collect();
+    assert!(err.is_empty() || code != 2, "{err}");
+    (code, results)
+}
+
+const NS: &str =
+    r#"version=\"1.0\" xmlns=\"http://www.w3.org/2001/10/synthesis\" xml:lang=\"en-US\""#;
+
+#[test]
+fn ssml_strings_in_json_yaml_resx_and_csharp_are_checked_at_their_line() {
+    let json = format!(
+        "{{\n  \"Prompts\": {{\n    \"Welcome\": \"<speak {NS}><voice name=\\\"en-US-AvaNeural\\\">Hi</voice></speak>\",\n    \"Empty\": \"<speak {NS}><voice name=\\\"en-US-AvaNeural\\\"></voice></speak>\"\n  }}\n}}\n"
+    );
+    let plain = NS.replace('\\', "");
+    let yaml = format!(
+        "prompts:\n  welcome: |\n    <speak {plain}>\n      <voice name=\"en-US-AvaNeural\">Hi</voice>\n    </speak>\n  hd: '<speak {}><voice name=\"en-US-Ava:DragonHDLatestNeural\">Hi</voice></speak>'\n",
+        plain.replace('"', "''")
+    );
+    let escaped = plain.replace('"', "&quot;");
+    let resx = format!(
+        "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<root>\n  <data name=\"Welcome\" xml:space=\"preserve\">\n    <value>&lt;speak {escaped}&gt;&lt;voice name=\"en-US-AvaNeural\"&gt;Hi&lt;/voice&gt;&lt;/speak&gt;</value>\n  </data>\n  <data name=\"Menu\">\n    <value>&lt;speak {escaped}&gt;Press 1&lt;/speak&gt;</value>\n  </data>\n</root>\n"
+    );
+    let cs = format!(
+        "class P {{\n  const string A = @\"<speak {}><voice name=\"\"en-US-AvaNeural\"\">Hi</voice></speak>\";\n  // const string Old = \"<speak>\";\n  string B(string n) => $\"<speak {NS}><voice name=\\\"{{n}}\\\">Hi</voice>\";\n}}\n",
+        plain.replace('"', "\"\"")
+    );
+    let (code, results) = extracted(&[
+        ("appsettings.json", &json),
+        ("prompts.yaml", &yaml),
+        ("Strings.resx", &resx),
+        ("Prompts.cs", &cs),
+    ]);
+    assert_eq!(code, 1);
+    let s = |v: &[&str]| v.iter().map(|r| (*r).to_owned()).collect::<Vec<_>>();
+    assert_eq!(
+        results,
+        vec![
+            ("appsettings.json:3 (SSML string)".to_owned(), s(&[]), 3),
+            (
+                "appsettings.json:4 (SSML string)".to_owned(),
+                s(&["ssml-empty"]),
+                4
+            ),
+            ("prompts.yaml:3 (SSML string)".to_owned(), s(&[]), 3),
+            (
+                "prompts.yaml:6 (SSML string)".to_owned(),
+                s(&["ssml-hd-voice"]),
+                6
+            ),
+            ("Strings.resx:4 (SSML string)".to_owned(), s(&[]), 4),
+            (
+                "Strings.resx:7 (SSML string)".to_owned(),
+                s(&["ssml-structure"]),
+                7
+            ),
+            ("Prompts.cs:2 (SSML string)".to_owned(), s(&[]), 2),
+            (
+                "Prompts.cs:4 (SSML string, interpolated: holes read as text)".to_owned(),
+                s(&["ssml-malformed"]),
+                4
+            ),
+        ]
+    );
+}
