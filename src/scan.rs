@@ -88,6 +88,14 @@ pub fn check_file(path: impl AsRef<Path>, options: &CheckOptions) -> CheckResult
 /// ```
 pub fn check_bytes(name: &str, bytes: &[u8], options: &CheckOptions) -> CheckResult {
     let extension = extension_of(Path::new(name));
+    let ssml = match extension.as_deref() {
+        Some("ssml") => true,
+        Some("xml") => walk::root_is_speak(&bytes[..bytes.len().min(4096)]),
+        _ => false,
+    };
+    if ssml {
+        return crate::ssml::check_open_file(name.to_owned(), bytes, bytes.len() as u64, options);
+    }
     let origin = Origin {
         path: None,
         extension: extension.as_deref(),

@@ -203,6 +203,12 @@ fn ssml_files_are_inputs_and_other_xml_is_not() {
         ]
     );
     assert_eq!(report.summary.skipped, 1, "c.xml is passed over");
+    // In memory, by name, the same.
+    let r = acs_preflight::check_bytes("menu.ssml", b"<speak>", &CheckOptions::default());
+    assert_eq!(r.rules(), vec![Rule::SsmlMalformed]);
+    let xml = speak(VALID);
+    let r = acs_preflight::check_bytes("menu.xml", xml.as_bytes(), &CheckOptions::default());
+    assert_eq!(r.status, Status::Pass, "{r}");
     // Named directly, a .ssml file over the size bound is reported, not read.
     let big = p.join("big.ssml");
     std::fs::write(&big, " ".repeat(acs_preflight::ssml::MAX_SSML_BYTES + 1)).unwrap();
