@@ -278,7 +278,7 @@ def test_check_ssml_returns_the_documents_result():
     empty = acs_preflight.check_ssml("", action="recognize")
     assert [f.rule for f in empty.findings] == ["ssml-empty"]
     assert empty.findings[0].acs == Acs(action="recognize", code=400, subcode=8582, message="Recognize Failed")
-    broken = acs_preflight.check_ssml(SPEAK + "<voice>")
+    broken = acs_preflight.check_ssml(SPEAK + "<voice></voix></speak>")
     assert broken.findings[0].rule == "ssml-malformed"
     assert "line 1, column" in broken.findings[0].message
     with pytest.raises(TypeError, match="text"):
