@@ -48,6 +48,7 @@ mod report;
 pub mod rules;
 mod scan;
 pub mod settings;
+pub mod ssml;
 mod walk;
 mod write;
 
@@ -69,6 +70,7 @@ pub use report::{
 pub use rules::{AcsEffect, AcsPrediction, Action, Rule, RuleInfo, Severity};
 pub use scan::{check_bytes, check_file, check_paths, Input, Scan, ScanEvent};
 pub use settings::{ConfigFile, Overrides, Settings, SettingsError};
+pub use ssml::{check_ssml, check_ssml_with};
 pub use walk::{has_audio_extension, AUDIO_EXTENSIONS};
 pub use write::{write_file, EntryKind, WriteError, TEMP_SUFFIX};
 

@@ -326,12 +326,28 @@ pub fn open_regular(path: &Path) -> io::Result<std::fs::File> {
     } else {
         Err(io::Error::new(
             io::ErrorKind::InvalidInput,
-            format!(
-                "it is {}, not a regular file",
-                crate::walk::special_kind(&file_type)
-            ),
+            format!("it is {}, not a regular file", special_kind(&file_type)),
         ))
     }
+}
+
+/// What a non-regular, non-directory file is, for messages.
+pub(crate) fn special_kind(ft: &std::fs::FileType) -> &'static str {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        if ft.is_fifo() {
+            return "a FIFO";
+        }
+        if ft.is_socket() {
+            return "a socket";
+        }
+        if ft.is_block_device() || ft.is_char_device() {
+            return "a device";
+        }
+    }
+    let _ = ft;
+    "not a regular file"
 }
 
 #[cfg(test)]

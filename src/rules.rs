@@ -69,6 +69,11 @@ pub enum AcsEffect {
     InvalidFormat,
     /// ACS cannot download the file (Play subcode 8536).
     DownloadFailed,
+    /// Azure AI Speech rejects the text-to-speech request: a bad request or invalid payload
+    /// (subcode 8565, code 400, for Play and Recognize alike).
+    SpeechRejected,
+    /// The text or SSML play source is empty (subcode 8582).
+    SsmlEmpty,
 }
 
 /// The failure event ACS is expected to raise for a finding.
@@ -89,7 +94,24 @@ impl AcsEffect {
     ///
     /// Play: 400 Play Failed with subcode 8535 (invalid file format) or 8536 (download failed).
     /// Recognize: 500 Recognize Failed with subcode 8511 (the prompt failed to play) for both.
+    ///
+    /// Text-to-speech: subcode 8565 with code 400 (Azure AI Speech rejected a bad request) and
+    /// 8582 (the text or SSML is empty), on `PlayFailed` or `RecognizeFailed` alike.
     pub fn prediction(self, action: Action) -> AcsPrediction {
+        let speech = |subcode| AcsPrediction {
+            action,
+            code: 400,
+            message: match action {
+                Action::Play => "Play Failed",
+                Action::Recognize => "Recognize Failed",
+            },
+            subcode,
+        };
+        match self {
+            AcsEffect::SpeechRejected => return speech(8565),
+            AcsEffect::SsmlEmpty => return speech(8582),
+            AcsEffect::InvalidFormat | AcsEffect::DownloadFailed => {}
+        }
         match action {
             Action::Play => AcsPrediction {
                 action,
@@ -97,7 +119,7 @@ impl AcsEffect {
                 message: "Play Failed",
                 subcode: match self {
                     AcsEffect::InvalidFormat => 8535,
-                    AcsEffect::DownloadFailed => 8536,
+                    _ => 8536,
                 },
             },
             Action::Recognize => AcsPrediction {
@@ -169,6 +191,7 @@ macro_rules! rules {
 
 const FORMAT: Option<AcsEffect> = Some(AcsEffect::InvalidFormat);
 const DOWNLOAD: Option<AcsEffect> = Some(AcsEffect::DownloadFailed);
+const SPEECH: Option<AcsEffect> = Some(AcsEffect::SpeechRejected);
 
 rules! {
     /// The file cannot be opened or read.
@@ -326,6 +349,36 @@ rules! {
         "--deep: the audio stream fails to decode part-way (the message says where)",
         "export or download the file again",
         "The header is fine, but the audio data stops decoding part-way (a damaged or cut MP3 frame, for example): the caller hears the prompt stop early or glitch. Export or download the file again.";
+    /// SSML: not well-formed XML.
+    SsmlMalformed = "ssml-malformed", Error, SPEECH,
+        "the SSML is not well-formed XML (the message gives the line and column), holds a DTD, or is larger than acs-preflight reads",
+        "fix the XML at the line and column given",
+        "A text-to-speech prompt (SsmlSource) is sent to Azure AI Speech, which rejects a document that is not well-formed XML: the Play or Recognize action fails with subcode 8565, code 400 (bad request, invalid payload such as malformed SSML; Play and Recognize how-to event-code tables). The message gives the line and column of the first error. A DTD (<!DOCTYPE>) is never read, so no entity is expanded; SSML needs none. A document over 1 MiB, or of more than 100,000 XML nodes, is not read (acs-preflight's bound, not Azure's).";
+    /// SSML: the structure Azure Speech needs is missing.
+    SsmlStructure = "ssml-structure", Error, SPEECH,
+        "the root is not speak; version, the synthesis namespace or xml:lang is missing; text outside a voice element; a voice without a name",
+        "write <speak version=\"1.0\" xmlns=\"http://www.w3.org/2001/10/synthesis\" xml:lang=\"en-US\"> and put the text in <voice name=\"...\">",
+        "Azure Speech SSML has a root element speak with version 1.0, the synthesis namespace (http://www.w3.org/2001/10/synthesis) and xml:lang, and its text inside voice elements, each naming its voice (Azure Speech SSML structure page). A document that breaks this is rejected by Azure AI Speech, and the action fails with subcode 8565, code 400 (Play and Recognize how-to event-code tables). The message says what is missing and on which line.";
+    /// SSML: nothing to speak.
+    SsmlEmpty = "ssml-empty", Error, Some(AcsEffect::SsmlEmpty),
+        "the SSML has nothing to speak: no text and no audio element",
+        "give the prompt its text, or an audio element",
+        "An empty text or SSML play source fails with subcode 8582, \"Play source text or SSML empty\" (Call Automation troubleshooting codes; the .NET SDK's MediaEventReasonCode). This rule fires for an empty document and for SSML whose elements hold no text and no audio element.";
+    /// SSML: more than 50 voice plus audio elements.
+    SsmlTooManyElements = "ssml-too-many-elements", Error, SPEECH,
+        "more than 50 voice plus audio elements in one SSML document",
+        "split the prompt into several play sources (a play request takes a list of them)",
+        "Azure Speech takes at most 50 voice plus audio elements per request (Speech service quotas and limits); more is rejected, and the action fails with subcode 8565, code 400. A play request can carry a list of play sources (Call Automation REST spec; Play action how-to): split the prompt.";
+    /// SSML: an audio src Azure Speech cannot fetch or play.
+    SsmlAudioSrc = "ssml-audio-src", Error, SPEECH,
+        "an audio src that is missing, not https, or whose extension is not one of mp3, wav, opus, ogg, flac, wma",
+        "host the clip over https as mp3, wav, opus, ogg, flac or wma",
+        "Azure Speech's audio element needs an HTTPS URL with a publicly trusted certificate, of mp3, wav, opus, ogg, flac or wma (Azure Speech SSML \"audio\" element page); Azure AI Speech rejects the request otherwise, and the action fails with subcode 8565, code 400. These are Speech's formats, not Play's: an audio clip inside SSML need not be 16 kHz mono WAV. A URL without an extension is not judged.";
+    /// SSML: an HD voice.
+    SsmlHdVoice = "ssml-hd-voice", Warning, None,
+        "a voice name is an HD voice (a name with a :...HD... suffix, e.g. en-US-Ava:DragonHDLatestNeural)",
+        "use a standard neural voice (e.g. en-US-AvaNeural)",
+        "Call Automation does not support HD voices, and they time out (Play action how-to, known limitations). HD voice names carry a suffix after a colon naming the HD model, such as en-US-Ava:DragonHDLatestNeural. The failure is a timeout, whose event is not documented for this case, so this is a warning with no predicted event. Use a standard neural voice.";
 }
 
 impl Rule {
@@ -409,7 +462,7 @@ mod tests {
             assert!(!id.starts_with('-') && !id.ends_with('-'), "{id}");
             assert_eq!(id.parse::<Rule>(), Ok(rule));
         }
-        assert_eq!(seen.len(), 31);
+        assert_eq!(seen.len(), 37);
         assert_eq!("nope".parse::<Rule>(), Err(UnknownRule("nope".to_owned())));
     }
 

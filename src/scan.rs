@@ -56,6 +56,11 @@ pub fn check_file(path: impl AsRef<Path>, options: &CheckOptions) -> CheckResult
         ));
     }
     let extension = extension_of(path);
+    if crate::ssml::is_ssml_extension(extension.as_deref())
+        && crate::ssml::is_ssml_file(path, extension.as_deref())
+    {
+        return crate::ssml::check_open_file(input, file, meta.len(), options);
+    }
     let origin = Origin {
         path: Some(path),
         extension: extension.as_deref(),
@@ -83,6 +88,14 @@ pub fn check_file(path: impl AsRef<Path>, options: &CheckOptions) -> CheckResult
 /// ```
 pub fn check_bytes(name: &str, bytes: &[u8], options: &CheckOptions) -> CheckResult {
     let extension = extension_of(Path::new(name));
+    let ssml = match extension.as_deref() {
+        Some("ssml") => true,
+        Some("xml") => walk::root_is_speak(&bytes[..bytes.len().min(4096)]),
+        _ => false,
+    };
+    if ssml {
+        return crate::ssml::check_open_file(name.to_owned(), bytes, bytes.len() as u64, options);
+    }
     let origin = Origin {
         path: None,
         extension: extension.as_deref(),
@@ -170,6 +183,8 @@ pub enum Input {
     Path(PathBuf),
     /// A prompt URL.
     Url(UrlInput),
+    /// An SSML document found in a config or source file (`--extract-from`).
+    Ssml(crate::ssml::SsmlInput),
 }
 
 impl Input {
@@ -311,6 +326,8 @@ impl Scan {
         let mut path_index: Vec<usize> = Vec::new();
         let mut urls: Vec<UrlInput> = Vec::new();
         let mut url_index: Vec<usize> = Vec::new();
+        // SSML strings are checked here, in memory, and slotted in with the URLs' results.
+        let mut texts: Vec<(usize, CheckResult)> = Vec::new();
         for (i, input) in self.inputs.iter().enumerate() {
             match input {
                 Input::Path(p) => {
@@ -320,6 +337,12 @@ impl Scan {
                 Input::Url(u) => {
                     urls.push(u.clone());
                     url_index.push(i);
+                }
+                Input::Ssml(s) => {
+                    on_event(ScanEvent::Found);
+                    let r = s.check(&self.options);
+                    on_event(ScanEvent::Checked(&r));
+                    texts.push((i, r));
                 }
             }
         }
@@ -337,6 +360,12 @@ impl Scan {
                 }))
                 .map_err(ScanError::Http)?;
             pending_urls.extend(url_index.iter().copied().zip(results));
+        }
+        if !texts.is_empty() {
+            let mut all: Vec<(usize, CheckResult)> = pending_urls.drain(..).collect();
+            all.extend(texts);
+            all.sort_by_key(|(i, _)| *i);
+            pending_urls.extend(all);
         }
         let mut summary = Summary::default();
         let mut passed_over = Summary::default();

@@ -8,7 +8,7 @@
 
 use std::collections::HashSet;
 use std::ffi::OsString;
-use std::fs::{self, FileType};
+use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
 
@@ -75,24 +75,75 @@ pub fn has_audio_extension(path: &Path) -> bool {
     })
 }
 
-/// What a non-regular, non-directory file is, for messages.
-pub(crate) fn special_kind(ft: &FileType) -> &'static str {
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::FileTypeExt;
-        if ft.is_fifo() {
-            return "a FIFO";
-        }
-        if ft.is_socket() {
-            return "a socket";
-        }
-        if ft.is_block_device() || ft.is_char_device() {
-            return "a device";
+/// Whether a file inside a folder is an input: an audio extension, a `.ssml` file, or a `.xml`
+/// file whose root element is `speak` (its start is read to tell).
+pub(crate) fn is_input(path: &Path) -> bool {
+    if has_audio_extension(path) {
+        return true;
+    }
+    match raw_extension(path) {
+        Some(e) if e.eq_ignore_ascii_case(b"ssml") => true,
+        Some(e) if e.eq_ignore_ascii_case(b"xml") => xml_root_is_speak(path),
+        _ => false,
+    }
+}
+
+/// Whether the XML file at `path` has the root element `speak`: its first 4 KiB are read (never
+/// through a FIFO or device); a file that cannot be read is not.
+pub(crate) fn xml_root_is_speak(path: &Path) -> bool {
+    use std::io::Read;
+    let Ok(file) = crate::limits::open_nonblocking(path) else {
+        return false;
+    };
+    if !file.metadata().is_ok_and(|m| m.is_file()) {
+        return false;
+    }
+    let mut head = Vec::with_capacity(4096);
+    if file.take(4096).read_to_end(&mut head).is_err() {
+        return false;
+    }
+    root_is_speak(&head)
+}
+
+/// Whether the start of an XML document opens a `speak` root element (any prefix): white
+/// space, the XML declaration, processing instructions, comments and a DOCTYPE are skipped.
+/// UTF-8 (with or without a byte order mark) only.
+pub(crate) fn root_is_speak(head: &[u8]) -> bool {
+    let mut rest = head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(head);
+    loop {
+        rest = rest.trim_ascii_start();
+        let skip_to = |rest: &[u8], end: &[u8]| -> Option<usize> {
+            rest.windows(end.len())
+                .position(|w| w == end)
+                .map(|i| i + end.len())
+        };
+        let skipped = if rest.starts_with(b"<?") {
+            skip_to(rest, b"?>")
+        } else if rest.starts_with(b"<!--") {
+            skip_to(rest, b"-->")
+        } else if rest.starts_with(b"<!") {
+            skip_to(rest, b">")
+        } else {
+            break;
+        };
+        match skipped {
+            Some(n) => rest = &rest[n..],
+            None => return false,
         }
     }
-    let _ = ft;
-    "not a regular file"
+    let Some(tag) = rest.strip_prefix(b"<") else {
+        return false;
+    };
+    let end = tag
+        .iter()
+        .position(|&b| b.is_ascii_whitespace() || b == b'>' || b == b'/')
+        .unwrap_or(tag.len());
+    let name = &tag[..end];
+    let local = name.rsplit(|&b| b == b':').next().unwrap_or(name);
+    local == b"speak" && end < tag.len()
 }
+
+pub(crate) use crate::limits::special_kind;
 
 /// Calls `emit` with every target under `inputs` and the index of the input it came from, in
 /// input order (folders in name order), each path once.
@@ -186,7 +237,7 @@ fn walk_dir(
                     }
                 }
                 if ft.is_file() {
-                    if has_audio_extension(e.path()) {
+                    if is_input(e.path()) {
                         push(Target::File(e.into_path()));
                     } else {
                         skip(Skipped {
@@ -243,7 +294,7 @@ fn follow_link(
     };
     match fs::metadata(link) {
         Ok(m) if m.is_file() => {
-            if has_audio_extension(link) {
+            if is_input(link) {
                 push(Target::File(link.to_path_buf()));
             } else {
                 skip(skipped(SkipReason::NotAudio));
@@ -415,6 +466,26 @@ pub(crate) fn io_reason(e: &io::Error) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_xml_file_is_ssml_when_its_root_is_speak() {
+        for yes in [
+            &b"<speak version='1.0'>"[..],
+            b"\xEF\xBB\xBF<?xml version=\"1.0\"?>\n<!-- menu -->\n<!DOCTYPE x>\n<speak>",
+            b"  <ssml:speak xmlns:ssml='http://www.w3.org/2001/10/synthesis'/>",
+        ] {
+            assert!(root_is_speak(yes), "{}", String::from_utf8_lossy(yes));
+        }
+        for no in [
+            &b"<speaker>"[..],
+            b"<configuration><speak/>",
+            b"<!-- never closed <speak>",
+            b"<speak",
+            b"",
+        ] {
+            assert!(!root_is_speak(no), "{}", String::from_utf8_lossy(no));
+        }
+    }
 
     #[test]
     fn extensions_come_from_the_file_name_only() {

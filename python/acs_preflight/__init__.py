@@ -37,6 +37,7 @@ __all__ = [
     "Source",
     "Summary",
     "check",
+    "check_ssml",
 ]
 
 StrPath = Union[str, "os.PathLike[str]"]
@@ -292,3 +293,16 @@ def check(
     )
     return Report(run)
 
+
+def check_ssml(text: str, *, action: Optional[str] = None) -> CheckResult:
+    """Checks one SSML document held in memory, as Call Automation's ``SsmlSource`` sends it
+    to Azure AI Speech: well-formed XML, the ``speak``/``voice`` structure, something to speak,
+    at most 50 ``voice`` plus ``audio`` elements, ``audio src`` URLs (https, Speech's formats)
+    and no HD voice. ``action``: ``"play"`` (default) or ``"recognize"``. Returns the result
+    (its ``input`` is ``"<ssml>"``); raises TypeError when ``text`` is not a str and ValueError
+    for a bad ``action``. For an app that builds SSML at run time and wants to test it.
+    """
+    if not isinstance(text, str):
+        raise TypeError(f"text: expected str, got {type(text).__name__}")
+    document = json.loads(_native.check_ssml(text, action=action))
+    return _build(CheckResult, document["results"][0])

@@ -218,11 +218,29 @@ fn run(overrides: &Overrides) -> PyResult<Run> {
     })
 }
 
+/// Checks one SSML document held in memory, as Call Automation's `SsmlSource` sends it to
+/// Azure AI Speech, and returns the `--format json` document of a report over it (its one
+/// result is the document's).
+#[pyfunction]
+#[pyo3(signature = (text, *, action=None))]
+fn check_ssml<'py>(text: Arg<'py>, action: Option<Arg<'py>>) -> PyResult<String> {
+    let text: String = arg("text", Some(text))?.unwrap_or_default();
+    let action = choice::<Action>("action", arg("action", action)?)?.unwrap_or_default();
+    let options = acs_preflight::CheckOptions::default().action(action);
+    let report = Report::new(vec![acs_preflight::check_ssml_with(
+        "<ssml>", &text, &options,
+    )]);
+    let mut out = Vec::new();
+    printer::json::print(&report, None, &mut out)?;
+    Ok(String::from_utf8_lossy(&out).into_owned())
+}
+
 /// The module `acs_preflight._native`.
 #[pymodule]
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(run_cli, m)?)?;
     m.add_function(wrap_pyfunction!(check, m)?)?;
+    m.add_function(wrap_pyfunction!(check_ssml, m)?)?;
     m.add_class::<Run>()?;
     Ok(())
 }

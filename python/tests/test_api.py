@@ -22,6 +22,17 @@ EXPECTED = {
     "fixtures/prompt-44k1hz-mono-16bit.wav": ("fail", ["sample-rate"]),
     "fixtures/prompt-mp3-renamed.wav": ("fail", ["not-wav", "extension-mismatch"]),
     "fixtures/prompt-truncated.wav": ("fail", ["malformed"]),
+    "fixtures/ssml/audio-src-http-m4a.ssml": ("fail", ["ssml-audio-src"]),
+    "fixtures/ssml/empty-voice.ssml": ("fail", ["ssml-empty"]),
+    "fixtures/ssml/hd-voice.ssml": ("warn", ["ssml-hd-voice"]),
+    "fixtures/ssml/hold-music-with-audio.xml": ("pass", []),
+    "fixtures/ssml/malformed-unclosed-voice.ssml": ("fail", ["ssml-malformed"]),
+    "fixtures/ssml/structure-no-namespace-text-outside-voice.ssml": (
+        "fail",
+        ["ssml-structure", "ssml-structure"],
+    ),
+    "fixtures/ssml/too-many-voices.ssml": ("fail", ["ssml-too-many-elements"]),
+    "fixtures/ssml/welcome.ssml": ("pass", []),
     "fixtures/valid/prompt-16khz-mono-16bit-list-chunk.wav": ("pass", []),
     "fixtures/valid/prompt-16khz-mono-16bit.wav": ("pass", []),
 }
@@ -33,7 +44,7 @@ def test_report_on_fixtures():
     got = {r.input: (r.status, [f.rule for f in r.findings]) for r in report.results}
     assert got == EXPECTED
     assert report.summary == Summary(
-        checked=9, passed=2, warned=1, failed=6, errors=6, warnings=2, skipped=1, excluded=0
+        checked=17, passed=4, warned=2, failed=11, errors=12, warnings=3, skipped=2, excluded=0
     )
     assert report.config is None
     valid = next(r for r in report.results if r.input.endswith("valid/prompt-16khz-mono-16bit.wav"))
@@ -255,3 +266,33 @@ def test_bytes_paths_are_file_system_names():
 def test_a_bool_is_not_a_number():
     with pytest.raises(TypeError, match=r"^jobs: expected a number, got bool$"):
         acs_preflight.check("fixtures/valid", jobs=True)
+
+
+SPEAK = '<speak version="1.0" xmlns="http://www.w3.org/2001/10/synthesis" xml:lang="en-US">'
+
+
+def test_check_ssml_returns_the_documents_result():
+    ok = acs_preflight.check_ssml(SPEAK + '<voice name="en-US-AvaNeural">Hi</voice></speak>')
+    assert isinstance(ok, CheckResult)
+    assert (ok.input, ok.status, ok.findings) == ("<ssml>", "pass", [])
+    empty = acs_preflight.check_ssml("", action="recognize")
+    assert [f.rule for f in empty.findings] == ["ssml-empty"]
+    assert empty.findings[0].acs == Acs(action="recognize", code=400, subcode=8582, message="Recognize Failed")
+    broken = acs_preflight.check_ssml(SPEAK + "<voice></voix></speak>")
+    assert broken.findings[0].rule == "ssml-malformed"
+    assert "line 1, column" in broken.findings[0].message
+    with pytest.raises(TypeError, match="text"):
+        acs_preflight.check_ssml(b"<speak/>")  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="action"):
+        acs_preflight.check_ssml("", action="sing")
+
+
+def test_check_sees_ssml_strings_in_source_files(tmp_path):
+    (tmp_path / ".git").mkdir()
+    source = tmp_path / "prompts.py"
+    source.write_text('GREETING = f"""\n' + SPEAK + '<voice name="{voice}">Hi</voice></speak>"""\n')
+    report = acs_preflight.check([], extract_from=[source])
+    [result] = report.results
+    assert result.input == f"{source}:1 (SSML string, interpolated: holes read as text)"
+    assert result.sources == [Source(file=str(source), line=1)]
+    assert result.status == "pass"

@@ -23,9 +23,11 @@ pub(crate) fn fix(args: FixArgs) -> anyhow::Result<u8> {
     let paths: Vec<PathBuf> = settings
         .inputs
         .into_iter()
-        .map(|i| match i {
-            Input::Path(p) => p,
-            Input::Url(u) => PathBuf::from(u.url),
+        .filter_map(|i| match i {
+            Input::Path(p) => Some(p),
+            Input::Url(u) => Some(PathBuf::from(u.url)),
+            // An SSML string in a source file is text, not a prompt file to convert.
+            Input::Ssml(_) => None,
         })
         .collect();
     let mode = match (&args.out, &args.backup_dir) {

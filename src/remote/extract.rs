@@ -148,7 +148,7 @@ impl Syntax {
 
 /// JSON string escapes decoded: `\"`, `\\`, `\/`, `\b`, `\f`, `\n`, `\r`, `\t`, `\uNNNN`
 /// (surrogate pairs joined, a lone surrogate made U+FFFD). Anything else is kept as written.
-fn decode_json(line: &str) -> Cow<'_, str> {
+pub(crate) fn decode_json(line: &str) -> Cow<'_, str> {
     if !line.contains('\\') {
         return Cow::Borrowed(line);
     }
@@ -252,6 +252,11 @@ fn xml_entity(name: &str) -> Option<char> {
         },
     };
     char::from_u32(code).filter(|&c| c != '\0')
+}
+
+/// `text` with its comments blanked as `syntax` writes them (line breaks kept).
+pub(crate) fn strip_comments(text: &str, syntax: Syntax) -> Cow<'_, str> {
+    comments::strip(text, syntax.comments())
 }
 
 /// The prompt URLs in `text`: http(s) URLs whose path ends in an audio extension, or that match

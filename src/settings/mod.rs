@@ -493,6 +493,7 @@ impl Overrides {
         let (mut inputs, from_config) = self.named_inputs(loaded)?;
         let mut extraction = Extraction::default();
         let mut found: Vec<Extracted> = Vec::new();
+        let mut ssml: Vec<crate::ssml::ExtractedSsml> = Vec::new();
         if let Some(file) = &self.urls_from {
             // Stdin and files go through the same bounded, lossy reader.
             let (list, encoding) = if file.as_os_str() == "-" {
@@ -556,6 +557,10 @@ impl Overrides {
                     match remote::search_file(&file, pattern.as_ref()) {
                         Ok((urls, s)) => {
                             found.extend(urls);
+                            // The same file's SSML strings (read again; bounded the same way).
+                            if let Ok(texts) = crate::ssml::search_file(&file) {
+                                ssml.extend(texts);
+                            }
                             searched.files.push(s);
                         }
                         // A file named is read or stops the run; one found in a folder or by a
@@ -583,6 +588,10 @@ impl Overrides {
                 })
             }));
         }
+        inputs.extend(
+            ssml.into_iter()
+                .map(|e| Input::Ssml(crate::ssml::SsmlInput::from(e))),
+        );
         if inputs.is_empty() {
             if extraction.searched.is_empty() {
                 return Err(SettingsError::NoInputs);

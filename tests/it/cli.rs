@@ -39,13 +39,13 @@ fn human_report_on_the_fixtures() {
     let verdict = lines[lines.len() - 2];
     assert!(
         verdict.starts_with(
-            "FAIL checked 9 inputs: 2 passed, 1 warned, 6 failed (6 errors, 2 warnings) in "
+            "FAIL checked 17 inputs: 4 passed, 2 warned, 11 failed (12 errors, 3 warnings) in "
         ),
         "{verdict}"
     );
     assert_eq!(
         lines[lines.len() - 1],
-        "1 skipped, 0 excluded (--verbose lists them); no config file"
+        "2 skipped, 0 excluded (--verbose lists them); no config file"
     );
     assert!(
         !out.contains('\x1b'),
@@ -104,7 +104,7 @@ fn json_report_is_stable_and_complete() {
     let v: Value = serde_json::from_str(&out).unwrap();
     assert_eq!(v["version"], 1);
     let results = v["results"].as_array().unwrap();
-    assert_eq!(results.len(), 9);
+    assert_eq!(results.len(), 17);
     let stereo = results
         .iter()
         .find(|r| r["input"] == "fixtures/prompt-16khz-stereo-16bit.wav")
@@ -133,7 +133,7 @@ fn json_report_is_stable_and_complete() {
     );
     assert_eq!(
         v["summary"],
-        serde_json::json!({"checked": 9, "passed": 2, "warned": 1, "failed": 6, "errors": 6, "warnings": 2, "skipped": 1, "excluded": 0})
+        serde_json::json!({"checked": 17, "passed": 4, "warned": 2, "failed": 11, "errors": 12, "warnings": 3, "skipped": 2, "excluded": 0})
     );
     assert_eq!(v["config"], Value::Null, "no config file was read");
     let valid = results.iter().find(|r| r["status"] == "pass").unwrap();

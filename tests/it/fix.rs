@@ -318,7 +318,7 @@ fn cli_fix_reports_and_exits_like_check() {
         out.display()
     )));
     assert!(text.lines().last().unwrap().starts_with(
-        "FAIL 9 inputs: 6 converted, 2 copied unchanged, 1 not fixed (not copied) in "
+        "FAIL 17 inputs: 6 converted, 5 copied unchanged, 6 not fixed (not copied) in "
     ));
     let o = Command::cargo_bin("acs-preflight")
         .unwrap()

@@ -100,6 +100,30 @@ fn each_fixture_gets_its_verdict() {
             &[Rule::NotWav, Rule::ExtensionMismatch],
         ),
         ("prompt-truncated.wav", Status::Fail, &[Rule::Malformed]),
+        ("ssml/welcome.ssml", Status::Pass, &[]),
+        ("ssml/hold-music-with-audio.xml", Status::Pass, &[]),
+        (
+            "ssml/malformed-unclosed-voice.ssml",
+            Status::Fail,
+            &[Rule::SsmlMalformed],
+        ),
+        (
+            "ssml/structure-no-namespace-text-outside-voice.ssml",
+            Status::Fail,
+            &[Rule::SsmlStructure, Rule::SsmlStructure],
+        ),
+        ("ssml/empty-voice.ssml", Status::Fail, &[Rule::SsmlEmpty]),
+        (
+            "ssml/audio-src-http-m4a.ssml",
+            Status::Fail,
+            &[Rule::SsmlAudioSrc],
+        ),
+        ("ssml/hd-voice.ssml", Status::Warn, &[Rule::SsmlHdVoice]),
+        (
+            "ssml/too-many-voices.ssml",
+            Status::Fail,
+            &[Rule::SsmlTooManyElements],
+        ),
     ];
     for &(name, status, rules) in cases {
         let r = check_file(fixture(name), &opts);
@@ -115,8 +139,17 @@ fn each_fixture_gets_its_verdict() {
             report.summary.warned,
             report.summary.failed
         ),
-        (2, 1, 6)
+        (4, 2, 11)
     );
+    // An XML file whose root is not `speak` is not an input.
+    assert!(report
+        .results
+        .iter()
+        .all(|r| !r.input.ends_with("not-ssml-config.xml")));
+    assert!(report
+        .results
+        .iter()
+        .any(|r| r.input.ends_with("hold-music-with-audio.xml")));
 }
 
 #[test]

@@ -115,7 +115,7 @@ fn sarif_is_valid_and_its_rules_come_from_the_registry() {
     assert_eq!(rules[4]["defaultConfiguration"]["level"], "error");
     assert_eq!(rules[8]["defaultConfiguration"]["level"], "warning");
     let results = run0["results"].as_array().unwrap();
-    assert_eq!(results.len(), 8);
+    assert_eq!(results.len(), 15);
     for r in results {
         let index = r["ruleIndex"].as_u64().unwrap() as usize;
         assert_eq!(rules[index]["id"], r["ruleId"]);
@@ -193,8 +193,8 @@ fn junit_is_valid_against_the_ant_schema() {
         .descendants()
         .find(|n| n.has_tag_name("testsuite"))
         .unwrap();
-    assert_eq!(suite.attribute("tests"), Some("9"));
-    assert_eq!(suite.attribute("failures"), Some("6"));
+    assert_eq!(suite.attribute("tests"), Some("17"));
+    assert_eq!(suite.attribute("failures"), Some("11"));
     let case = doc
         .descendants()
         .find(|n| n.attribute("name") == Some("prompt-16khz-stereo-16bit.wav"))
@@ -211,7 +211,7 @@ fn junit_is_valid_against_the_ant_schema() {
         "warning",
         "fixtures",
     ]);
-    assert!(out.contains(r#"failures="7""#));
+    assert!(out.contains(r#"failures="13""#));
 }
 
 #[test]
@@ -330,14 +330,14 @@ fn output_file_is_written_whole() {
 fn markdown_summary_lists_flagged_inputs() {
     let (_, out) = run(&["check", "--format", "markdown", "fixtures"]);
     assert!(out.starts_with(
-        "### acs-preflight: ❌ failed\n\n9 inputs checked: 2 passed, 1 warned, 6 failed"
+        "### acs-preflight: ❌ failed\n\n17 inputs checked: 4 passed, 2 warned, 11 failed"
     ));
     // Each input once (on the row of its first finding), advice on every row.
     assert_eq!(
         out.lines()
             .filter(|l| l.starts_with("| `fixtures/"))
             .count(),
-        7
+        13
     );
     assert!(out.contains(
         "\n|  |  | `extension-mismatch` warning | the name ends in .wav but the content is MP3 \
@@ -641,7 +641,11 @@ fn junit_keeps_every_warning() {
             "fixtures/prompt-16khz-mono-16bit-extensible.wav: warning[extensible-header] \
              WAVE_FORMAT_EXTENSIBLE header around PCM; ACS documents plain PCM (format tag 1) \
              only (may cause ACS 400 Play Failed, subcode 8535)\n  help: convert it: \
-             acs-preflight fix --in-place fixtures/prompt-16khz-mono-16bit-extensible.wav\n"
+             acs-preflight fix --in-place fixtures/prompt-16khz-mono-16bit-extensible.wav\n\
+             fixtures/ssml/hd-voice.ssml: warning[ssml-hd-voice] line 2: \
+             en-US-Ava:DragonHDLatestNeural is an HD voice; Call Automation does not support HD \
+             voices, and they time out\n  help: use a standard neural voice (e.g. \
+             en-US-AvaNeural)\n"
         )
     );
     let mp3 = doc

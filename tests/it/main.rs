@@ -18,6 +18,7 @@ mod rules;
 mod scan;
 mod server;
 mod signal;
+mod ssml;
 mod support;
 mod urls;
 mod xsd;

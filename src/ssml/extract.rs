@@ -1,0 +1,624 @@
+//! SSML strings inside config and source files (`--extract-from`): a JSON or YAML string value,
+//! an XML (`.resx`, `.config`) text or attribute value, or a C#, JavaScript/TypeScript, Python
+//! or Java string literal whose value starts with `<speak`. Each is read as the program that
+//! loads the file reads it: comments skipped (the URL scanner's comment blanking, so line numbers
+//! hold), the format's escapes decoded. An interpolated string (`$"..."`, a template literal, an
+//! f-string) keeps its holes as written, as text.
+
+use std::path::Path;
+
+use crate::display::path_to_string;
+use crate::remote::{decode_json, strip_comments, Syntax};
+use crate::report::Source;
+
+/// An SSML document found as a string in a config or source file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExtractedSsml {
+    /// The string's value, its escapes decoded.
+    pub text: String,
+    /// Where the string starts.
+    pub source: Source,
+    /// Whether it is an interpolated string (`$"..."`, a template literal with `${...}`, an
+    /// f-string) whose holes are read as text.
+    pub interpolated: bool,
+}
+
+/// The languages whose strings are read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Lang {
+    Json,
+    Yaml,
+    Xml,
+    CSharp,
+    Js,
+    Python,
+    Java,
+}
+
+/// Whether the file at `path` is of a kind whose strings are read, by its extension.
+pub(super) fn reads(path: &Path) -> bool {
+    Lang::of(path).is_some()
+}
+
+impl Lang {
+    fn of(path: &Path) -> Option<Lang> {
+        Some(match crate::walk::extension_of(path)?.as_str() {
+            "json" | "jsonc" | "json5" => Lang::Json,
+            "yaml" | "yml" => Lang::Yaml,
+            "resx" | "config" | "xml" => Lang::Xml,
+            "cs" | "csx" => Lang::CSharp,
+            "js" | "mjs" | "cjs" | "jsx" | "ts" | "mts" | "cts" | "tsx" => Lang::Js,
+            "py" => Lang::Python,
+            "java" => Lang::Java,
+            _ => return None,
+        })
+    }
+}
+
+/// A string found: where it starts (a byte offset), its value, whether it had holes.
+struct Lit {
+    at: usize,
+    value: String,
+    interpolated: bool,
+}
+
+/// The SSML strings in `text`, the contents of the file at `path` (its extension says how its
+/// strings are written; other files give none).
+pub fn extract_ssml(text: &str, path: &Path) -> Vec<ExtractedSsml> {
+    if !text.contains("<speak") && !text.contains("&lt;speak") {
+        return Vec::new();
+    }
+    let Some(lang) = Lang::of(path) else {
+        return Vec::new();
+    };
+    let file = path_to_string(path);
+    if lang == Lang::Xml {
+        return xml_values(text, &file);
+    }
+    let syntax = Syntax::detect(path, text);
+    let text = strip_comments(text, syntax);
+    let lits = match lang {
+        Lang::Yaml => yaml_values(&text),
+        _ => code_strings(&text, lang),
+    };
+    lits.into_iter()
+        .filter(|l| l.value.trim_start().starts_with("<speak"))
+        .map(|l| ExtractedSsml {
+            source: Source {
+                file: file.clone(),
+                line: line_at(&text, l.at),
+            },
+            text: l.value,
+            interpolated: l.interpolated,
+        })
+        .collect()
+}
+
+/// The 1-based line of a byte offset.
+fn line_at(text: &str, at: usize) -> usize {
+    text.as_bytes()[..at.min(text.len())]
+        .iter()
+        .filter(|&&b| b == b'\n')
+        .count()
+        + 1
+}
+
+/// XML text and attribute values that hold SSML (escaped as `&lt;speak` or in CDATA), read by
+/// the same bounded reader as SSML itself; a file that is not well-formed gives none.
+fn xml_values(text: &str, file: &str) -> Vec<ExtractedSsml> {
+    let options = roxmltree::ParsingOptions {
+        allow_dtd: false,
+        nodes_limit: 4_000_000,
+        ..roxmltree::ParsingOptions::default()
+    };
+    let Ok(doc) = roxmltree::Document::parse_with_options(text, options) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    let found = |value: &str, at: usize, out: &mut Vec<ExtractedSsml>| {
+        if value.trim_start().starts_with("<speak") {
+            out.push(ExtractedSsml {
+                text: value.to_owned(),
+                source: Source {
+                    file: file.to_owned(),
+                    line: doc.text_pos_at(at).row as usize,
+                },
+                interpolated: false,
+            });
+        }
+    };
+    for node in doc.descendants() {
+        if node.is_text() {
+            let value = node.text().unwrap_or("");
+            let lead = text[node.range()]
+                .find(|c: char| !c.is_whitespace())
+                .unwrap_or(0);
+            found(value, node.range().start + lead, &mut out);
+        } else if node.is_element() {
+            for attr in node.attributes() {
+                found(attr.value(), attr.range().start, &mut out);
+            }
+        }
+    }
+    out
+}
+
+/// Whether a byte can be part of an identifier.
+fn ident(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'_'
+}
+
+/// Every string literal in code (comments already blanked).
+fn code_strings(text: &str, lang: Lang) -> Vec<Lit> {
+    let b = text.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < b.len() {
+        let q = b[i];
+        let opens = match q {
+            b'"' => true,
+            b'\'' => lang != Lang::Json,
+            b'`' => lang == Lang::Js,
+            _ => false,
+        };
+        if !opens {
+            i += 1;
+            continue;
+        }
+        let mut p = i;
+        let prefix_char = |c: u8| match lang {
+            Lang::CSharp => c == b'$' || c == b'@',
+            Lang::Python => matches!(c.to_ascii_lowercase(), b'r' | b'b' | b'f' | b'u'),
+            _ => false,
+        };
+        while p > 0 && i - p < 4 && prefix_char(b[p - 1]) {
+            p -= 1;
+        }
+        if lang == Lang::Python && p > 0 && ident(b[p - 1]) {
+            p = i;
+        }
+        let prefix = text[p..i].to_ascii_lowercase();
+        let (lit, end) = read_literal(text, i, &prefix, lang);
+        if let Some(lit) = lit {
+            out.push(Lit { at: p, ..lit });
+        }
+        i = end.max(i + 1);
+    }
+    out
+}
+
+/// Reads the literal whose quote is at `q_at`; returns it (or `None` for a character literal)
+/// and the offset after it.
+fn read_literal(text: &str, q_at: usize, prefix: &str, lang: Lang) -> (Option<Lit>, usize) {
+    let b = text.as_bytes();
+    let q = b[q_at];
+    let run = b[q_at..].iter().take_while(|&&c| c == q).count();
+    let holes = match lang {
+        Lang::CSharp => prefix.contains('$'),
+        Lang::Python => prefix.contains('f'),
+        Lang::Js => q == b'`',
+        _ => false,
+    };
+    let lit = |value: String, interpolated: bool| Lit {
+        at: q_at,
+        value,
+        interpolated,
+    };
+    // C# raw strings ("""...""", any run of 3 or more), Java text blocks, Python triple quotes.
+    let triple = run >= 3
+        && match lang {
+            Lang::CSharp | Lang::Java => q == b'"',
+            Lang::Python => true,
+            _ => false,
+        };
+    if triple {
+        let n = if lang == Lang::CSharp { run } else { 3 };
+        let fence = &text[q_at..q_at + n];
+        let body_start = q_at + n;
+        let body_end = text[body_start..]
+            .find(fence)
+            .map_or(text.len(), |e| body_start + e);
+        let raw = &text[body_start..body_end];
+        let end = (body_end + n).min(text.len());
+        if !raw.contains("<speak") {
+            return (Some(lit(String::new(), false)), end);
+        }
+        let value = match lang {
+            Lang::CSharp => dedent(raw),
+            Lang::Java => unescape(&dedent(raw), lang),
+            _ if prefix.contains('r') => raw.to_owned(),
+            _ => unescape(raw, lang),
+        };
+        let value = if holes && lang == Lang::Python {
+            value.replace("{{", "{").replace("}}", "}")
+        } else {
+            value
+        };
+        let interpolated = holes && raw.contains('{');
+        return (Some(lit(value, interpolated)), end);
+    }
+    if run == 2 {
+        // An empty string.
+        return (Some(lit(String::new(), false)), q_at + 2);
+    }
+    let verbatim = lang == Lang::CSharp && prefix.contains('@');
+    let multiline = verbatim || q == b'`';
+    let mut i = q_at + 1;
+    let mut depth = 0usize;
+    while i < b.len() {
+        let c = b[i];
+        if c == b'\n' && !multiline {
+            break;
+        }
+        if depth > 0 {
+            match c {
+                b'{' => depth += 1,
+                b'}' => depth -= 1,
+                _ => {}
+            }
+            i += 1;
+            continue;
+        }
+        if c == b'\\' && !verbatim && !(lang == Lang::Python && prefix.contains('r')) {
+            i += 2;
+            continue;
+        }
+        if lang == Lang::Python && c == b'\\' {
+            // Raw strings still cannot end at an escaped quote.
+            i += 2;
+            continue;
+        }
+        if q == b'`' && c == b'$' && b.get(i + 1) == Some(&b'{') {
+            depth = 1;
+            i += 2;
+            continue;
+        }
+        if c == q {
+            if verbatim && b.get(i + 1) == Some(&q) {
+                i += 2;
+                continue;
+            }
+            break;
+        }
+        i += 1;
+    }
+    let end = (i + 1).min(b.len());
+    let raw = &text[q_at + 1..i.min(b.len())];
+    if q == b'\'' && matches!(lang, Lang::CSharp | Lang::Java) {
+        return (None, end);
+    }
+    if !raw.contains("<speak") {
+        return (Some(lit(String::new(), false)), end);
+    }
+    let mut value = if verbatim {
+        raw.replace("\"\"", "\"")
+    } else if lang == Lang::Json {
+        decode_json(raw).into_owned()
+    } else if lang == Lang::Python && prefix.contains('r') {
+        raw.to_owned()
+    } else {
+        unescape(raw, lang)
+    };
+    if holes && lang != Lang::Js {
+        value = value.replace("{{", "{").replace("}}", "}");
+    }
+    let interpolated = holes
+        && match lang {
+            Lang::Js => raw.contains("${"),
+            _ => raw.contains('{'),
+        };
+    (Some(lit(value, interpolated)), end)
+}
+
+/// A multi-line raw string's content without its first line break and the indentation of its
+/// closing line (C# raw strings, Java text blocks, close enough for Python).
+fn dedent(raw: &str) -> String {
+    let body = raw
+        .strip_prefix("\r\n")
+        .or_else(|| raw.strip_prefix('\n'))
+        .unwrap_or(raw);
+    let mut lines: Vec<&str> = body.lines().collect();
+    // The closing fence's line holds only its indentation.
+    if lines.last().is_some_and(|l| l.trim().is_empty()) {
+        lines.pop();
+    }
+    let indent = lines
+        .iter()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| l.len() - l.trim_start().len())
+        .min()
+        .unwrap_or(0);
+    lines
+        .iter()
+        .map(|l| l.get(indent..).unwrap_or(l.trim_start()))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// C-like escapes decoded: `\n`, `\r`, `\t`, `\0`, `\\`, `\'`, `\"`, `` \` ``, `\/`, `\xHH`,
+/// `\uXXXX`, `\u{...}` (JS), `\UXXXXXXXX` (C#, Python); a backslash before a line break joins
+/// the lines. Anything else is kept as written.
+fn unescape(raw: &str, lang: Lang) -> String {
+    let mut out = String::with_capacity(raw.len());
+    let mut chars = raw.char_indices().peekable();
+    while let Some((at, c)) = chars.next() {
+        if c != '\\' {
+            out.push(c);
+            continue;
+        }
+        let Some((_, e)) = chars.next() else {
+            out.push('\\');
+            break;
+        };
+        let hex = |len: usize, from: usize| -> Option<(char, usize)> {
+            let h = raw.get(from..from + len)?;
+            let code = u32::from_str_radix(h, 16).ok()?;
+            Some((char::from_u32(code).unwrap_or('\u{FFFD}'), len))
+        };
+        let after = at + 2;
+        let decoded = match e {
+            'n' => Some(('\n', 0)),
+            'r' => Some(('\r', 0)),
+            't' => Some(('\t', 0)),
+            '0' => Some(('\0', 0)),
+            '\\' | '\'' | '"' | '`' | '/' => Some((e, 0)),
+            'x' => hex(2, after),
+            'u' if lang == Lang::Js && raw[after..].starts_with('{') => {
+                raw[after + 1..].find('}').and_then(|close| {
+                    let code = u32::from_str_radix(&raw[after + 1..after + 1 + close], 16).ok()?;
+                    Some((char::from_u32(code).unwrap_or('\u{FFFD}'), close + 2))
+                })
+            }
+            'u' => hex(4, after),
+            'U' => hex(8, after),
+            '\n' => {
+                continue;
+            }
+            _ => None,
+        };
+        match decoded {
+            Some((ch, skip)) => {
+                out.push(ch);
+                for _ in 0..skip {
+                    chars.next();
+                }
+            }
+            None => {
+                out.push('\\');
+                out.push(e);
+            }
+        }
+    }
+    out
+}
+
+/// YAML string values: double-quoted (escapes decoded), single-quoted (`''` is `'`), block
+/// scalars (`|`, `>`) and plain values, each followed across the lines it spans.
+fn yaml_values(text: &str) -> Vec<Lit> {
+    let lines: Vec<&str> = text.split('\n').collect();
+    let mut starts = Vec::with_capacity(lines.len());
+    let mut offset = 0;
+    for l in &lines {
+        starts.push(offset);
+        offset += l.len() + 1;
+    }
+    let indent_of = |l: &str| l.len() - l.trim_start_matches(' ').len();
+    let mut out = Vec::new();
+    // Lines inside a block scalar or a plain value already read.
+    let mut read_to = 0;
+    for (n, line) in lines.iter().enumerate() {
+        if n < read_to {
+            continue;
+        }
+        let mut rest = line.trim_start_matches(' ');
+        while let Some(r) = rest.strip_prefix("- ") {
+            rest = r.trim_start();
+        }
+        let value = match rest.find(": ") {
+            Some(colon) if !rest[..colon].contains(['"', '\'']) => rest[colon + 2..].trim_start(),
+            _ if rest.ends_with(':') => "",
+            _ => rest,
+        };
+        let at = starts[n] + (line.len() - value.len());
+        if let Some(body) = value.strip_prefix('"') {
+            let whole = &text[at + 1..];
+            let close = closing_double_quote(whole).unwrap_or(whole.len());
+            let _ = body;
+            let raw = &whole[..close];
+            if raw.contains("<speak") {
+                let folded = fold(raw);
+                out.push(Lit {
+                    at,
+                    value: unescape(&folded, Lang::Yaml),
+                    interpolated: false,
+                });
+            }
+        } else if value.starts_with('\'') {
+            let whole = &text[at + 1..];
+            let mut close = whole.len();
+            let wb = whole.as_bytes();
+            let mut i = 0;
+            while i < wb.len() {
+                if wb[i] == b'\'' {
+                    if wb.get(i + 1) == Some(&b'\'') {
+                        i += 2;
+                        continue;
+                    }
+                    close = i;
+                    break;
+                }
+                i += 1;
+            }
+            let raw = &whole[..close];
+            if raw.contains("<speak") {
+                out.push(Lit {
+                    at,
+                    value: fold(raw).replace("''", "'"),
+                    interpolated: false,
+                });
+            }
+        } else if value.starts_with(['|', '>']) {
+            let parent = indent_of(line);
+            let body: Vec<&str> = lines[n + 1..]
+                .iter()
+                .take_while(|l| l.trim().is_empty() || indent_of(l) > parent)
+                .copied()
+                .collect();
+            read_to = n + 1 + body.len();
+            let Some(first) = body.iter().position(|l| !l.trim().is_empty()) else {
+                continue;
+            };
+            let indent = indent_of(body[first]);
+            let kept: Vec<&str> = body[first..]
+                .iter()
+                .map(|l| l.get(indent..).unwrap_or("").trim_end_matches('\r'))
+                .collect();
+            let joined = if value.starts_with('|') {
+                kept.join("\n")
+            } else {
+                kept.join(" ")
+            };
+            if joined.trim_start().starts_with("<speak") {
+                out.push(Lit {
+                    at: starts[n + 1 + first] + indent,
+                    value: joined,
+                    interpolated: false,
+                });
+            }
+        } else if value.starts_with("<speak") {
+            // A plain value, continued on the lines indented deeper.
+            let parent = indent_of(line);
+            let mut joined = value.trim_end().to_owned();
+            for l in &lines[n + 1..] {
+                if l.trim().is_empty() || indent_of(l) <= parent {
+                    break;
+                }
+                joined.push(' ');
+                joined.push_str(l.trim());
+                read_to = read_to.max(n + 1) + 1;
+            }
+            out.push(Lit {
+                at,
+                value: joined,
+                interpolated: false,
+            });
+        }
+    }
+    out
+}
+
+/// The offset of the quote that closes a YAML double-quoted string (escapes skipped).
+fn closing_double_quote(s: &str) -> Option<usize> {
+    let b = s.as_bytes();
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            b'\\' => i += 2,
+            b'"' => return Some(i),
+            _ => i += 1,
+        }
+    }
+    None
+}
+
+/// A quoted YAML scalar's line breaks folded: each break and the indentation after it becomes
+/// one space.
+fn fold(raw: &str) -> String {
+    if !raw.contains('\n') {
+        return raw.to_owned();
+    }
+    raw.split('\n')
+        .enumerate()
+        .map(|(i, l)| if i == 0 { l.trim_end() } else { l.trim() })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn found(text: &str, name: &str) -> Vec<(String, usize, bool)> {
+        extract_ssml(text, Path::new(name))
+            .into_iter()
+            .map(|e| (e.text, e.source.line, e.interpolated))
+            .collect()
+    }
+
+    const S: &str = r#"<speak version="1.0"><voice name="a">Hi</voice></speak>"#;
+
+    #[test]
+    fn json_strings_are_decoded() {
+        let text = "{\n  \"a\": \"https://x\",\n  \"p\": \"<speak version=\\\"1.0\\\"><voice name=\\\"a\\\">Hi\\u0021</voice></speak>\"\n}";
+        let got = found(text, "app.json");
+        assert_eq!(got.len(), 1);
+        assert_eq!(got[0].1, 3);
+        assert!(
+            got[0].0.contains("version=\"1.0\"") && got[0].0.contains("Hi!"),
+            "{got:?}"
+        );
+        // A commented-out string is not a prompt.
+        assert!(found("{ // \"<speak>\"\n}", "a.jsonc").is_empty());
+    }
+
+    #[test]
+    fn csharp_literals_of_every_kind() {
+        let text = format!(
+            "var a = \"<speak version=\\\"1.0\\\">x</speak>\";\nvar b = @\"<speak version=\"\"1.0\"\">\n y</speak>\";\nvar c = $\"<speak>{{name}} {{{{x}}}}</speak>\";\nvar d = \"\"\"\n    {S}\n    \"\"\";\nvar e = 'x';\n"
+        );
+        let got = found(&text, "Prompts.cs");
+        assert_eq!(got.len(), 4, "{got:?}");
+        assert_eq!(
+            got[0],
+            ("<speak version=\"1.0\">x</speak>".to_owned(), 1, false)
+        );
+        assert_eq!(
+            got[1],
+            ("<speak version=\"1.0\">\n y</speak>".to_owned(), 2, false)
+        );
+        assert_eq!(got[2], ("<speak>{name} {x}</speak>".to_owned(), 4, true));
+        assert_eq!(got[3], (S.to_owned(), 5, false));
+    }
+
+    #[test]
+    fn js_python_and_java_literals() {
+        let js = "const a = `<speak>${name}</speak>`;\nconst b = '<speak>\\u{41}</speak>';";
+        let got = found(js, "app.ts");
+        assert_eq!(got[0], ("<speak>${name}</speak>".to_owned(), 1, true));
+        assert_eq!(got[1], ("<speak>A</speak>".to_owned(), 2, false));
+        let py = "a = f\"<speak>{name}</speak>\"\nb = r'<speak>\\n</speak>'\nc = \"\"\"\n<speak>x</speak>\"\"\"\n# d = '<speak>'\n";
+        let got = found(py, "app.py");
+        assert_eq!(got.len(), 3, "{got:?}");
+        assert_eq!(got[0], ("<speak>{name}</speak>".to_owned(), 1, true));
+        assert_eq!(got[1], ("<speak>\\n</speak>".to_owned(), 2, false));
+        assert_eq!(got[2].1, 3);
+        let java = "String a = \"\"\"\n    <speak>\n      x</speak>\n    \"\"\";\nchar c = '\"';";
+        let got = found(java, "App.java");
+        assert_eq!(got, vec![("<speak>\n  x</speak>".to_owned(), 1, false)]);
+    }
+
+    #[test]
+    fn yaml_and_resx_values() {
+        let yaml = "prompts:\n  a: \"<speak version=\\\"1.0\\\">x</speak>\"\n  b: '<speak version=''1.0''>y</speak>'\n  c: |\n    <speak>\n      z</speak>\n  d: <speak>w</speak>\n  e: hello\n";
+        let got = found(yaml, "prompts.yml");
+        assert_eq!(got.len(), 4, "{got:?}");
+        assert_eq!(
+            got[0],
+            ("<speak version=\"1.0\">x</speak>".to_owned(), 2, false)
+        );
+        assert_eq!(
+            got[1],
+            ("<speak version='1.0'>y</speak>".to_owned(), 3, false)
+        );
+        assert_eq!(got[2], ("<speak>\n  z</speak>".to_owned(), 5, false));
+        assert_eq!(got[3], ("<speak>w</speak>".to_owned(), 7, false));
+        let resx = "<root>\n  <data name=\"Welcome\">\n    <value>&lt;speak version=\"1.0\"&gt;Hi&lt;/speak&gt;</value>\n  </data>\n  <data name=\"B\"><value><![CDATA[<speak>x</speak>]]></value></data>\n</root>";
+        let got = found(resx, "Strings.resx");
+        assert_eq!(got.len(), 2, "{got:?}");
+        assert_eq!(
+            got[0],
+            ("<speak version=\"1.0\">Hi</speak>".to_owned(), 3, false)
+        );
+        assert_eq!(got[1].1, 5);
+    }
+}

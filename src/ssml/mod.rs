@@ -1,0 +1,159 @@
+//! Text-to-speech prompts: SSML documents checked the way Azure AI Speech will read them when
+//! Call Automation plays an `SsmlSource` (Play or Recognize).
+//!
+//! A document is read bounded ([`MAX_SSML_BYTES`], [`MAX_SSML_NODES`], [`MAX_SSML_DEPTH`]; a
+//! DTD is refused, so no entity is expanded) and checked for the `ssml-*` rules: well-formed
+//! XML, the structure Azure Speech needs, something to speak, at most 50 `voice` plus `audio`
+//! elements, `audio src` URLs Speech can fetch, and no HD voice. Inputs are `.ssml` files,
+//! `.xml` files whose root is `speak`, and SSML strings found by `--extract-from`
+//! ([`extract_ssml`]).
+
+mod extract;
+mod parse;
+mod rules;
+
+use std::io::Read;
+use std::path::Path;
+
+pub use extract::{extract_ssml, ExtractedSsml};
+pub use parse::{MAX_SSML_BYTES, MAX_SSML_DEPTH, MAX_SSML_NODES, SYNTHESIS_NS};
+pub use rules::{MAX_VOICE_AND_AUDIO, SPEECH_AUDIO_FORMATS};
+
+use crate::options::CheckOptions;
+use crate::remote::sas::redact;
+use crate::report::{CheckResult, Finding, Source};
+use crate::rules::Rule;
+
+/// The findings for an SSML text, under `options` (its action; levels are applied by the
+/// caller through [`CheckOptions`]).
+pub(crate) fn findings(text: &str, options: &CheckOptions) -> Vec<Finding> {
+    let found = match parse::parse(text) {
+        Ok(doc) => rules::check(&doc, &crate::remote::display_url),
+        Err(why) => rules::unread(&why),
+    };
+    found
+        .into_iter()
+        .map(|(rule, message)| Finding::new(rule, options.action, redact(&message)))
+        .collect()
+}
+
+/// Checks an SSML document held in memory, as Call Automation's `SsmlSource` would send it to
+/// Azure AI Speech, with the default options (the Play action); the result's input is `<ssml>`.
+///
+/// ```
+/// use acs_preflight::{check_ssml, Rule, Status};
+///
+/// let ok = check_ssml(r#"<speak version="1.0" xmlns="http://www.w3.org/2001/10/synthesis"
+///     xml:lang="en-US"><voice name="en-US-AvaNeural">Welcome!</voice></speak>"#);
+/// assert_eq!(ok.status, Status::Pass);
+/// let empty = check_ssml("");
+/// assert_eq!(empty.rules(), vec![Rule::SsmlEmpty]);
+/// assert_eq!(empty.findings[0].acs.unwrap().subcode, 8582);
+/// ```
+pub fn check_ssml(text: &str) -> CheckResult {
+    check_ssml_with("<ssml>", text, &CheckOptions::default())
+}
+
+/// [`check_ssml`] with options (the action, rule levels); `name` is what the result calls the
+/// input.
+pub fn check_ssml_with(name: &str, text: &str, options: &CheckOptions) -> CheckResult {
+    options.result(name.to_owned(), None, findings(text, options))
+}
+
+/// An SSML document found as a string in a config or source file, to check.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SsmlInput {
+    /// The string's value, its escapes decoded.
+    pub text: String,
+    /// Where it was written.
+    pub source: Source,
+    /// Whether its holes (`{name}`, `${name}`) were read as text.
+    pub interpolated: bool,
+}
+
+impl From<ExtractedSsml> for SsmlInput {
+    fn from(e: ExtractedSsml) -> Self {
+        SsmlInput {
+            text: e.text,
+            source: e.source,
+            interpolated: e.interpolated,
+        }
+    }
+}
+
+impl SsmlInput {
+    /// What reports call it: `file:line (SSML string)`, and for an interpolated string
+    /// `file:line (SSML string, interpolated: holes read as text)`.
+    pub fn name(&self) -> String {
+        let what = if self.interpolated {
+            "SSML string, interpolated: holes read as text"
+        } else {
+            "SSML string"
+        };
+        format!("{} ({what})", self.source)
+    }
+
+    /// Checks it; the result's source is the file and line.
+    pub fn check(&self, options: &CheckOptions) -> CheckResult {
+        let mut r = check_ssml_with(&self.name(), &self.text, options);
+        r.sources = vec![self.source.clone()];
+        r
+    }
+}
+
+/// Reads the file at `path` (bounded, as `--extract-from` reads files) and returns its SSML
+/// strings ([`extract_ssml`]); a file of a kind that holds none is not read.
+pub fn search_file(path: &Path) -> std::io::Result<Vec<ExtractedSsml>> {
+    if !extract::reads(path) {
+        return Ok(Vec::new());
+    }
+    let bytes = crate::limits::open_regular(path).and_then(crate::limits::read_bounded)?;
+    let (text, _) = crate::remote::decode_text(&bytes);
+    Ok(extract_ssml(&text, path))
+}
+
+/// Whether a file is checked as SSML: a `.ssml` file, or a `.xml` file whose root is `speak`.
+pub(crate) fn is_ssml_extension(extension: Option<&str>) -> bool {
+    matches!(extension, Some("ssml" | "xml"))
+}
+
+/// Checks the SSML file `file` (already open, `len` bytes) named `input`.
+pub(crate) fn check_open_file(
+    input: String,
+    file: impl Read,
+    len: u64,
+    options: &CheckOptions,
+) -> CheckResult {
+    if len > MAX_SSML_BYTES as u64 {
+        let why = parse::Unread::TooLarge(usize::try_from(len).unwrap_or(usize::MAX));
+        let found = rules::unread(&why)
+            .into_iter()
+            .map(|(rule, message)| Finding::new(rule, options.action, message))
+            .collect();
+        return options.result(input, None, found);
+    }
+    let mut bytes = Vec::new();
+    if let Err(e) = file.take(MAX_SSML_BYTES as u64 + 1).read_to_end(&mut bytes) {
+        return options.result(
+            input,
+            None,
+            vec![Finding::new(
+                Rule::Unreadable,
+                options.action,
+                format!("cannot read it: {}", crate::walk::io_reason(&e)),
+            )],
+        );
+    }
+    let (text, _) = crate::remote::decode_text(&bytes);
+    options.result(input, None, findings(&text, options))
+}
+
+/// Whether the file at `path` is an SSML input (see [`is_ssml_extension`]); `.xml` files are
+/// sniffed.
+pub(crate) fn is_ssml_file(path: &Path, extension: Option<&str>) -> bool {
+    match extension {
+        Some("ssml") => true,
+        Some("xml") => crate::walk::xml_root_is_speak(path),
+        _ => false,
+    }
+}
