@@ -283,7 +283,8 @@ mod tests {
         // Not a URL: joined as text, for the URL checks to refuse.
         assert_eq!(deployed_url("nope", Path::new("a.wav")), "nope/a.wav");
         assert!(deployed_base("ftp://h.example/p").is_err());
-        assert!(deployed_base("https:///p").is_err());
+        assert!(deployed_base("https://").is_err());
+        assert!(deployed_base("https://h.example/p?sig=x").is_ok());
     }
 
     #[test]
