@@ -139,25 +139,28 @@ fn stated_md5(status: u16, headers: &HeaderMap) -> Option<(&'static str, [u8; 16
     Some((name, bytes.try_into().ok()?))
 }
 
-/// The header facts compared: container, codec, rate, channels, bits, length.
-fn header_text(a: &AudioInfo) -> String {
-    let mut parts = vec![a.container.clone()];
-    if let Some(c) = &a.codec {
-        parts.push(c.clone());
-    }
-    if let Some(r) = a.sample_rate {
-        parts.push(format!("{r} Hz"));
-    }
-    if let Some(c) = a.channels {
-        parts.push(format!("{c} ch"));
-    }
-    if let Some(b) = a.bits_per_sample {
-        parts.push(format!("{b}-bit"));
-    }
-    if let Some(d) = a.duration_ms {
-        parts.push(format!("{d} ms"));
-    }
-    parts.join(", ")
+/// The header facts compared, named: format, sample rate, channels, bits, length.
+fn header_facts(a: &AudioInfo) -> [(&'static str, String); 5] {
+    let or_unknown = |v: Option<String>| v.unwrap_or_else(|| "unknown".to_owned());
+    [
+        (
+            "format",
+            match &a.codec {
+                Some(c) => format!("{} {c}", a.container),
+                None => a.container.clone(),
+            },
+        ),
+        (
+            "sample rate",
+            or_unknown(a.sample_rate.map(|r| format!("{r} Hz"))),
+        ),
+        ("channels", or_unknown(a.channels.map(|c| c.to_string()))),
+        ("bits", or_unknown(a.bits_per_sample.map(|b| b.to_string()))),
+        (
+            "length",
+            or_unknown(a.duration_ms.map(|d| format!("{d} ms"))),
+        ),
+    ]
 }
 
 fn hex(bytes: &[u8]) -> String {
@@ -196,9 +199,14 @@ pub(crate) fn compare(
         ));
     }
     if let (Some(theirs), Some(ours)) = (copy.audio, local_audio) {
-        let (t, o) = (header_text(theirs), header_text(ours));
-        if t != o {
-            differs.push(format!("header: deployed {t}; here {o}"));
+        let fields: Vec<String> = header_facts(theirs)
+            .into_iter()
+            .zip(header_facts(ours))
+            .filter(|((_, t), (_, o))| t != o)
+            .map(|((name, t), (_, o))| format!("{name} {t} deployed, {o} here"))
+            .collect();
+        if !fields.is_empty() {
+            differs.push(format!("header: {}", fields.join(", ")));
         }
     }
     if !size_differs {
