@@ -19,7 +19,10 @@ use reqwest::{StatusCode, Url};
 use super::fetch::Fetched;
 use super::Issue;
 use crate::display::path_to_string;
+use crate::header::inspect::{inspect, Origin};
+use crate::header::source::Window;
 use crate::limits;
+use crate::options::CheckOptions;
 use crate::report::AudioInfo;
 use crate::rules::Rule;
 
@@ -89,6 +92,23 @@ pub(crate) fn deployed_url(base: &str, relative: &Path) -> String {
     let path = format!("{}/{joined}", url.path().trim_end_matches('/'));
     url.set_path(&path);
     url.to_string()
+}
+
+/// What the local file's header says, read as a local check reads it (header only); `None`
+/// when it cannot be read (its own result says why).
+pub(crate) fn local_audio(path: &Path, options: &CheckOptions) -> Option<AudioInfo> {
+    let file = limits::open_nonblocking(path).ok()?;
+    let meta = file.metadata().ok()?;
+    if !meta.is_file() {
+        return None;
+    }
+    let extension = crate::walk::extension_of(path);
+    let origin = Origin {
+        path: Some(path),
+        extension: extension.as_deref(),
+    };
+    let mut window = Window::open(&file, Some(meta.len()), meta.len()).ok()?;
+    inspect(&mut window, origin, options).audio
 }
 
 /// Whether the answer says there is no deployed copy: 404, or Azure's `BlobNotFound`.

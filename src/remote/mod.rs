@@ -379,16 +379,25 @@ async fn check_with(client: &Client, job: &UrlJob, options: &CheckOptions) -> Ch
             ),
         );
     }
-    if let Some(local) = &job.local {
-        let ours = crate::scan::check_file(local, &options.clone().deep(false)).audio;
-        let copy = deployed::Copy {
-            bytes: &body.bytes,
-            total: body.total,
-            status: http.as_ref().and_then(|h| h.status).unwrap_or(200),
-            headers: &headers,
-            audio: inspection.audio.as_ref(),
-        };
-        issues.extend(deployed::compare(local, ours.as_ref(), &copy));
+    if let Some(local) = job.local.clone() {
+        // Reading the local file (its header, then its bytes for the MD5) blocks: off the
+        // runtime, so the other URLs' requests and deadlines run on meanwhile.
+        let status = http.as_ref().and_then(|h| h.status).unwrap_or(200);
+        let theirs = inspection.audio.clone();
+        let options = options.clone();
+        let compared = tokio::task::spawn_blocking(move || {
+            let ours = deployed::local_audio(&local, &options);
+            let copy = deployed::Copy {
+                bytes: &body.bytes,
+                total: body.total,
+                status,
+                headers: &headers,
+                audio: theirs.as_ref(),
+            };
+            deployed::compare(&local, ours.as_ref(), &copy)
+        })
+        .await;
+        issues.extend(compared.ok().flatten());
     }
     for f in &mut findings {
         f.message = redact(&f.message);
