@@ -68,7 +68,9 @@ pub use report::{
     AudioInfo, CheckResult, Finding, HttpInfo, Report, SkipReason, Skipped, Source, Status, Summary,
 };
 pub use rules::{AcsEffect, AcsPrediction, Action, Rule, RuleInfo, Severity};
-pub use scan::{check_bytes, check_file, check_paths, Input, Scan, ScanEvent};
+pub use scan::{
+    check_bytes, check_file, check_paths, Input, PlannedInput, PlannedKind, Scan, ScanEvent,
+};
 pub use settings::{ConfigFile, Overrides, Settings, SettingsError};
 pub use ssml::{check_ssml, check_ssml_with};
 pub use walk::{has_audio_extension, AUDIO_EXTENSIONS};

@@ -89,6 +89,15 @@ pub struct CheckOptions {
     /// `--deep`: a true peak above this level (dBTP) is reported (default -1, EBU R128's
     /// ceiling).
     pub true_peak_db: f64,
+    /// Send no request (`--offline`): URLs get only the checks that need no network (syntax,
+    /// scheme, credentials, SAS fields, IP-literal addresses) and a `url-not-checked` warning,
+    /// which does not count towards the exit status.
+    pub offline: bool,
+    /// `--deployed-at`: the URL the prompts folders are deployed under. Each file found in a
+    /// folder is also checked at this URL plus its path below the folder (a SAS query on it is
+    /// kept on every derived URL), and compared with the local file (`deployed-missing`,
+    /// `deployed-differs`).
+    pub deployed_at: Option<String>,
 }
 
 impl Default for CheckOptions {
@@ -109,6 +118,8 @@ impl Default for CheckOptions {
             silence_db: -50.0,
             max_silence: Duration::from_secs(2),
             true_peak_db: -1.0,
+            offline: false,
+            deployed_at: None,
         }
     }
 }
@@ -192,6 +203,19 @@ impl CheckOptions {
     /// Sets the `--deep` true-peak ceiling: a true peak above this level (dBTP) is reported.
     pub fn true_peak_db(mut self, ceiling_db: f64) -> Self {
         self.true_peak_db = ceiling_db;
+        self
+    }
+
+    /// Sends no request: URLs get only the checks that need no network (`--offline`).
+    pub fn offline(mut self, offline: bool) -> Self {
+        self.offline = offline;
+        self
+    }
+
+    /// Also checks each file found in a folder at `base_url` plus its path below the folder
+    /// (`--deployed-at`).
+    pub fn deployed_at(mut self, base_url: impl Into<String>) -> Self {
+        self.deployed_at = Some(base_url.into());
         self
     }
 

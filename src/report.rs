@@ -24,6 +24,13 @@ pub struct Finding {
 }
 
 impl Finding {
+    /// Whether the finding counts towards the summary's warnings and the exit status: every
+    /// finding does but a `url-not-checked` warning, which says what `--offline` did not check.
+    /// (Set to `error` in `[rules]`, it counts.)
+    pub fn counts(&self) -> bool {
+        !(self.rule == Rule::UrlNotChecked && self.severity == Severity::Warning)
+    }
+
     /// A finding of `rule` at its default severity, with the rule's generic advice.
     pub fn new(rule: Rule, action: Action, message: impl Into<String>) -> Self {
         Finding {
@@ -127,13 +134,17 @@ pub struct AudioInfo {
 pub struct Source {
     /// The file, as given (non-UTF-8 bytes escaped as `\xNN`).
     pub file: String,
-    /// The 1-based line.
+    /// The 1-based line; 0 when the source is a whole file (the local copy of a deployed
+    /// prompt, `--deployed-at`).
     pub line: usize,
 }
 
 impl std::fmt::Display for Source {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}:{}", self.file, self.line)
+        match self.line {
+            0 => f.write_str(&self.file),
+            line => write!(f, "{}:{line}", self.file),
+        }
     }
 }
 
@@ -319,7 +330,8 @@ impl Summary {
         for f in &r.findings {
             match f.severity {
                 Severity::Error => self.errors += 1,
-                Severity::Warning => self.warnings += 1,
+                Severity::Warning if f.counts() => self.warnings += 1,
+                Severity::Warning => {}
             }
         }
     }

@@ -379,6 +379,21 @@ rules! {
         "a voice name is an HD voice (a name with a :...HD... suffix, e.g. en-US-Ava:DragonHDLatestNeural)",
         "use a standard neural voice (e.g. en-US-AvaNeural)",
         "Call Automation does not support HD voices, and they time out (Play action how-to, known limitations). HD voice names carry a suffix after a colon naming the HD model, such as en-US-Ava:DragonHDLatestNeural. The failure is a timeout, whose event is not documented for this case, so this is a warning with no predicted event. Use a standard neural voice.";
+    /// `--offline`: the URL was not fetched.
+    UrlNotChecked = "url-not-checked", Warning, None,
+        "--offline: the URL was not fetched; only its syntax, scheme, credentials, SAS fields and IP-literal address were checked",
+        "run the check with network access (without --offline) before deploying",
+        "With --offline no request is sent: each URL gets only the checks that need no network (a valid absolute http(s) URL with a host, no user name or password, plain http, the SAS token's expiry, start and permissions, and an IP-literal host on a non-public address). Whether the server answers, and with a valid prompt, is not known. This warning says so; it does not count towards the exit status (--fail-on warning included), so an offline run fails only on what it checked. Run the check with network access before deploying.";
+    /// `--deployed-at`: no deployed copy of a local prompt.
+    DeployedMissing = "deployed-missing", Error, DOWNLOAD,
+        "--deployed-at: the deployed copy of a local prompt is missing (404, or Azure BlobNotFound)",
+        "upload the prompt under this name (or fix the name the application uses)",
+        "With --deployed-at BASE_URL, each prompt found in a local folder is also requested at BASE_URL plus its path below the folder. That URL answers 404 (on Azure Blob Storage, BlobNotFound): the prompt was never uploaded, was uploaded under another name, or the container is private (Azure answers an anonymous read of a private container with 404 too). A call that plays it fails with PlayFailed 400, subcode 8536 (download failed). Upload the prompt, or fix the name.";
+    /// `--deployed-at`: the deployed copy differs from the local file.
+    DeployedDiffers = "deployed-differs", Error, None,
+        "--deployed-at: the deployed copy of a local prompt is not the local file (the message says which of size, header, first bytes and MD5 differ)",
+        "upload the local prompt again (or commit the deployed one, if it is the right one)",
+        "With --deployed-at BASE_URL, each prompt found in a local folder is compared with its copy at BASE_URL plus its path below the folder: the size (Content-Range or Content-Length), the decoded header (format, rate, channels, bits, length), the bytes read (at most 64 KiB), and, when the server sends one, the whole file's MD5 (Content-MD5 on a full read; x-ms-blob-content-md5, which Azure Blob Storage sends for a blob uploaded with an MD5, on a range read) against the local file's. ACS plays the deployed copy, not the one in the repository: callers hear an older or other prompt. ACS does not fail, but the deployment is wrong, so this is an error. Upload the local file again.";
 }
 
 impl Rule {
@@ -462,7 +477,7 @@ mod tests {
             assert!(!id.starts_with('-') && !id.ends_with('-'), "{id}");
             assert_eq!(id.parse::<Rule>(), Ok(rule));
         }
-        assert_eq!(seen.len(), 37);
+        assert_eq!(seen.len(), 40);
         assert_eq!("nope".parse::<Rule>(), Err(UnknownRule("nope".to_owned())));
     }
 
@@ -486,7 +501,8 @@ mod tests {
     #[test]
     fn every_error_rule_predicts_a_failure() {
         for &rule in Rule::ALL {
-            if rule.default_severity() == Severity::Error {
+            // A stale deployed copy plays without an ACS failure; the wrong prompt is heard.
+            if rule.default_severity() == Severity::Error && rule != Rule::DeployedDiffers {
                 assert!(rule.info().effect.is_some(), "{rule} has no ACS effect");
             }
         }

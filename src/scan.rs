@@ -14,8 +14,8 @@ use crate::error::ScanError;
 use crate::header::inspect::{inspect, Origin};
 use crate::header::source::Window;
 use crate::options::CheckOptions;
-use crate::remote::UrlInput;
-use crate::report::{CheckResult, Finding, Report, Skipped, Summary};
+use crate::remote::{UrlInput, UrlJob};
+use crate::report::{CheckResult, Finding, Report, Skipped, Source, Summary};
 use crate::rules::Rule;
 use crate::walk::{self, extension_of, io_reason, special_kind, Target};
 
@@ -347,19 +347,31 @@ impl Scan {
             }
         }
         // URLs first (there are few), so their results can be slotted between the files'
-        // results, which stream.
+        // results, which stream. The deployed copies of the files (`--deployed-at`) are checked
+        // with them, and reported after everything else.
         let mut pending_urls: VecDeque<(usize, CheckResult)> = VecDeque::new();
-        if !urls.is_empty() {
-            for _ in &urls {
+        let mut deployed_results: Vec<CheckResult> = Vec::new();
+        let given_urls = urls.len();
+        let mut jobs: Vec<UrlJob> = urls.into_iter().map(UrlJob::from).collect();
+        jobs.extend(deployed_jobs(&paths, &self.options)?);
+        if !jobs.is_empty() {
+            for _ in &jobs {
                 on_event(ScanEvent::Found);
             }
             let rt = crate::remote::runtime().map_err(ScanError::Http)?;
-            let results = rt
-                .block_on(crate::remote::check_all(&urls, &self.options, &|r| {
+            let mut results = rt
+                .block_on(crate::remote::check_all(&jobs, &self.options, &|r| {
                     on_event(ScanEvent::Checked(r))
                 }))
-                .map_err(ScanError::Http)?;
-            pending_urls.extend(url_index.iter().copied().zip(results));
+                .map_err(ScanError::Http)?
+                .into_iter();
+            pending_urls.extend(
+                url_index
+                    .iter()
+                    .copied()
+                    .zip(results.by_ref().take(given_urls)),
+            );
+            deployed_results.extend(results);
         }
         if !texts.is_empty() {
             let mut all: Vec<(usize, CheckResult)> = pending_urls.drain(..).collect();
@@ -389,12 +401,151 @@ impl Scan {
         for (_, r) in pending_urls {
             emit(r);
         }
+        for r in deployed_results {
+            emit(r);
+        }
         summary.skipped = passed_over.skipped;
         summary.excluded = passed_over.excluded;
         if summary.checked == 0 && !exclude_of(&self.options)?.skips_all(&paths) {
             return Err(ScanError::NothingFound(paths));
         }
         Ok(summary)
+    }
+}
+
+/// `--deployed-at`: a URL job for each file found in a folder (not for files named directly,
+/// which have no path below a folder), in walk order. The walk is the scan's own (same excludes),
+/// run once more without events: it reads names and metadata only.
+fn deployed_jobs(paths: &[PathBuf], options: &CheckOptions) -> Result<Vec<UrlJob>, ScanError> {
+    let Some(base) = options.deployed_at.as_deref() else {
+        return Ok(Vec::new());
+    };
+    let folders: Vec<bool> = paths
+        .iter()
+        .map(|p| std::fs::metadata(p).is_ok_and(|m| m.is_dir()))
+        .collect();
+    let exclude = exclude_of(options)?;
+    let mut jobs = Vec::new();
+    walk::walk(paths, &exclude, |i, target| {
+        let Target::File(file) = target else { return };
+        if !folders[i] {
+            return;
+        }
+        let Ok(relative) = file.strip_prefix(&paths[i]) else {
+            return;
+        };
+        let input = UrlInput {
+            url: crate::remote::deployed_url(base, relative),
+            sources: vec![Source {
+                file: path_to_string(&file),
+                line: 0,
+            }],
+        };
+        jobs.push(UrlJob {
+            input,
+            local: Some(file),
+        });
+    });
+    Ok(jobs)
+}
+
+/// What kind of input a scan would check (see [`Scan::plan`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+#[non_exhaustive]
+pub enum PlannedKind {
+    /// A local file.
+    File,
+    /// A prompt URL (given, from a URL list or extracted from a file).
+    Url,
+    /// The deployed copy of a local file (`--deployed-at`).
+    Deployed,
+    /// An SSML string found by `--extract-from`.
+    Ssml,
+}
+
+/// One input a scan would check, as `--dump` lists it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[non_exhaustive]
+pub struct PlannedInput {
+    /// A file, a URL, or a deployed copy.
+    pub kind: PlannedKind,
+    /// The input as reports name it: a path (escaped as [`path_to_string`] does) or a URL
+    /// (through the one redaction of [`crate::remote::display_url`]: SAS signatures and
+    /// passwords never appear).
+    pub input: String,
+    /// Where a URL was written (file and line), or for a deployed copy the local file (line 0).
+    pub sources: Vec<Source>,
+    /// Why a path would be reported as unreadable (missing, a FIFO, ...), if it would.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub problem: Option<String>,
+}
+
+impl Scan {
+    /// The inputs the scan would check, in report order, without checking any: files after the
+    /// walk and the excludes, URLs with their sources, then the deployed copies. No file is
+    /// opened (the walk reads names and metadata) and no request is sent.
+    ///
+    /// ```
+    /// use acs_preflight::{CheckOptions, Input, PlannedKind, Scan};
+    ///
+    /// let inputs = vec![
+    ///     Input::Path("fixtures/valid".into()),
+    ///     Input::from_arg("https://h.example/a.wav?sp=r&sig=S3CRET"),
+    /// ];
+    /// let plan = Scan::from_inputs(inputs, CheckOptions::default())?.plan()?;
+    /// assert!(plan.iter().any(|p| p.kind == PlannedKind::File));
+    /// let url = plan.last().unwrap();
+    /// assert_eq!(url.input, "https://h.example/a.wav?sp=r&sig=REDACTED");
+    /// # Ok::<(), acs_preflight::ScanError>(())
+    /// ```
+    pub fn plan(&self) -> Result<Vec<PlannedInput>, ScanError> {
+        let paths: Vec<PathBuf> = self
+            .inputs
+            .iter()
+            .filter_map(|i| match i {
+                Input::Path(p) => Some(p.clone()),
+                Input::Url(_) | Input::Ssml(_) => None,
+            })
+            .collect();
+        let exclude = exclude_of(&self.options)?;
+        let mut by_path: Vec<Vec<PlannedInput>> = vec![Vec::new(); paths.len()];
+        walk::walk(&paths, &exclude, |i, target| {
+            let problem = match &target {
+                Target::File(_) => None,
+                Target::Problem { reason, .. } => Some(reason.clone()),
+            };
+            by_path[i].push(PlannedInput {
+                kind: PlannedKind::File,
+                input: path_to_string(target.path()),
+                sources: Vec::new(),
+                problem,
+            });
+        });
+        let url = |kind, u: &UrlInput| PlannedInput {
+            kind,
+            input: crate::remote::shown(&u.url),
+            sources: u.sources.clone(),
+            problem: None,
+        };
+        let mut by_path = by_path.into_iter();
+        let mut plan = Vec::new();
+        for input in &self.inputs {
+            match input {
+                Input::Path(_) => plan.extend(by_path.next().into_iter().flatten()),
+                Input::Url(u) => plan.push(url(PlannedKind::Url, u)),
+                Input::Ssml(text) => plan.push(PlannedInput {
+                    kind: PlannedKind::Ssml,
+                    input: text.name(),
+                    sources: vec![text.source.clone()],
+                    problem: None,
+                }),
+            }
+        }
+        for job in deployed_jobs(&paths, &self.options)? {
+            plan.push(url(PlannedKind::Deployed, &job.input));
+        }
+        Ok(plan)
     }
 }
 

@@ -33,11 +33,13 @@ __all__ = [
     "CheckResult",
     "Finding",
     "Http",
+    "PlannedInput",
     "Report",
     "Source",
     "Summary",
     "check",
     "check_ssml",
+    "dump",
 ]
 
 StrPath = Union[str, "os.PathLike[str]"]
@@ -94,7 +96,8 @@ class Audio:
 
 @dataclass(frozen=True)
 class Source:
-    """Where a URL was written (``extract_from``, ``urls_from``)."""
+    """Where a URL was written (``extract_from``, ``urls_from``), or for the deployed copy of a
+    local prompt (``deployed_at``) the local file, with ``line`` 0."""
 
     file: str
     line: int
@@ -140,6 +143,20 @@ class Summary:
     excluded: int
 
 
+@dataclass(frozen=True)
+class PlannedInput:
+    """One input a check would check, as ``dump`` (``check --dump``) lists it."""
+
+    kind: str
+    """``"file"``, ``"url"``, ``"deployed"`` (the deployed copy of a local prompt) or ``"ssml"`` (an SSML string found by ``extract_from``)."""
+    input: str
+    """The path or URL (SAS signature redacted)."""
+    sources: List[Source]
+    """Where a URL was written; for a deployed copy, the local file."""
+    problem: Optional[str]
+    """Why a path would be reported unreadable (missing, a FIFO, ...), or ``None``."""
+
+
 T = TypeVar("T")
 
 
@@ -154,7 +171,7 @@ def _build(cls: Type[T], data: Mapping[str, Any]) -> T:
     }
     values = {}
     for f in fields(cls):  # type: ignore[arg-type]
-        value = data[f.name]
+        value = data.get(f.name) if f.name == "problem" else data[f.name]
         inner = nested.get(f.name)
         if inner is not None and value is not None:
             if isinstance(value, list):
@@ -223,6 +240,8 @@ def check(
     url_pattern: Optional[str] = None,
     url_ignore: Optional[Sequence[str]] = None,
     rules: Optional[Mapping[str, str]] = None,
+    offline: Optional[bool] = None,
+    deployed_at: Optional[str] = None,
 ) -> Report:
     """Checks files, folders and URLs as ``acs-preflight check`` does, and returns a Report.
 
@@ -238,11 +257,84 @@ def check(
       ``true_peak_db`` in dBTP (-1): a higher true peak is reported (``true-peak``).
     - ``exclude``, ``url_ignore``: lists of patterns; ``extract_from``: files, folders or globs.
     - ``rules``: ``{"rule-id": "error" | "warning" | "off"}``, the config's ``[rules]``.
+    - ``offline``: send no request; URLs get only the checks that need no network and a
+      ``url-not-checked`` warning, which does not make ``Report.ok`` false.
+    - ``deployed_at``: a base URL (a container SAS may be on it); each prompt found in a folder
+      is compared with its copy there (``deployed-missing``, ``deployed-differs``).
 
     Raises TypeError for a wrong type, ValueError for a value out of range, a bad choice, a bad
     config file or no inputs (with the command line's words), FileNotFoundError for a missing
     input. A broken prompt never raises: it is a finding. The GIL is released while checking.
     """
+    return Report(
+        _call(
+            inputs,
+            False,
+            action=action,
+            allow_mp3=allow_mp3,
+            deep=deep,
+            allow_private=allow_private,
+            timeout=timeout,
+            config=config,
+            jobs=jobs,
+            host_jobs=host_jobs,
+            retries=retries,
+            sas_min_days=sas_min_days,
+            silence_db=silence_db,
+            max_silence=max_silence,
+            true_peak_db=true_peak_db,
+            fail_on=fail_on,
+            exclude=exclude,
+            force_exclude=force_exclude,
+            urls_from=urls_from,
+            extract_from=extract_from,
+            url_pattern=url_pattern,
+            url_ignore=url_ignore,
+            rules=rules,
+            offline=offline,
+            deployed_at=deployed_at,
+        )
+    )
+
+
+def dump(inputs: Union[StrPath, Iterable[StrPath]], **options: Any) -> List[PlannedInput]:
+    """The inputs ``check`` would check with the same keywords, without checking them, as
+    ``acs-preflight check --dump`` lists them: files after the walk and ``exclude``, URLs with
+    the files and lines they came from, the deployed copies (``deployed_at``). No prompt file is
+    opened and no request is sent; SAS signatures are redacted. Raises as ``check`` does."""
+    plan = _call(inputs, True, **options).plan_json()
+    return [_build(PlannedInput, p) for p in json.loads(plan or "[]")]
+
+
+def _call(
+    inputs: Union[StrPath, Iterable[StrPath]],
+    dump: bool,
+    *,
+    action: Optional[str] = None,
+    allow_mp3: Optional[bool] = None,
+    deep: Optional[bool] = None,
+    allow_private: Optional[bool] = None,
+    timeout: Optional[float] = None,
+    config: Optional[StrPath] = None,
+    jobs: Optional[int] = None,
+    host_jobs: Optional[int] = None,
+    retries: Optional[int] = None,
+    sas_min_days: Optional[int] = None,
+    silence_db: Optional[float] = None,
+    max_silence: Optional[float] = None,
+    true_peak_db: Optional[float] = None,
+    fail_on: Optional[str] = None,
+    exclude: Optional[Sequence[str]] = None,
+    force_exclude: Optional[bool] = None,
+    urls_from: Optional[StrPath] = None,
+    extract_from: Optional[Sequence[StrPath]] = None,
+    url_pattern: Optional[str] = None,
+    url_ignore: Optional[Sequence[str]] = None,
+    rules: Optional[Mapping[str, str]] = None,
+    offline: Optional[bool] = None,
+    deployed_at: Optional[str] = None,
+) -> _native.Run:
+    """The native run behind ``check`` and ``dump``: the keywords checked, then handed over."""
     if isinstance(inputs, (str, bytes, os.PathLike)):
         inputs = [inputs]
     if rules is not None:
@@ -290,8 +382,11 @@ def check(
         url_pattern=url_pattern,
         url_ignore=url_ignore,
         rules=rules,
+        offline=offline,
+        deployed_at=deployed_at,
+        dump=dump,
     )
-    return Report(run)
+    return run
 
 
 def check_ssml(text: str, *, action: Optional[str] = None) -> CheckResult:

@@ -13,7 +13,9 @@ use std::time::{Duration, Instant};
 use acs_preflight::cli::printer::{self, RunInfo};
 use acs_preflight::remote::Extracted;
 use acs_preflight::settings::Config;
-use acs_preflight::{Action, Overrides, Report, Scan, ScanEvent, SettingsError, Severity, Skipped};
+use acs_preflight::{
+    Action, Overrides, PlannedInput, Report, Scan, ScanEvent, SettingsError, Severity, Skipped,
+};
 use pyo3::conversion::FromPyObjectOwned;
 use pyo3::exceptions::{
     PyFileNotFoundError, PyOSError, PyPermissionError, PyTypeError, PyValueError,
@@ -40,6 +42,8 @@ struct Run {
     config: Option<PathBuf>,
     skipped: Vec<Skipped>,
     ignored: Vec<Extracted>,
+    /// With `dump=True`: the inputs that would be checked (and nothing was checked).
+    plan: Option<Vec<PlannedInput>>,
 }
 
 #[pymethods]
@@ -55,6 +59,16 @@ impl Run {
         let mut out = Vec::new();
         printer::json::print(&self.report, self.config.as_deref(), &mut out)?;
         Ok(String::from_utf8_lossy(&out).into_owned())
+    }
+
+    /// With `dump=True`: the `check --dump --format json` array; `None` for a check.
+    fn plan_json(&self) -> PyResult<Option<String>> {
+        let Some(plan) = &self.plan else {
+            return Ok(None);
+        };
+        let mut out = Vec::new();
+        printer::dump::json(plan, &mut out)?;
+        Ok(Some(String::from_utf8_lossy(&out).into_owned()))
     }
 
     /// The human report without colour; `verbose` as `--verbose`.
@@ -111,7 +125,7 @@ fn setup_error(err: &(dyn std::error::Error + 'static)) -> PyErr {
 /// setting to `acs-preflight.toml` (the one found from the working folder, or `config`), then
 /// the default.
 #[pyfunction]
-#[pyo3(signature = (inputs, *, config=None, action=None, allow_mp3=None, allow_private=None, deep=None, timeout=None, jobs=None, host_jobs=None, retries=None, sas_min_days=None, silence_db=None, max_silence=None, true_peak_db=None, fail_on=None, exclude=None, force_exclude=None, urls_from=None, extract_from=None, url_pattern=None, url_ignore=None, rules=None))]
+#[pyo3(signature = (inputs, *, config=None, action=None, allow_mp3=None, allow_private=None, deep=None, timeout=None, jobs=None, host_jobs=None, retries=None, sas_min_days=None, silence_db=None, max_silence=None, true_peak_db=None, fail_on=None, exclude=None, force_exclude=None, urls_from=None, extract_from=None, url_pattern=None, url_ignore=None, rules=None, offline=None, deployed_at=None, dump=false))]
 #[allow(clippy::too_many_arguments)]
 fn check<'py>(
     py: Python<'py>,
@@ -137,6 +151,9 @@ fn check<'py>(
     url_pattern: Option<Arg<'py>>,
     url_ignore: Option<Arg<'py>>,
     rules: Option<Arg<'py>>,
+    offline: Option<Arg<'py>>,
+    deployed_at: Option<Arg<'py>>,
+    dump: bool,
 ) -> PyResult<Run> {
     let mut overrides = Overrides::default();
     overrides.config = arg("config", config)?;
@@ -168,8 +185,10 @@ fn check<'py>(
     values.url_pattern = arg("url_pattern", url_pattern)?;
     values.url_ignore = arg("url_ignore", url_ignore)?;
     values.rules = arg("rules", rules)?;
+    values.offline = arg("offline", offline)?;
+    values.deployed_at = arg("deployed_at", deployed_at)?;
     overrides.values = values;
-    py.detach(move || run(&overrides))
+    py.detach(move || run(&overrides, dump))
 }
 
 /// A keyword argument as Python gave it.
@@ -193,9 +212,24 @@ fn arg<'py, T: FromPyObjectOwned<'py>>(key: &str, value: Option<Arg<'py>>) -> Py
     })
 }
 
-/// The run itself, as `acs-preflight check` does it, without the GIL.
-fn run(overrides: &Overrides) -> PyResult<Run> {
+/// The run itself, as `acs-preflight check` does it (or `check --dump` with `dump`), without
+/// the GIL.
+fn run(overrides: &Overrides, dump: bool) -> PyResult<Run> {
     let settings = overrides.check_settings().map_err(|e| setup_error(&e))?;
+    if dump {
+        let plan = Scan::from_inputs(settings.inputs, settings.options)
+            .and_then(|scan| scan.plan())
+            .map_err(|e| setup_error(&e))?;
+        return Ok(Run {
+            report: Report::new(Vec::new()),
+            fail_on: settings.fail_on,
+            elapsed: Duration::ZERO,
+            config: settings.config,
+            skipped: Vec::new(),
+            ignored: settings.extraction.ignored,
+            plan: Some(plan),
+        });
+    }
     let started = Instant::now();
     let skipped: Mutex<Vec<Skipped>> = Mutex::new(Vec::new());
     let on_event = |event: ScanEvent<'_>| {
@@ -215,6 +249,7 @@ fn run(overrides: &Overrides) -> PyResult<Run> {
         config: settings.config,
         skipped: skipped.into_inner().unwrap_or_default(),
         ignored: settings.extraction.ignored,
+        plan: None,
     })
 }
 

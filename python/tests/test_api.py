@@ -296,3 +296,38 @@ def test_check_sees_ssml_strings_in_source_files(tmp_path):
     assert result.input == f"{source}:1 (SSML string, interpolated: holes read as text)"
     assert result.sources == [Source(file=str(source), line=1)]
     assert result.status == "pass"
+
+
+def test_dump_lists_inputs_with_deployed_copies_redacted():
+    # 10.0.0.1 is refused before any request; dump sends none anyway.
+    base = "https://10.0.0.1/c?sp=r&sig=S3CR3T"
+    plan = acs_preflight.dump(["fixtures/valid"], deployed_at=base)
+    assert [p.kind for p in plan] == ["file", "file", "deployed", "deployed"]
+    assert plan[0] == acs_preflight.PlannedInput(
+        kind="file",
+        input="fixtures/valid/prompt-16khz-mono-16bit-list-chunk.wav",
+        sources=[],
+        problem=None,
+    )
+    assert plan[3].input == "https://10.0.0.1/c/prompt-16khz-mono-16bit.wav?sp=r&sig=REDACTED"
+    assert plan[3].sources == [Source(file="fixtures/valid/prompt-16khz-mono-16bit.wav", line=0)]
+    with pytest.raises(ValueError, match=r"deployed_at ftp://h/c\?sig=REDACTED is not a base URL"):
+        acs_preflight.dump(["fixtures/valid"], deployed_at="ftp://h/c?sig=S3CR3T")
+
+
+def test_offline_and_deployed_at_keywords():
+    base = "https://10.0.0.1/c?sp=r&sig=S3CR3T"
+    # Offline with private addresses allowed: nothing fetched, nothing counted.
+    report = acs_preflight.check(
+        "fixtures/valid", offline=True, allow_private=True, deployed_at=base, fail_on="warning"
+    )
+    assert report.ok
+    assert [[f.rule for f in r.findings] for r in report.results[2:]] == [
+        ["url-not-checked"],
+        ["url-not-checked"],
+    ]
+    assert "S3CR3T" not in report.to_json() + report.to_text()
+    # Online, the private base is refused before any request.
+    report = acs_preflight.check("fixtures/valid", deployed_at=base)
+    assert not report.ok
+    assert [f.rule for f in report.results[3].findings] == ["url-private"]

@@ -15,3 +15,5 @@ for result in report.results:
     for finding in result.findings:
         subcode: Optional[int] = finding.acs.subcode if finding.acs else None
         rules: List[str] = [finding.rule, finding.severity, finding.message, finding.advice]
+plan: List[acs_preflight.PlannedInput] = acs_preflight.dump(["fixtures"], offline=True)
+kinds: List[str] = [p.kind for p in plan]

@@ -256,6 +256,26 @@ pub struct CheckArgs {
     /// When to use colour in human output (NO_COLOR is honoured under `auto`).
     #[arg(long, value_enum, default_value_t = ColorArg::Auto)]
     pub color: ColorArg,
+
+    /// List the inputs that would be checked, one per line (files after the walk and the
+    /// excludes; URLs with the files and lines they came from; deployed copies), and exit 0.
+    /// No prompt file is opened and no request is sent; SAS signatures are redacted. With
+    /// --format json: a JSON array.
+    #[arg(long)]
+    pub dump: bool,
+
+    /// Send no request: local files are checked as usual; URLs get only the checks that need
+    /// no network (syntax, scheme, credentials, SAS expiry, start and permissions, IP-literal
+    /// private addresses) and a url-not-checked warning, which does not count towards the exit
+    /// status.
+    #[arg(long)]
+    pub offline: bool,
+
+    /// Compare each prompt found in the folders given with its deployed copy at BASE_URL plus
+    /// its path below the folder (deployed-missing, deployed-differs). A SAS query on BASE_URL
+    /// (a container SAS) is applied to every derived URL and redacted everywhere.
+    #[arg(long, value_name = "BASE_URL")]
+    pub deployed_at: Option<String>,
 }
 
 /// `--report FORMAT=PATH`.

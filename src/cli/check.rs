@@ -42,6 +42,9 @@ pub(crate) fn check(args: CheckArgs) -> anyhow::Result<u8> {
         }
     };
     let scan = Scan::from_inputs(inputs, options)?;
+    if args.dump {
+        return dump(&scan, &args);
+    }
     if args.format == Format::Jsonl && args.reports.is_empty() {
         // Streamed: each result is written as soon as it is due and then dropped.
         let stream = |out: &mut dyn Write| -> anyhow::Result<Summary> {
@@ -140,6 +143,30 @@ pub(crate) fn check(args: CheckArgs) -> anyhow::Result<u8> {
     } else {
         EXIT_CLEAN
     })
+}
+
+/// `--dump`: the inputs the scan would check, human (one per line) or a JSON array; exit 0.
+fn dump(scan: &Scan, args: &CheckArgs) -> anyhow::Result<u8> {
+    if !matches!(args.format, Format::Human | Format::Json) || !args.reports.is_empty() {
+        anyhow::bail!("--dump lists the inputs as text (--format human) or JSON (--format json)");
+    }
+    let plan = scan.plan()?;
+    let render = |out: &mut dyn Write| -> io::Result<()> {
+        match args.format {
+            Format::Json => printer::dump::json(&plan, out),
+            _ => printer::dump::human(&plan, out),
+        }
+    };
+    match &args.output {
+        Some(path) => write_atomically(path, render)?,
+        None => {
+            let mut out = BufWriter::new(io::stdout().lock());
+            render(&mut out)
+                .and_then(|()| out.flush())
+                .context("cannot write the list")?;
+        }
+    }
+    Ok(EXIT_CLEAN)
 }
 
 /// Refuses a run that names one file for two reports (`--output` and `--report`): one would

@@ -44,6 +44,8 @@ impl From<&CheckArgs> for Overrides {
                     FailOn::Error => Severity::Error,
                     FailOn::Warning => Severity::Warning,
                 }),
+                offline: flag(args.offline),
+                deployed_at: args.deployed_at.clone(),
                 ..Config::default()
             },
         }

@@ -117,6 +117,8 @@ pub(crate) struct Fetched {
     pub http: HttpInfo,
     pub body: Option<Body>,
     pub issues: Vec<Issue>,
+    /// The headers of the final answer, when there was one that is not a redirect.
+    pub headers: Option<HeaderMap>,
 }
 
 /// Why an attempt got no usable answer.
@@ -357,7 +359,7 @@ fn status_advice(status: StatusCode) -> Option<&'static str> {
 }
 
 /// Refuses an IP literal that is not public (names are checked by the resolver).
-fn literal_guard(url: &Url, allow_private: bool) -> Option<String> {
+pub(crate) fn literal_guard(url: &Url, allow_private: bool) -> Option<String> {
     if allow_private {
         return None;
     }
@@ -619,6 +621,7 @@ fn ended(http: HttpInfo, mut issues: Vec<Issue>, last: impl Into<Issue>) -> Fetc
         http,
         body: None,
         issues,
+        headers: None,
     }
 }
 
@@ -770,7 +773,9 @@ pub(crate) async fn fetch(shared: &Client, url: Url, options: &CheckOptions) -> 
                 Some(advice) => last.advice(advice),
                 None => last,
             };
-            return ended(http, issues, last);
+            let mut fetched = ended(http, issues, last);
+            fetched.headers = Some(answer.headers);
+            return fetched;
         }
         if let Some(body) = &answer.body {
             http.bytes_read = body.bytes.len() as u64;
@@ -779,6 +784,7 @@ pub(crate) async fn fetch(shared: &Client, url: Url, options: &CheckOptions) -> 
             http,
             body: answer.body,
             issues,
+            headers: Some(answer.headers),
         };
     }
 }

@@ -7,13 +7,14 @@
 
 pub mod address;
 mod comments;
+mod deployed;
 mod extract;
 mod fetch;
 pub mod sas;
 
 use std::collections::HashMap;
 use std::io::Cursor;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use futures_util::stream::{self, StreamExt};
@@ -27,6 +28,9 @@ pub use extract::{
     IgnorePatternError, SearchKind, Searched, SearchedFile, Syntax, UrlIgnore, IGNORE_FILE_NAME,
     MAX_EXTRACT_FILES, MAX_IGNORE_PATTERNS, SKIPPED_FOLDERS,
 };
+
+pub use deployed::deployed_base;
+pub(crate) use deployed::deployed_url;
 
 use crate::header::inspect::{inspect, Origin};
 use crate::header::sniff::Container;
@@ -97,6 +101,21 @@ impl UrlInput {
     }
 }
 
+/// A URL to check and, for the deployed copy of a local prompt (`--deployed-at`), that file.
+#[derive(Debug, Clone)]
+pub(crate) struct UrlJob {
+    /// The URL and where it came from.
+    pub input: UrlInput,
+    /// The local file the URL should serve, byte for byte.
+    pub local: Option<PathBuf>,
+}
+
+impl From<UrlInput> for UrlJob {
+    fn from(input: UrlInput) -> Self {
+        UrlJob { input, local: None }
+    }
+}
+
 /// The HTTP client could not be set up (TLS roots, runtime): nothing can be checked.
 #[derive(Debug, thiserror::Error)]
 #[error("cannot set up HTTP: {0}")]
@@ -105,7 +124,7 @@ pub struct HttpSetupError(String);
 /// Checks the URLs, `options.jobs` requests in flight (`options.host_jobs` per host), calling
 /// `on_done` as each finishes; results come back in input order.
 pub(crate) async fn check_all(
-    inputs: &[UrlInput],
+    inputs: &[UrlJob],
     options: &CheckOptions,
     on_done: &(dyn Fn(&CheckResult) + Sync),
 ) -> Result<Vec<CheckResult>, HttpSetupError> {
@@ -118,7 +137,7 @@ pub(crate) async fn check_all(
     let per_host: Vec<Option<Arc<Semaphore>>> = inputs
         .iter()
         .map(|i| {
-            let key = Url::parse(&i.url).ok().map(|u| {
+            let key = Url::parse(&i.input.url).ok().map(|u| {
                 format!(
                     "{}:{}",
                     u.host_str().unwrap_or(""),
@@ -164,7 +183,7 @@ pub(crate) async fn check_all(
 /// ```
 pub async fn check_url(url: &str, options: &CheckOptions) -> CheckResult {
     let input = UrlInput::new(url);
-    match check_all(std::slice::from_ref(&input), options, &|_| {}).await {
+    match check_all(&[UrlJob::from(input.clone())], options, &|_| {}).await {
         Ok(mut v) if !v.is_empty() => v.remove(0),
         Ok(_) => unreachable_result(&input, options, "no result".to_owned()),
         Err(e) => unreachable_result(&input, options, e.to_string()),
@@ -218,7 +237,7 @@ fn url_extension(url: &Url) -> Option<String> {
 
 /// A URL as reports show it: redacted, and cut after 100 characters when it is longer than
 /// [`limits::MAX_URL_BYTES`] (such a URL is never checked).
-fn shown(url: &str) -> String {
+pub(crate) fn shown(url: &str) -> String {
     let shown = display_url(url);
     if url.len() <= limits::MAX_URL_BYTES {
         return shown;
@@ -231,7 +250,8 @@ fn shown(url: &str) -> String {
     format!("{}…", &shown[..cut])
 }
 
-async fn check_with(client: &Client, input: &UrlInput, options: &CheckOptions) -> CheckResult {
+async fn check_with(client: &Client, job: &UrlJob, options: &CheckOptions) -> CheckResult {
+    let input = &job.input;
     let display = shown(&input.url);
     let mut issues: Vec<Issue> = Vec::new();
     let finish = |issues: Vec<Issue>, extra: Vec<Finding>, audio, http| {
@@ -276,8 +296,34 @@ async fn check_with(client: &Client, input: &UrlInput, options: &CheckOptions) -
             .map(Issue::from),
     );
 
+    if options.offline {
+        if let Some(why) = fetch::literal_guard(&url, options.allow_private) {
+            issues.push(Issue::new(
+                Rule::UrlPrivate,
+                format!("{why}; ACS cannot reach it, and no request was sent"),
+            ));
+        }
+        issues.push(Issue::new(
+            Rule::UrlNotChecked,
+            "--offline: not fetched; only the URL's syntax, scheme, credentials, SAS fields and IP-literal address were checked",
+        ));
+        return finish(issues, Vec::new(), None, None);
+    }
+
     let extension = url_extension(&url);
-    let fetched = fetch::fetch(client, url, options).await;
+    let mut fetched = fetch::fetch(client, url, options).await;
+    if let Some(local) = job
+        .local
+        .as_deref()
+        .filter(|_| deployed::is_missing(&fetched))
+    {
+        // The answer's own finding (url-http-status) says the same less exactly.
+        fetched.issues.retain(|i| i.rule != Rule::UrlHttpStatus);
+        fetched
+            .issues
+            .push(deployed::missing_issue(local, &fetched));
+    }
+    let headers = fetched.headers.take().unwrap_or_default();
     issues.extend(fetched.issues);
     let http = Some(fetched.http);
     let Some(body) = fetched.body else {
@@ -285,7 +331,7 @@ async fn check_with(client: &Client, input: &UrlInput, options: &CheckOptions) -
     };
 
     let available = body.bytes.len() as u64;
-    let inspection = match Window::open(Cursor::new(body.bytes), body.total, available) {
+    let inspection = match Window::open(Cursor::new(body.bytes.as_slice()), body.total, available) {
         Ok(mut window) => {
             let origin = Origin {
                 path: None,
@@ -332,6 +378,26 @@ async fn check_with(client: &Client, input: &UrlInput, options: &CheckOptions) -
                 not_audio_message(status, &kind, content_type.as_deref()),
             ),
         );
+    }
+    if let Some(local) = job.local.clone() {
+        // Reading the local file (its header, then its bytes for the MD5) blocks: off the
+        // runtime, so the other URLs' requests and deadlines run on meanwhile.
+        let status = http.as_ref().and_then(|h| h.status).unwrap_or(200);
+        let theirs = inspection.audio.clone();
+        let options = options.clone();
+        let compared = tokio::task::spawn_blocking(move || {
+            let ours = deployed::local_audio(&local, &options);
+            let copy = deployed::Copy {
+                bytes: &body.bytes,
+                total: body.total,
+                status,
+                headers: &headers,
+                audio: theirs.as_ref(),
+            };
+            deployed::compare(&local, ours.as_ref(), &copy)
+        })
+        .await;
+        issues.extend(compared.ok().flatten());
     }
     for f in &mut findings {
         f.message = redact(&f.message);

@@ -80,6 +80,11 @@ pub struct Config {
     pub fail_on: Option<Severity>,
     /// `<rule-id> = "error" | "warning" | "off"`.
     pub rules: Option<BTreeMap<String, String>>,
+    /// Send no request: URLs get only the checks that need no network.
+    pub offline: Option<bool>,
+    /// The http(s) URL the prompts folders are deployed under (a SAS query on it is applied to
+    /// every derived URL); each file found in a folder is compared with its deployed copy.
+    pub deployed_at: Option<String>,
 }
 
 /// A config file read and validated, with where it was.
@@ -225,6 +230,13 @@ impl Config {
                         },
                     })?;
             }
+        }
+        if let Some(base) = &self.deployed_at {
+            crate::remote::deployed_base(base).map_err(|reason| SettingsError::DeployedAt {
+                config: config(),
+                url: crate::remote::display_url(base),
+                reason,
+            })?;
         }
         let mut levels = BTreeMap::new();
         for (id, level) in self.rules.iter().flatten() {

@@ -241,6 +241,16 @@ pub enum SettingsError {
         #[source]
         source: regex::Error,
     },
+    /// `deployed_at` is not an http(s) URL with a host (or is too long).
+    #[error("{}deployed_at {url} is not a base URL to check against: {reason}", file::origin(.config))]
+    DeployedAt {
+        /// The config file it came from; `None` when given explicitly.
+        config: Option<PathBuf>,
+        /// The URL, redacted.
+        url: String,
+        /// What is wrong.
+        reason: String,
+    },
 }
 
 /// Where a URL ignore pattern came from, before a message about it.
@@ -379,6 +389,12 @@ impl Overrides {
         }
         if let Some(db) = given.true_peak_db.or(file.true_peak_db) {
             options = options.true_peak_db(db);
+        }
+        if let Some(offline) = given.offline.or(file.offline) {
+            options = options.offline(offline);
+        }
+        if let Some(base) = given.deployed_at.as_ref().or(file.deployed_at.as_ref()) {
+            options = options.deployed_at(base.clone());
         }
         let fail_on = given.fail_on.or(file.fail_on).unwrap_or(Severity::Error);
         let (inputs, extraction) = self.inputs(loaded.as_ref(), &options)?;

@@ -7,6 +7,7 @@ mod cli;
 mod config;
 mod convert;
 mod deep;
+mod deployed;
 mod extract;
 mod fix;
 mod fixtures;

@@ -34,7 +34,9 @@ pub fn print(report: &Report, run: &RunInfo<'_>, out: &mut dyn Write) -> io::Res
             match (r.sources.first(), place(r)) {
                 (Some(s), _) => {
                     props.push(format!("file={}", property(&s.file)));
-                    props.push(format!("line={}", s.line));
+                    if s.line > 0 {
+                        props.push(format!("line={}", s.line));
+                    }
                 }
                 (None, Place::File(p)) => props.push(format!("file={}", property(p))),
                 (None, Place::Url(_)) => {}

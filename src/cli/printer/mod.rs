@@ -5,6 +5,7 @@
 //! formatter below: no control character or bidirectional-text control reaches a terminal, a
 //! CI log or a report raw.
 
+pub mod dump;
 pub mod fix;
 pub mod github;
 pub mod human;
@@ -161,5 +162,8 @@ pub fn tally(s: &Summary) -> (String, String) {
 
 /// Whether the input counts as failed under `fail_on`.
 pub fn failed(result: &CheckResult, fail_on: Severity) -> bool {
-    result.findings.iter().any(|f| f.severity >= fail_on)
+    result
+        .findings
+        .iter()
+        .any(|f| f.severity >= fail_on && f.counts())
 }

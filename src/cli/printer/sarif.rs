@@ -123,13 +123,17 @@ pub fn print(report: &Report, action: Action, out: &mut dyn Write) -> io::Result
         let locations: Vec<Value> = if !r.sources.is_empty() {
             r.sources
                 .iter()
-                .map(|s| {
-                    json!({
+                .map(|s| match s.line {
+                    // A whole file (the local copy of a deployed prompt): no region.
+                    0 => json!({
+                        "physicalLocation": { "artifactLocation": { "uri": path_uri(&s.file) } }
+                    }),
+                    line => json!({
                         "physicalLocation": {
                             "artifactLocation": { "uri": path_uri(&s.file) },
-                            "region": { "startLine": s.line },
+                            "region": { "startLine": line },
                         }
-                    })
+                    }),
                 })
                 .collect()
         } else {
