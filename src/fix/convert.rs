@@ -200,7 +200,7 @@ struct StreamResampler {
     emitted: u64,
 }
 
-type Sink<'a> = dyn FnMut(&[f32]) -> Result<(), ConvertError> + 'a;
+pub(crate) type Sink<'a> = dyn FnMut(&[f32]) -> Result<(), ConvertError> + 'a;
 
 impl StreamResampler {
     fn new(rate: u32) -> Result<Self, ConvertError> {
@@ -441,7 +441,7 @@ fn convert_counted<W: Write + Seek>(
     output: W,
 ) -> Result<(Conversion, usize), ConvertError> {
     // The last net for a decoder that panics.
-    let result = catch_unwind(AssertUnwindSafe(|| convert(input, output)));
+    let result = catch_unwind(AssertUnwindSafe(|| convert(input, output, None)));
     result.unwrap_or_else(|_| {
         Err(ConvertError::Decode(
             "the decoder failed on this file".to_owned(),
@@ -470,10 +470,107 @@ fn too_long(frames: u64, input_bytes: u64) -> ConvertError {
     }
 }
 
-fn convert<W: Write + Seek>(path: &Path, output: W) -> Result<(Conversion, usize), ConvertError> {
+/// What decoding read: the source's rate and channels, the frames decoded, and whether they
+/// were resampled.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Source {
+    rate_in: u32,
+    channels_in: u16,
+    frames_in: u64,
+    resampled: bool,
+}
+
+/// Decodes `path`, mixes it to mono and resamples it to 16 kHz, handing `sink` the samples as
+/// they come. Bounded as [`convert_file`] is: at most `output_cap` of the input's size in
+/// frames reach `sink`. The last net for a decoder that panics is here too.
+pub(crate) fn decode_16k(path: &Path, sink: &mut Sink) -> Result<Source, ConvertError> {
+    let result = catch_unwind(AssertUnwindSafe(|| {
+        let file = std::fs::File::open(path)?;
+        let input_bytes = file.metadata()?.len();
+        let cap = output_cap(input_bytes);
+        let mut count = 0u64;
+        stream(file, path, cap, input_bytes, &mut |s: &[f32]| {
+            count += s.len() as u64;
+            if count > cap {
+                return Err(too_long(count, input_bytes));
+            }
+            sink(s)
+        })
+        .map(|(source, _)| source)
+    }));
+    result.unwrap_or_else(|_| {
+        Err(ConvertError::Decode(
+            "the decoder failed on this file".to_owned(),
+        ))
+    })
+}
+
+/// A stage between the resampler and the WAV writer (`fix`'s loudness, silence and DC cures):
+/// it takes the 16 kHz mono samples and hands on what is to be written.
+pub(crate) trait Stage {
+    /// Takes `input`, handing `next` the output as it comes.
+    fn push(&mut self, input: &[f32], next: &mut Sink) -> Result<(), ConvertError>;
+    /// Hands `next` what is still held, at the end.
+    fn finish(&mut self, next: &mut Sink) -> Result<(), ConvertError>;
+}
+
+/// [`convert_file`] with `stage` between the resampler and the writer: the prompt is decoded,
+/// resampled, processed, dithered and written once.
+pub(crate) fn convert_through<W: Write + Seek>(
+    input: &Path,
+    output: W,
+    stage: &mut dyn Stage,
+) -> Result<Conversion, ConvertError> {
+    let result = catch_unwind(AssertUnwindSafe(|| {
+        convert(input, output, Some(stage)).map(|(c, _)| c)
+    }));
+    result.unwrap_or_else(|_| {
+        Err(ConvertError::Decode(
+            "the decoder failed on this file".to_owned(),
+        ))
+    })
+}
+
+fn convert<W: Write + Seek>(
+    path: &Path,
+    output: W,
+    mut stage: Option<&mut dyn Stage>,
+) -> Result<(Conversion, usize), ConvertError> {
     let file = std::fs::File::open(path)?;
     let input_bytes = file.metadata()?.len();
     let cap = output_cap(input_bytes);
+    let mut out = WavOut::new(output, cap, input_bytes)?;
+    let (source, held) = match stage.as_deref_mut() {
+        Some(stage) => stream(file, path, cap, input_bytes, &mut |s: &[f32]| {
+            stage.push(s, &mut |y: &[f32]| out.push(y))
+        })?,
+        None => stream(file, path, cap, input_bytes, &mut |s: &[f32]| out.push(s))?,
+    };
+    if let Some(stage) = stage {
+        stage.finish(&mut |y: &[f32]| out.push(y))?;
+    }
+    let held = held + out.held();
+    let (frames_out, dithered) = out.finish()?;
+    let conversion = Conversion {
+        rate_in: source.rate_in,
+        channels_in: source.channels_in,
+        frames_in: source.frames_in,
+        frames_out,
+        resampled: source.resampled,
+        dithered,
+    };
+    Ok((conversion, held))
+}
+
+/// The decoding half of a conversion: the file's packets, mixed to mono and resampled, into
+/// `sink`. Returns what it read and the most samples its own buffers held.
+fn stream(
+    file: std::fs::File,
+    path: &Path,
+    cap: u64,
+    input_bytes: u64,
+    sink: &mut Sink,
+) -> Result<(Source, usize), ConvertError> {
     let mss = MediaSourceStream::new(Box::new(file), Default::default());
     let mut hint = Hint::new();
     if let Some(ext) = path.extension().and_then(|e| e.to_str()) {
@@ -525,7 +622,6 @@ fn convert<W: Write + Seek>(path: &Path, output: W) -> Result<(Conversion, usize
         .make_audio_decoder(&params, &AudioDecoderOptions::default().gapless(true))
         .map_err(|e| ConvertError::Decode(e.to_string()))?;
 
-    let mut out = WavOut::new(output, cap, input_bytes)?;
     let mut resampler: Option<StreamResampler> = None;
     // The rate and channels of the first decoded packet.
     let mut source: Option<(u32, u16)> = None;
@@ -586,13 +682,12 @@ fn convert<W: Write + Seek>(path: &Path, output: W) -> Result<(Conversion, usize
         }
         frames_in += mono.len() as u64;
         match resampler.as_mut() {
-            Some(r) => r.push(&mono, &mut |s| out.push(s))?,
-            None => out.push(&mono)?,
+            Some(r) => r.push(&mono, sink)?,
+            None => sink(&mono)?,
         }
         held = held.max(
             interleaved.capacity()
                 + mono.capacity()
-                + out.held()
                 + resampler.as_ref().map_or(0, StreamResampler::held),
         );
     }
@@ -600,18 +695,15 @@ fn convert<W: Write + Seek>(path: &Path, output: W) -> Result<(Conversion, usize
         return Err(ConvertError::Empty);
     };
     if let Some(r) = resampler.as_mut() {
-        r.finish(&mut |s| out.push(s))?;
+        r.finish(sink)?;
     }
-    let (frames_out, dithered) = out.finish()?;
-    let conversion = Conversion {
+    let source = Source {
         rate_in,
         channels_in,
         frames_in,
-        frames_out,
         resampled: resampler.is_some(),
-        dithered,
     };
-    Ok((conversion, held))
+    Ok((source, held))
 }
 
 #[cfg(test)]
