@@ -54,8 +54,8 @@ pub struct AudioFixes {
     /// Cut leading and trailing silence (below the check's `silence_db`) to at most this many
     /// seconds, with a 10 ms fade at the cut (`--trim-silence`).
     pub trim_silence: Option<f64>,
-    /// Remove a DC offset (a mean beyond 1% of full scale) with a 5 Hz high-pass
-    /// (`--remove-dc`).
+    /// Remove a DC offset (a mean beyond 1% of full scale, or beyond 0.5% once the loudness
+    /// gain is applied) with a 5 Hz high-pass (`--remove-dc`).
     pub remove_dc: bool,
 }
 
@@ -325,7 +325,10 @@ pub(crate) fn decide(
     };
     let ceiling_db = fixes.true_peak_db;
     let ceiling = target.map(|_| 10f64.powf((ceiling_db - MARGIN_DB) / 20.0));
-    let dc = fixes.remove_dc && m.mean.abs() > DC_LIMIT;
+    // A DC offset, or one the gain would make large enough to be halfway to one.
+    let gained_mean = m.mean.abs() * 10f64.powf(gain_db / 20.0);
+    let dc = fixes.remove_dc
+        && (m.mean.abs() > DC_LIMIT || (gain_db != 0.0 && gained_mean > DC_LIMIT / 2.0));
     let span = if dc { m.blocked } else { m.raw };
     let (mut keep_from, mut keep_to) = (0, m.frames);
     if let (Some(keep), Some(first), Some(last)) = (fixes.trim_silence, span.first, span.last) {
@@ -425,7 +428,7 @@ struct Limiter {
 
 impl Limiter {
     fn new(ceiling: f64) -> Self {
-        Limiter {
+        let mut limiter = Limiter {
             ceiling: ceiling as f32,
             between: Between::new(),
             window: [0.0; TAPS],
@@ -441,7 +444,13 @@ impl Limiter {
             emitted: 0,
             lowest: 1.0,
             out: Vec::new(),
+        };
+        // The look-ahead before the first sample: its gains are averaged into the first
+        // samples' gain, so they are computed (from the first samples' needs), not taken as 1.
+        for _ in 0..LOOK_AHEAD {
+            limiter.need(1.0);
         }
+        limiter
     }
 
     /// The detector: one sample in (a real one, or silence past the end).
@@ -481,7 +490,8 @@ impl Limiter {
         }
     }
 
-    /// Emits sample `n`, whose look-ahead is complete.
+    /// Emits sample `n` (counting the [`LOOK_AHEAD`] before the first sample, which are not
+    /// output), whose look-ahead is complete.
     fn emit(&mut self, n: u64) {
         while self.mins.front().is_some_and(|&(j, _)| j < n) {
             self.mins.pop_front();
@@ -494,6 +504,9 @@ impl Limiter {
         // The average never exceeds the least of its window (rounding of the running sum
         // aside, which the margin covers).
         let gain = (self.ring_sum / (LOOK_AHEAD + 1) as f64).min(1.0);
+        if n < LOOK_AHEAD as u64 {
+            return;
+        }
         self.lowest = self.lowest.min(gain);
         if let Some(x) = self.delay.pop_front() {
             self.out.push((f64::from(x) * gain) as f32);
@@ -704,6 +717,25 @@ mod tests {
             let (y, _) = run_chain(&p, &x, piece);
             assert_eq!(y, whole, "{piece}");
         }
+    }
+
+    #[test]
+    fn a_pop_is_held_even_at_the_first_sample() {
+        // At the very start too, where the attack has no time before the crest.
+        let mut x = vec![0.01f32; 4000];
+        for start in [0, 2000] {
+            for k in 0..48 {
+                x[start + k] = 1.5 * (std::f32::consts::PI * k as f32 / 48.0).sin();
+            }
+        }
+        let p = plan(0.0, Some(-1.1), x.len() as u64);
+        let (y, limited) = run_chain(&p, &x, 4000);
+        let (at, peak) =
+            y.iter().enumerate().fold(
+                (0, 0f32),
+                |m, (i, v)| if v.abs() > m.1 { (i, v.abs()) } else { m },
+            );
+        assert!(peak <= 0.89, "{peak} at {at}, limited {limited}");
     }
 
     #[test]
