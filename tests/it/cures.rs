@@ -410,7 +410,11 @@ fn the_config_file_sets_the_cures_within_their_ranges() {
     std::fs::write(dir.path().join("acs-preflight.toml"), "").unwrap();
     for (flag, value, range) in [
         ("--loudness", "5", "a loudness in LUFS from -60 to 0"),
-        ("--trim-silence", "3601", "a number of seconds from 0 to 3600"),
+        (
+            "--trim-silence",
+            "3601",
+            "a number of seconds from 0 to 3600",
+        ),
         ("--true-peak-db", "7", "a level in dBTP from -60 to 6"),
     ] {
         let (code, _, err) = crate::support::run(cmd_in(dir.path()).args([
