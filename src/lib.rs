@@ -55,6 +55,7 @@ mod write;
 pub use display::{escape_text, is_unsafe_char, path_to_string};
 pub use error::ScanError;
 pub use fix::convert::{convert_file, Conversion, ConvertError};
+pub use fix::level::{AudioFixes, Leveling};
 pub use fix::{
     fix_paths, Backup, Change, ConversionInfo, FixAction, FixMode, FixOptions, FixReport,
     FixResult, FixSummary, Rename,

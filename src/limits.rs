@@ -226,6 +226,29 @@ pub const TRUE_PEAK_DB: Limit = Limit {
     max_exclusive: false,
 };
 
+/// `fix`: the integrated loudness to bring prompts to, in LUFS (`--loudness`, `loudness`).
+pub const LOUDNESS: Limit = Limit {
+    key: "loudness",
+    what: "a loudness in LUFS",
+    integer: false,
+    min: -60.0,
+    min_exclusive: false,
+    max: 0.0,
+    max_exclusive: false,
+};
+
+/// `fix`: the most leading or trailing silence kept, in seconds (`--trim-silence`,
+/// `trim_silence`).
+pub const TRIM_SILENCE: Limit = Limit {
+    key: "trim_silence",
+    what: "a number of seconds",
+    integer: false,
+    min: 0.0,
+    min_exclusive: false,
+    max: 3600.0,
+    max_exclusive: false,
+};
+
 /// Every numeric setting's limit.
 pub const ALL: &[Limit] = &[
     JOBS,
@@ -236,6 +259,8 @@ pub const ALL: &[Limit] = &[
     SILENCE_DB,
     MAX_SILENCE,
     TRUE_PEAK_DB,
+    LOUDNESS,
+    TRIM_SILENCE,
 ];
 
 /// The lowest sample rate converted, and measured by `--deep` (Hz). Below it a few bytes of input

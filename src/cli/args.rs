@@ -98,8 +98,37 @@ pub struct FixArgs {
     #[arg(long)]
     pub force_exclude: bool,
 
+    /// Bring every prompt's integrated loudness (BS.1770, as --deep measures it) to LUFS with
+    /// one gain; a look-ahead limiter holds true peaks at or below --true-peak-db. Prompts
+    /// already within 0.1 LU and under the ceiling are left alone (e.g. -16).
+    #[arg(long, value_name = "LUFS", allow_negative_numbers = true, value_parser = |s: &str| limits::LOUDNESS.parse(s))]
+    pub loudness: Option<f64>,
+
+    /// Bring every prompt to the median loudness of the set (what loudness-outlier measures
+    /// against), under the --true-peak-db ceiling.
+    #[arg(long, conflicts_with = "loudness")]
+    pub match_set: bool,
+
+    /// With --loudness or --match-set: the true-peak ceiling, in dBTP [default: -1].
+    #[arg(long, alias = "true-peak", value_name = "DB", allow_negative_numbers = true, value_parser = |s: &str| limits::TRUE_PEAK_DB.parse(s))]
+    pub true_peak_db: Option<f64>,
+
+    /// Cut leading and trailing silence (below --silence-db) to at most SECONDS, with a 10 ms
+    /// fade at the cut.
+    #[arg(long, value_name = "SECONDS", value_parser = |s: &str| limits::TRIM_SILENCE.parse(s))]
+    pub trim_silence: Option<f64>,
+
+    /// With --trim-silence: frames below this level are silent, in dBFS [default: -50].
+    #[arg(long, value_name = "DB", allow_negative_numbers = true, value_parser = |s: &str| limits::SILENCE_DB.parse(s))]
+    pub silence_db: Option<f64>,
+
+    /// Remove a DC offset (a mean beyond 1% of full scale) with a 5 Hz high-pass.
+    #[arg(long)]
+    pub remove_dc: bool,
+
     /// Read settings from FILE instead of the acs-preflight.toml found in the working folder or
-    /// its parents (fix takes its inputs, exclude, force_exclude, allow_mp3, jobs and [rules]).
+    /// its parents (fix takes its inputs, exclude, force_exclude, allow_mp3, jobs, [rules],
+    /// loudness, match_set, true_peak_db, trim_silence, silence_db and remove_dc).
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
 

@@ -19,6 +19,7 @@ pub(crate) fn fix(args: FixArgs) -> anyhow::Result<u8> {
     // are skipped, so `fix` never rewrites a file `check` accepts or never sees.
     let settings = Overrides::from(&args).fix_settings()?;
     let check = settings.options;
+    let audio = settings.fix;
     // A URL among the config's inputs is reported as one fix cannot convert.
     let paths: Vec<PathBuf> = settings
         .inputs
@@ -47,6 +48,7 @@ pub(crate) fn fix(args: FixArgs) -> anyhow::Result<u8> {
         dry_run: args.dry_run,
         overwrite: args.overwrite,
         copy_valid: !args.only_changed,
+        audio,
     };
     let started = Instant::now();
     let progress = Progress::new();

@@ -66,6 +66,12 @@ impl From<&FixArgs> for Overrides {
                 force_exclude: flag(args.force_exclude),
                 allow_mp3: flag(args.allow_mp3),
                 jobs: args.jobs,
+                loudness: args.loudness,
+                match_set: flag(args.match_set),
+                true_peak_db: args.true_peak_db,
+                trim_silence: args.trim_silence,
+                silence_db: args.silence_db,
+                remove_dc: flag(args.remove_dc),
                 ..Config::default()
             },
             ..Overrides::default()

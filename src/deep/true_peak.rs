@@ -10,7 +10,7 @@
 //! one block of scratch.
 
 /// Taps per phase.
-const TAPS: usize = 12;
+pub(crate) const TAPS: usize = 12;
 /// Oversampling factor.
 const FACTOR: usize = 4;
 /// Outputs computed side by side.
@@ -99,6 +99,36 @@ impl TruePeak {
             self.peak = self.peak.max(block_peak);
             scan(&self.folded, self.gain, &mut ch.buf, &mut self.peak);
         }
+    }
+}
+
+/// The annex's interpolator one gap at a time, for `fix`'s true-peak limiter: the loudest of
+/// the three values it puts between the middle samples (`w[5]` and `w[6]`) of a 12-sample
+/// window. The same filter [`TruePeak`] measures with, so what the limiter holds is what
+/// `--deep` reads.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Between {
+    folded: Folded,
+}
+
+impl Between {
+    pub(crate) fn new() -> Self {
+        Between {
+            folded: Folded::new(&phases()),
+        }
+    }
+
+    /// The loudest interpolated value between `w[5]` and `w[6]`.
+    pub(crate) fn peak(&self, w: &[f32; TAPS]) -> f32 {
+        let f = &self.folded;
+        let (mut mid, mut even, mut odd) = (0f32, 0f32, 0f32);
+        for t in 0..HALF {
+            let (s, d) = (w[t] + w[TAPS - 1 - t], w[t] - w[TAPS - 1 - t]);
+            mid += f.mid[t] * s;
+            even += f.even[t] * s;
+            odd += f.odd[t] * d;
+        }
+        mid.abs().max(even.abs() + odd.abs())
     }
 }
 

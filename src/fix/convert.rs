@@ -28,6 +28,8 @@ use symphonia::core::formats::{FormatOptions, TrackType};
 use symphonia::core::io::MediaSourceStream;
 use symphonia::core::meta::MetadataOptions;
 
+use crate::header::inspect::{inspect, Origin, Pcm16};
+use crate::header::source::Window;
 use crate::header::wav::REQUIRED_SAMPLE_RATE;
 
 use crate::limits::{MAX_RATE, MIN_RATE};
@@ -200,7 +202,7 @@ struct StreamResampler {
     emitted: u64,
 }
 
-type Sink<'a> = dyn FnMut(&[f32]) -> Result<(), ConvertError> + 'a;
+pub(crate) type Sink<'a> = dyn FnMut(&[f32]) -> Result<(), ConvertError> + 'a;
 
 impl StreamResampler {
     fn new(rate: u32) -> Result<Self, ConvertError> {
@@ -441,7 +443,7 @@ fn convert_counted<W: Write + Seek>(
     output: W,
 ) -> Result<(Conversion, usize), ConvertError> {
     // The last net for a decoder that panics.
-    let result = catch_unwind(AssertUnwindSafe(|| convert(input, output)));
+    let result = catch_unwind(AssertUnwindSafe(|| convert(input, output, None)));
     result.unwrap_or_else(|_| {
         Err(ConvertError::Decode(
             "the decoder failed on this file".to_owned(),
@@ -470,10 +472,110 @@ fn too_long(frames: u64, input_bytes: u64) -> ConvertError {
     }
 }
 
-fn convert<W: Write + Seek>(path: &Path, output: W) -> Result<(Conversion, usize), ConvertError> {
+/// What decoding read: the source's rate and channels, the frames decoded, and whether they
+/// were resampled.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Source {
+    rate_in: u32,
+    channels_in: u16,
+    frames_in: u64,
+    resampled: bool,
+}
+
+/// Decodes `path`, mixes it to mono and resamples it to 16 kHz, handing `sink` the samples as
+/// they come. Bounded as [`convert_file`] is: at most `output_cap` of the input's size in
+/// frames reach `sink`. The last net for a decoder that panics is here too.
+pub(crate) fn decode_16k(path: &Path, sink: &mut Sink) -> Result<Source, ConvertError> {
+    let result = catch_unwind(AssertUnwindSafe(|| {
+        let file = std::fs::File::open(path)?;
+        let input_bytes = file.metadata()?.len();
+        let cap = output_cap(input_bytes);
+        let mut count = 0u64;
+        stream(file, path, cap, input_bytes, &mut |s: &[f32]| {
+            count += s.len() as u64;
+            if count > cap {
+                return Err(too_long(count, input_bytes));
+            }
+            sink(s)
+        })
+        .map(|(source, _)| source)
+    }));
+    result.unwrap_or_else(|_| {
+        Err(ConvertError::Decode(
+            "the decoder failed on this file".to_owned(),
+        ))
+    })
+}
+
+/// A stage between the resampler and the WAV writer (`fix`'s loudness, silence and DC cures):
+/// it takes the 16 kHz mono samples and hands on what is to be written.
+pub(crate) trait Stage {
+    /// Takes `input`, handing `next` the output as it comes.
+    fn push(&mut self, input: &[f32], next: &mut Sink) -> Result<(), ConvertError>;
+    /// Hands `next` what is still held, at the end.
+    fn finish(&mut self, next: &mut Sink) -> Result<(), ConvertError>;
+}
+
+/// [`convert_file`] with `stage` between the resampler and the writer: the prompt is decoded,
+/// resampled, processed, dithered and written once.
+pub(crate) fn convert_through<W: Write + Seek>(
+    input: &Path,
+    output: W,
+    stage: &mut dyn Stage,
+) -> Result<Conversion, ConvertError> {
+    let result = catch_unwind(AssertUnwindSafe(|| {
+        convert(input, output, Some(stage)).map(|(c, _)| c)
+    }));
+    result.unwrap_or_else(|_| {
+        Err(ConvertError::Decode(
+            "the decoder failed on this file".to_owned(),
+        ))
+    })
+}
+
+fn convert<W: Write + Seek>(
+    path: &Path,
+    output: W,
+    mut stage: Option<&mut dyn Stage>,
+) -> Result<(Conversion, usize), ConvertError> {
     let file = std::fs::File::open(path)?;
     let input_bytes = file.metadata()?.len();
     let cap = output_cap(input_bytes);
+    let mut out = WavOut::new(output, cap, input_bytes)?;
+    let (source, held) = match stage.as_deref_mut() {
+        Some(stage) => stream(file, path, cap, input_bytes, &mut |s: &[f32]| {
+            stage.push(s, &mut |y: &[f32]| out.push(y))
+        })?,
+        None => stream(file, path, cap, input_bytes, &mut |s: &[f32]| out.push(s))?,
+    };
+    if let Some(stage) = stage {
+        stage.finish(&mut |y: &[f32]| out.push(y))?;
+    }
+    let held = held + out.held();
+    let (frames_out, dithered) = out.finish()?;
+    let conversion = Conversion {
+        rate_in: source.rate_in,
+        channels_in: source.channels_in,
+        frames_in: source.frames_in,
+        frames_out,
+        resampled: source.resampled,
+        dithered,
+    };
+    Ok((conversion, held))
+}
+
+/// The decoding half of a conversion: the file's packets, mixed to mono and resampled, into
+/// `sink`. Returns what it read and the most samples its own buffers held.
+fn stream(
+    file: std::fs::File,
+    path: &Path,
+    cap: u64,
+    input_bytes: u64,
+    sink: &mut Sink,
+) -> Result<(Source, usize), ConvertError> {
+    if let Some(pcm) = pcm16_of(&file, input_bytes) {
+        return stream_pcm16(file, pcm, cap, input_bytes, sink);
+    }
     let mss = MediaSourceStream::new(Box::new(file), Default::default());
     let mut hint = Hint::new();
     if let Some(ext) = path.extension().and_then(|e| e.to_str()) {
@@ -525,7 +627,6 @@ fn convert<W: Write + Seek>(path: &Path, output: W) -> Result<(Conversion, usize
         .make_audio_decoder(&params, &AudioDecoderOptions::default().gapless(true))
         .map_err(|e| ConvertError::Decode(e.to_string()))?;
 
-    let mut out = WavOut::new(output, cap, input_bytes)?;
     let mut resampler: Option<StreamResampler> = None;
     // The rate and channels of the first decoded packet.
     let mut source: Option<(u32, u16)> = None;
@@ -586,13 +687,12 @@ fn convert<W: Write + Seek>(path: &Path, output: W) -> Result<(Conversion, usize
         }
         frames_in += mono.len() as u64;
         match resampler.as_mut() {
-            Some(r) => r.push(&mono, &mut |s| out.push(s))?,
-            None => out.push(&mono)?,
+            Some(r) => r.push(&mono, sink)?,
+            None => sink(&mono)?,
         }
         held = held.max(
             interleaved.capacity()
                 + mono.capacity()
-                + out.held()
                 + resampler.as_ref().map_or(0, StreamResampler::held),
         );
     }
@@ -600,18 +700,103 @@ fn convert<W: Write + Seek>(path: &Path, output: W) -> Result<(Conversion, usize
         return Err(ConvertError::Empty);
     };
     if let Some(r) = resampler.as_mut() {
-        r.finish(&mut |s| out.push(s))?;
+        r.finish(sink)?;
     }
-    let (frames_out, dithered) = out.finish()?;
-    let conversion = Conversion {
+    let source = Source {
         rate_in,
         channels_in,
         frames_in,
-        frames_out,
         resampled: resampler.is_some(),
-        dithered,
     };
-    Ok((conversion, held))
+    Ok((source, held))
+}
+
+/// Where a sound 16-bit PCM WAV keeps its samples, by our own RIFF walk (the one `check`
+/// trusts), so that they are read directly: symphonia refuses some files `check` passes (a
+/// `LIST` chunk whose length runs past its parent's, for one).
+fn pcm16_of(file: &std::fs::File, len: u64) -> Option<Pcm16> {
+    let mut window = Window::open(file, Some(len), len).ok()?;
+    let origin = Origin {
+        path: None,
+        extension: None,
+    };
+    inspect(&mut window, origin, &crate::CheckOptions::default()).pcm16
+}
+
+/// [`stream`] for 16-bit PCM read straight from the data chunk: mixed to mono and resampled
+/// the same way, bounded the same way.
+fn stream_pcm16(
+    mut file: std::fs::File,
+    pcm: Pcm16,
+    cap: u64,
+    input_bytes: u64,
+    sink: &mut Sink,
+) -> Result<(Source, usize), ConvertError> {
+    use std::io::{Read, SeekFrom};
+    let rate = check_rate(pcm.rate)?;
+    let channels = usize::from(pcm.channels.max(1));
+    let block = 2 * channels;
+    let frames = pcm.len / block as u64;
+    if frames_out(frames, rate) > cap {
+        return Err(too_long(frames_out(frames, rate), input_bytes));
+    }
+    let mut resampler = if rate == REQUIRED_SAMPLE_RATE {
+        None
+    } else {
+        Some(StreamResampler::new(rate)?)
+    };
+    file.seek(SeekFrom::Start(pcm.offset))?;
+    let mut reader = file.take(frames * block as u64);
+    // Whole frames per read: 64 KiB rounded down to a frame.
+    let mut bytes = vec![0u8; (64 * 1024 / block).max(1) * block];
+    let mut mono: Vec<f32> = Vec::with_capacity(bytes.len() / block);
+    let mut frames_in = 0u64;
+    let scale = 1.0 / (32768.0 * channels as f32);
+    loop {
+        let mut got = 0;
+        while got < bytes.len() {
+            let n = reader.read(&mut bytes[got..])?;
+            if n == 0 {
+                break;
+            }
+            got += n;
+        }
+        let whole = got - got % block;
+        if whole == 0 {
+            break;
+        }
+        mono.clear();
+        mono.extend(bytes[..whole].chunks_exact(block).map(|frame| {
+            let sum: i32 = frame
+                .chunks_exact(2)
+                .map(|b| i32::from(i16::from_le_bytes([b[0], b[1]])))
+                .sum();
+            sum as f32 * scale
+        }));
+        frames_in += mono.len() as u64;
+        match resampler.as_mut() {
+            Some(r) => r.push(&mono, sink)?,
+            None => sink(&mono)?,
+        }
+        if got < bytes.len() {
+            break;
+        }
+    }
+    if frames_in == 0 {
+        return Err(ConvertError::Empty);
+    }
+    if let Some(r) = resampler.as_mut() {
+        r.finish(sink)?;
+    }
+    let held =
+        bytes.capacity() + mono.capacity() + resampler.as_ref().map_or(0, StreamResampler::held);
+    let source = Source {
+        rate_in: rate,
+        channels_in: pcm.channels,
+        frames_in,
+        resampled: resampler.is_some(),
+    };
+    Ok((source, held))
 }
 
 #[cfg(test)]

@@ -22,6 +22,7 @@
 //! output is checked again.
 
 pub(crate) mod convert;
+pub(crate) mod level;
 
 use std::collections::{HashMap, HashSet};
 use std::fs;
@@ -33,7 +34,8 @@ use serde::Serialize;
 
 use crate::display::path_to_string;
 use crate::error::ScanError;
-use crate::fix::convert::{convert_file, Conversion};
+use crate::fix::convert::{convert_file, convert_through, Conversion};
+use crate::fix::level::{AudioFixes, Chain, Leveling, Measured, Plan};
 use crate::options::CheckOptions;
 use crate::report::{CheckResult, Finding, Status};
 use crate::rules::{Rule, Severity};
@@ -71,7 +73,7 @@ pub enum Backup {
 }
 
 /// How `fix` runs.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct FixOptions {
     /// Where the converted files go.
     pub mode: FixMode,
@@ -84,6 +86,10 @@ pub struct FixOptions {
     /// unchanged and under the same relative name, so it is complete (prompts that cannot be
     /// fixed are never copied). `false` writes only the converted files.
     pub copy_valid: bool,
+    /// The sound cures (loudness, silence, DC), all off by default. When any is asked for,
+    /// every prompt is measured; one that needs a cure is converted even if it passes, and
+    /// every output is checked again with `--deep`.
+    pub audio: AudioFixes,
 }
 
 impl FixOptions {
@@ -95,6 +101,7 @@ impl FixOptions {
             dry_run: false,
             overwrite: false,
             copy_valid: true,
+            audio: AudioFixes::default(),
         }
     }
 
@@ -318,6 +325,9 @@ pub struct FixResult {
     pub conversion: Option<ConversionInfo>,
     /// The check of the output.
     pub after: Option<CheckResult>,
+    /// With a sound cure asked for: what it measured and did (absent otherwise).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub leveling: Option<Leveling>,
 }
 
 impl FixResult {
@@ -537,6 +547,12 @@ struct Job {
     renamed: bool,
     /// What the input's check read from its header.
     audio: Option<crate::report::AudioInfo>,
+    /// It passes: left alone unless a sound cure is needed.
+    keep: bool,
+    /// Pass 1's measurements, when a sound cure is asked for.
+    measured: Option<Measured>,
+    /// The sound cure to apply while converting.
+    plan: Option<Plan>,
 }
 
 /// Checks one input and decides what to do with it; a conversion to do is returned as a job.
@@ -554,23 +570,40 @@ fn plan_one(found: &Found, check: &CheckOptions, fix: &FixOptions) -> (FixResult
         changes: Vec::new(),
         conversion: None,
         after: None,
+        leveling: None,
     };
-    let copy = match plan(&before) {
-        Ok(false) if fix.copies() => true,
+    // Sound cures are for audio: an SSML prompt (no audio facts) is left to the format plan.
+    let cures = fix.audio.any() && before.audio.is_some();
+    let (copy, keep) = match plan(&before) {
+        Ok(false) if fix.copies() => (true, false),
+        // Valid, but a sound cure may be needed: measured before it is left alone.
+        Ok(false) if cures => (false, true),
         Ok(false) => return (result, None),
-        Ok(true) => false,
+        Ok(true) => (false, false),
         Err(reason) => {
             result.action = FixAction::CannotFix;
             result.reason = Some(reason);
             return (result, None);
         }
     };
+    let measured = if cures {
+        match level::measure(path, check.silence_db) {
+            Ok(m) => Some(m),
+            Err(e) => {
+                result.action = FixAction::Failed;
+                result.reason = Some(format!("cannot measure it: {e}"));
+                return (result, None);
+            }
+        }
+    } else {
+        None
+    };
     let dest = match (&fix.mode, copy) {
         (FixMode::OutDir(dir), true) => dir.join(&found.rel),
         _ => destination(path, &found.rel, &fix.mode),
     };
     result.output = Some(path_to_string(&dest));
-    if !copy {
+    if !copy && !keep {
         result.changes = changes(path, before.audio.as_ref(), &before.findings, None);
     }
     let in_place = matches!(fix.mode, FixMode::InPlace { .. });
@@ -616,8 +649,84 @@ fn plan_one(found: &Found, check: &CheckOptions, fix: &FixOptions) -> (FixResult
         copy,
         renamed,
         audio: before.audio,
+        keep,
+        measured,
+        plan: None,
     };
     (result, Some(job))
+}
+
+/// The median of the loudness measured, for `--match-set`.
+fn median(values: &mut [f64]) -> Option<f64> {
+    values.sort_by(f64::total_cmp);
+    let mid = values.len() / 2;
+    match values.len() {
+        0 => None,
+        n if n % 2 == 0 => Some((values[mid - 1] + values[mid]) / 2.0),
+        _ => Some(values[mid]),
+    }
+}
+
+/// Decides each measured job's sound cure (with `--match-set`, aiming at the median loudness of
+/// every prompt measured). A valid prompt that needs one is converted (into the out folder, as
+/// `.wav`); one that needs none stays as it was planned (copied, or left alone).
+fn decide_cures(
+    planned: &mut [(FixResult, Option<Job>)],
+    fix: &FixOptions,
+    on_done: &(dyn Fn(&FixResult) + Sync),
+) {
+    let target = if fix.audio.match_set {
+        let mut all: Vec<f64> = planned
+            .iter()
+            .filter_map(|(_, j)| j.as_ref()?.measured.as_ref()?.loudness())
+            .collect();
+        median(&mut all)
+    } else {
+        fix.audio.loudness
+    };
+    planned.par_iter_mut().for_each(|(result, slot)| {
+        let Some(job) = slot.as_mut() else {
+            return;
+        };
+        let Some(m) = job.measured.take() else {
+            return;
+        };
+        match level::decide(&job.input, &m, &fix.audio, target) {
+            Ok(plan) => {
+                let cure = plan.leveling.changes();
+                result.leveling = Some(plan.leveling.clone());
+                if cure {
+                    let was_valid = job.copy || job.keep;
+                    if job.copy {
+                        job.copy = false;
+                        job.dest = job.dest.with_extension("wav");
+                        job.key = identity(&job.dest);
+                        result.output = Some(path_to_string(&job.dest));
+                    }
+                    if was_valid {
+                        result.changes =
+                            changes(&job.input, job.audio.as_ref(), &result.before, None);
+                    }
+                    job.keep = false;
+                    job.plan = Some(plan);
+                }
+            }
+            Err(e) => {
+                result.action = FixAction::Failed;
+                result.reason = Some(format!("cannot measure it: {e}"));
+                *slot = None;
+                on_done(result);
+                return;
+            }
+        }
+        if job.keep {
+            // Valid, and no cure needed: left alone.
+            result.output = None;
+            result.backup = None;
+            *slot = None;
+            on_done(result);
+        }
+    });
 }
 
 fn refuse(result: &mut FixResult, why: String) {
@@ -833,7 +942,12 @@ fn run_job(
             let decoded = Some((conversion.rate_in, conversion.channels_in));
             result.changes = changes(&job.input, job.audio.as_ref(), &result.before, decoded);
             result.conversion = Some(ConversionInfo::from(&conversion));
-            result.after = Some(check_file(&job.dest, check));
+            result.after = Some(if fix.audio.any() {
+                // The cures are checked by the meters that found what they cure.
+                check_file(&job.dest, &check.clone().deep(true))
+            } else {
+                check_file(&job.dest, check)
+            });
             Some(folder)
         }
         Err(Failure::NotWritten(e)) => {
@@ -880,8 +994,12 @@ fn write_converted(
     }
     let replace = job.over_input || (like.is_some() && matches!(fix.mode, FixMode::OutDir(_)));
     let mut pending = Pending::create(&job.dest, like).map_err(Failure::NotWritten)?;
-    let conversion = convert_file(&job.input, BufWriter::new(pending.file()))
-        .map_err(|e| Failure::Convert(e.to_string()))?;
+    let output = BufWriter::new(pending.file());
+    let conversion = match &job.plan {
+        Some(plan) => convert_through(&job.input, output, &mut Chain::new(plan)),
+        None => convert_file(&job.input, output),
+    }
+    .map_err(|e| Failure::Convert(e.to_string()))?;
     let backup = match &job.backup {
         Some(b) => Some(write::keep_backup(&job.input, b).map_err(Failure::NotWritten)?),
         None => None,
@@ -1010,6 +1128,7 @@ pub fn fix_paths<P: AsRef<Path>>(
                     changes: Vec::new(),
                     conversion: None,
                     after: None,
+                    leveling: None,
                 },
             )),
         }
@@ -1034,6 +1153,9 @@ pub fn fix_paths<P: AsRef<Path>>(
             })
             .collect()
     });
+    if fix.audio.any() {
+        pool.install(|| decide_cures(&mut planned, fix, on_done));
+    }
     refuse_collisions(&mut planned, on_done);
     let input_paths: HashSet<&Path> = targets.iter().map(|f| f.path.as_path()).collect();
     let written: Vec<Option<PathBuf>> = pool.install(|| {

@@ -85,6 +85,16 @@ pub struct Config {
     /// The http(s) URL the prompts folders are deployed under (a SAS query on it is applied to
     /// every derived URL); each file found in a folder is compared with its deployed copy.
     pub deployed_at: Option<String>,
+    /// `fix`: bring every prompt's integrated loudness to this many LUFS, under the
+    /// `true_peak_db` ceiling. Range: [`limits::LOUDNESS`].
+    pub loudness: Option<f64>,
+    /// `fix`: bring every prompt to the median loudness of the set (instead of `loudness`).
+    pub match_set: Option<bool>,
+    /// `fix`: cut leading and trailing silence (below `silence_db`) to at most this many
+    /// seconds. Range: [`limits::TRIM_SILENCE`].
+    pub trim_silence: Option<f64>,
+    /// `fix`: remove a DC offset.
+    pub remove_dc: Option<bool>,
 }
 
 /// A config file read and validated, with where it was.
@@ -213,6 +223,8 @@ impl Config {
             (limits::SILENCE_DB, self.silence_db, false),
             (limits::MAX_SILENCE, self.max_silence, true),
             (limits::TRUE_PEAK_DB, self.true_peak_db, false),
+            (limits::LOUDNESS, self.loudness, false),
+            (limits::TRIM_SILENCE, self.trim_silence, true),
         ];
         for (limit, value, in_seconds) in numbers {
             if let Some(v) = value {

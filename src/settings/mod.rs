@@ -73,6 +73,8 @@ pub struct Settings {
     /// What was searched for URLs (`--extract-from`, `--urls-from`), what it gave and what was
     /// ignored.
     pub extraction: Extraction,
+    /// `fix`'s sound cures (loudness, silence, DC); off for `check`.
+    pub fix: crate::AudioFixes,
 }
 
 /// A setting that keeps a run from starting. Each names the file or setting at fault.
@@ -404,6 +406,7 @@ impl Overrides {
             inputs,
             config: loaded.map(|l| l.path),
             extraction,
+            fix: crate::AudioFixes::default(),
         })
     }
 
@@ -412,9 +415,27 @@ impl Overrides {
     /// (`jobs`), so that `fix` never rewrites a file `check` accepts or never sees; and the
     /// inputs named, else the config's `inputs` (URLs among them are reported by `fix` as not
     /// convertible).
+    ///
+    /// The sound cures come from `loudness`, `match_set`, `trim_silence` and `remove_dc`, with
+    /// `true_peak_db` as the ceiling and `silence_db` as the silence level, the values `--deep`
+    /// reports against.
     pub fn fix_settings(&self) -> Result<Settings, SettingsError> {
         let loaded = self.config_file()?;
-        let options = self.shared_options(loaded.as_ref())?;
+        let mut options = self.shared_options(loaded.as_ref())?;
+        let (given, file) = self.layers(loaded.as_ref());
+        if let Some(db) = given.silence_db.or(file.silence_db) {
+            let longest = options.max_silence;
+            options = options.silence(db, longest);
+        }
+        let mut fix = crate::AudioFixes::default();
+        if let Some(db) = given.true_peak_db.or(file.true_peak_db) {
+            options = options.true_peak_db(db);
+            fix.true_peak_db = db;
+        }
+        fix.loudness = given.loudness.or(file.loudness);
+        fix.match_set = given.match_set.or(file.match_set).unwrap_or(false);
+        fix.trim_silence = given.trim_silence.or(file.trim_silence);
+        fix.remove_dc = given.remove_dc.or(file.remove_dc).unwrap_or(false);
         let (inputs, _) = self.named_inputs(loaded.as_ref())?;
         if inputs.is_empty() {
             return Err(SettingsError::NoInputs);
@@ -425,6 +446,7 @@ impl Overrides {
             inputs,
             config: loaded.map(|l| l.path),
             extraction: Extraction::default(),
+            fix,
         })
     }
 

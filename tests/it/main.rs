@@ -6,6 +6,7 @@ mod action;
 mod cli;
 mod config;
 mod convert;
+mod cures;
 mod deep;
 mod deployed;
 mod extract;

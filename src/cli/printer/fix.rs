@@ -3,7 +3,7 @@
 use std::io::{self, Write};
 use std::time::Duration;
 
-use crate::{escape_text, Change, FixAction, FixMode, FixOptions, FixReport, Status};
+use crate::{escape_text, Change, FixAction, FixMode, FixOptions, FixReport, Leveling, Status};
 use anstyle::{AnsiColor, Style};
 
 const PATH: Style = Style::new().bold();
@@ -71,6 +71,44 @@ pub fn changes(changes: &[Change]) -> String {
     }
 }
 
+/// What a sound cure does: `-30.2 -> -16.0 LUFS (+14.2 dB, 2.1 dB limited), 3700 ms of
+/// silence trimmed at the start, DC offset +5.0% removed`. Empty when it does nothing.
+pub fn leveling(l: &Leveling) -> String {
+    let mut parts = Vec::new();
+    if l.gain_db != 0.0 || l.limited_db > 0.0 {
+        let from = l
+            .loudness_lufs
+            .map_or_else(|| "?".to_owned(), |v| format!("{v:.1}"));
+        let to = l
+            .target_lufs
+            .map_or_else(|| "?".to_owned(), |v| format!("{v:.1}"));
+        let mut how = format!("{:+.1} dB", l.gain_db);
+        if l.limited_db > 0.0 {
+            how.push_str(&format!(", {:.1} dB limited", l.limited_db));
+        }
+        parts.push(format!("{from} -> {to} LUFS ({how})"));
+    }
+    for (ms, at) in [(l.trimmed_start_ms, "start"), (l.trimmed_end_ms, "end")] {
+        if ms > 0 {
+            parts.push(format!("{ms} ms of silence trimmed at the {at}"));
+        }
+    }
+    if let Some(dc) = l.dc_removed_percent {
+        parts.push(format!("DC offset {dc:+.1}% removed"));
+    }
+    parts.join(", ")
+}
+
+/// The changes and the sound cure of a result, in words.
+fn what_changes(changes_: &[Change], l: Option<&Leveling>) -> String {
+    let cure = l.map(leveling).unwrap_or_default();
+    match (changes_.is_empty(), cure.is_empty()) {
+        (true, false) => cure,
+        (false, false) => format!("{}, {cure}", changes(changes_)),
+        _ => changes(changes_),
+    }
+}
+
 /// Writes one line per input, the renames (loudly: they break references), then the summary.
 pub fn human(
     report: &FixReport,
@@ -101,10 +139,10 @@ pub fn human(
             FixAction::WouldConvert => writeln!(
                 out,
                 "{PATH}{input}{PATH:#}: would convert -> {output} ({})",
-                changes(&r.changes)
+                what_changes(&r.changes, r.leveling.as_ref())
             )?,
             FixAction::Converted => {
-                let mut what = vec![changes(&r.changes)];
+                let mut what = vec![what_changes(&r.changes, r.leveling.as_ref())];
                 if let Some(c) = &r.conversion {
                     if c.dithered {
                         what.push("dithered".to_owned());
@@ -123,6 +161,16 @@ pub fn human(
                 )?;
                 if let Some(b) = &r.backup {
                     write!(out, "; original kept as {}", escape_text(b))?;
+                }
+                // What the sound cure reached, as --deep measures the output.
+                if let Some(a) = r
+                    .leveling
+                    .as_ref()
+                    .and_then(|_| r.after.as_ref()?.audio.as_ref())
+                {
+                    if let (Some(l), Some(tp)) = (a.loudness_lufs, a.true_peak_dbtp) {
+                        write!(out, "; now {l:.1} LUFS, {tp:+.1} dBTP")?;
+                    }
                 }
                 writeln!(out)?;
             }
