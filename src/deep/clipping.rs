@@ -131,7 +131,7 @@ impl Tally {
     /// A half-cycle ended: `carried` from earlier blocks, then `rest` from the current one.
     fn end<T: Sample>(&mut self, start: u64, carried: &[f32], overflow: bool, rest: &[T]) {
         let n = carried.len() + rest.len();
-        if n < MIN_HALF || n > MAX_HALF || overflow {
+        if !(MIN_HALF..=MAX_HALF).contains(&n) || overflow {
             return;
         }
         let max = rest
