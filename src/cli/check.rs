@@ -44,11 +44,21 @@ pub(crate) fn check(args: CheckArgs) -> anyhow::Result<u8> {
     let scan = Scan::from_inputs(inputs, options)?;
     if args.format == Format::Jsonl && args.reports.is_empty() {
         // Streamed: each result is written as soon as it is due and then dropped.
+        // On a terminal, each line is shown as it is done.
+        let terminal = args.output.is_none() && io::stdout().is_terminal();
         let stream = |out: &mut dyn Write| -> anyhow::Result<Summary> {
+            let mut out = printer::json::Lines::new(out);
             let mut failed: Option<io::Error> = None;
             let summary = scan.run_into(on_event, &mut |r| {
                 if failed.is_none() {
-                    if let Err(e) = printer::json::line(&r, out) {
+                    let written = printer::json::line(&r, &mut out).and_then(|()| {
+                        if terminal {
+                            out.flush()
+                        } else {
+                            Ok(())
+                        }
+                    });
+                    if let Err(e) = written {
                         failed = Some(e);
                     }
                 }
@@ -58,7 +68,8 @@ pub(crate) fn check(args: CheckArgs) -> anyhow::Result<u8> {
             if let Some(e) = failed {
                 return Err(e).context("cannot write the report");
             }
-            printer::json::summary_line(&summary, config.as_deref(), out)
+            printer::json::summary_line(&summary, config.as_deref(), &mut out)
+                .and_then(|()| out.finish())
                 .context("cannot write the report")?;
             Ok(summary)
         };
