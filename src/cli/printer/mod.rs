@@ -174,3 +174,22 @@ pub fn tally(s: &Summary) -> (String, String) {
 pub fn failed(result: &CheckResult, fail_on: Severity) -> bool {
     result.findings.iter().any(|f| f.severity >= fail_on)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn json_writes_unsafe_characters_escaped_and_the_rest_as_is() {
+        let mut out = Vec::new();
+        let text = "plain ascii, caf\u{e9} \u{7f}\u{9b}\u{202e}\u{1b} end";
+        json_line(&mut out, &[text, "only ascii"]).unwrap();
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            "[\"plain ascii, caf\u{e9} \\u007f\\u009b\\u202e\\u001b end\",\"only ascii\"]"
+        );
+        let mut out = Vec::new();
+        json_pretty(&mut out, &["\u{2066}x"]).unwrap();
+        assert_eq!(String::from_utf8(out).unwrap(), "[\n  \"\\u2066x\"\n]");
+    }
+}
