@@ -447,23 +447,30 @@ fn check_local(
     let idle = AtomicUsize::new(0);
     // A check that panicked: re-raised once the run is over (the other chunks still finish).
     let panicked: Mutex<Option<Box<dyn std::any::Any + Send>>> = Mutex::new(None);
-    let worker = |done: mpsc::Sender<(usize, Checked)>| loop {
-        idle.fetch_add(1, Ordering::Relaxed);
-        // One worker waits on the queue, the others on the lock; both are one wake-up per chunk.
-        let next = todo_rx.lock().ok().and_then(|rx| rx.recv().ok());
-        idle.fetch_sub(1, Ordering::Relaxed);
-        let Some((seq, chunk)) = next else {
-            return;
-        };
-        let checked = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| check_chunk(chunk)))
-            .unwrap_or_else(|panic| {
-                if let Ok(mut slot) = panicked.lock() {
-                    slot.get_or_insert(panic);
-                }
-                Vec::new()
-            });
-        if done.send((seq, checked)).is_err() {
-            return;
+    let worker = |done: mpsc::Sender<(usize, Checked)>| {
+        // Set when no one takes results any more (the caller's sink panicked): the queue is
+        // still emptied, so the walk never waits on it, but nothing more is checked.
+        let mut unwanted = false;
+        loop {
+            idle.fetch_add(1, Ordering::Relaxed);
+            // One worker waits on the queue, the others on the lock; both are one wake-up per chunk.
+            let next = todo_rx.lock().ok().and_then(|rx| rx.recv().ok());
+            idle.fetch_sub(1, Ordering::Relaxed);
+            let Some((seq, chunk)) = next else {
+                return;
+            };
+            if unwanted {
+                continue;
+            }
+            let checked =
+                std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| check_chunk(chunk)))
+                    .unwrap_or_else(|panic| {
+                        if let Ok(mut slot) = panicked.lock() {
+                            slot.get_or_insert(panic);
+                        }
+                        Vec::new()
+                    });
+            unwanted = done.send((seq, checked)).is_err();
         }
     };
     let passed_over = std::thread::scope(|s| {

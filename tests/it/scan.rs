@@ -316,3 +316,30 @@ fn many_jobs_on_few_files_start_few_threads() {
     let most = most.into_inner();
     assert!(most > 0 && most < 200, "{most} threads while checking");
 }
+
+/// A sink that panics stops the run with its panic: the workers empty the queue without checking
+/// more, so the walk never waits forever on a queue no one takes from.
+#[test]
+fn a_panicking_sink_ends_the_scan_with_its_panic() {
+    let dir = tempfile::tempdir().unwrap();
+    // Under --deep chunks hold 4 files: 600 files are more chunks than the queue holds.
+    mixed_folder(dir.path(), 600);
+    let scan = Scan::new(&[dir.path()], CheckOptions::default().deep(true).jobs(4)).unwrap();
+    // Slow checks, so the walk fills the queue and waits on it before the sink gives up.
+    let slow = |event: ScanEvent<'_>| {
+        if let ScanEvent::Checked(_) = event {
+            std::thread::sleep(std::time::Duration::from_millis(1));
+        }
+    };
+    let mut taken = 0;
+    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        scan.run_into(slow, &mut |_| {
+            taken += 1;
+            if taken == 50 {
+                panic!("sink gave up");
+            }
+        })
+    }));
+    let panic = outcome.unwrap_err();
+    assert_eq!(panic.downcast_ref::<&str>(), Some(&"sink gave up"));
+}
