@@ -4,13 +4,20 @@
 //! `target/bench-data/` once, warms the page cache, then times (median of `BENCH_RUNS` rounds, default 11,
 //! the variants taking turns within each round):
 //!
-//! 1. baseline: one thread opening each file (list made beforehand) and reading its first 4 KiB;
-//! 2. the library scan (`Scan::new` + `run`, walk included) on every core;
-//! 3. the `acs-preflight check` binary on the folder, with the human and the JSON report;
-//! 4. `find DIR -name '*.wav' -print0 | xargs -0 soxi`, when sox is installed.
+//! 1. the one-thread floor: one thread opening each file (list made beforehand) and reading its
+//!    first 4 KiB;
+//! 2. the two-process floor: two processes (this program started again), each walking half of
+//!    the folders and opening, reading 4 KiB of and closing each file: the same parallelism as
+//!    the scan on two cores, process start included as for the binary;
+//! 3. the library scan (`Scan::new` + `run`, walk included) on every core and on one;
+//! 4. the `acs-preflight check` binary on the folder, with the human (also `--verbose`, a line
+//!    per file), JSON and JSON-lines reports;
+//! 5. `find DIR -name '*.wav' -print0 | xargs -0 soxi`, when sox is installed.
 //!
-//! Then peak memory (max RSS) of the binary on 100 prompts of 32 KiB and on 100 sparse prompts
-//! of 2 GiB each. `BENCH_FILES` changes the file count.
+//! Every variant is reported against both floors. Then, when `strace` is installed, the system
+//! calls of the binary's runs (`strace -c -f`): futex and write calls, per file. Then peak
+//! memory (max RSS) of the binary on 100 prompts of 32 KiB and on 100 sparse prompts of 2 GiB
+//! each. `BENCH_FILES` changes the file count.
 
 #![allow(clippy::unwrap_used)]
 
@@ -80,9 +87,84 @@ fn baseline(files: &[PathBuf]) -> usize {
     total
 }
 
+/// One process of the two-process floor: walks the folders named in `BENCH_FLOOR_DIRS`
+/// (separated by U+001F) and opens, reads 4 KiB of and closes each `.wav` file.
+fn floor_child() {
+    let dirs = std::env::var("BENCH_FLOOR_DIRS").unwrap();
+    let mut files = Vec::new();
+    for d in dirs.split('\u{1f}') {
+        list_files(Path::new(d), &mut files);
+    }
+    let total = baseline(&files);
+    assert_eq!(total, files.len() * 4096);
+}
+
+/// The two-process floor: the sub-folders split in two halves, one process each.
+fn two_process_floor(exe: &Path, dir: &Path) {
+    let mut subs: Vec<PathBuf> = fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.is_dir())
+        .collect();
+    subs.sort();
+    let half = subs.len().div_ceil(2);
+    let children: Vec<_> = subs
+        .chunks(half.max(1))
+        .map(|part| {
+            let joined = part
+                .iter()
+                .map(|p| p.to_string_lossy().into_owned())
+                .collect::<Vec<_>>()
+                .join("\u{1f}");
+            Command::new(exe)
+                .env("BENCH_FLOOR_DIRS", joined)
+                .stdout(Stdio::null())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    for mut c in children {
+        assert!(c.wait().unwrap().success());
+    }
+}
+
+/// `strace -c -f` of one run: (total calls, futex calls, write calls).
+fn syscalls(args: &[&std::ffi::OsStr]) -> Option<(u64, u64, u64)> {
+    let log =
+        std::env::temp_dir().join(format!("acs-preflight-bench-strace-{}", std::process::id()));
+    let ok = Command::new("strace")
+        .args(["-c", "-f", "-o"])
+        .arg(&log)
+        .args(args)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .ok()?
+        .code()
+        .is_some();
+    let text = fs::read_to_string(&log).ok()?;
+    let _ = fs::remove_file(&log);
+    if !ok {
+        return None;
+    }
+    let calls = |name: &str| -> u64 {
+        text.lines()
+            .filter_map(|l| {
+                let f: Vec<&str> = l.split_whitespace().collect();
+                (f.len() >= 5 && f.last() == Some(&name)).then(|| f[3].parse().unwrap_or(0))
+            })
+            .next()
+            .unwrap_or(0)
+    };
+    Some((calls("total"), calls("futex"), calls("write")))
+}
+
 fn main() {
     if std::env::var_os("BENCH_RSS_CHILD").is_some() {
         return rss_child();
+    }
+    if std::env::var_os("BENCH_FLOOR_DIRS").is_some() {
+        return floor_child();
     }
     // `cargo bench` passes `--bench`; ignore arguments.
     let n: usize = std::env::var("BENCH_FILES")
@@ -118,10 +200,19 @@ fn main() {
 
     // The variants run in turn, round after round, so drift in the machine's load spreads
     // evenly over them; each one's median is reported.
+    let me = std::env::current_exe().unwrap();
+    let binary = |args: &'static [&'static str]| -> Box<dyn FnMut()> {
+        let dir = dir.clone();
+        Box::new(move || assert!(run_quiet(Command::new(exe).args(args).arg(&dir))))
+    };
     let mut variants: Vec<(String, Box<dyn FnMut()>)> = vec![
         (
-            "baseline: open + read 4 KiB, 1 thread (file list given)".to_owned(),
+            "floor: open + read 4 KiB, 1 thread (file list given)".to_owned(),
             Box::new(|| assert_eq!(baseline(&files), n * 4096)),
+        ),
+        (
+            "floor: 2 processes, each walks half the folders, open + read 4 KiB".to_owned(),
+            Box::new(|| two_process_floor(&me, &dir)),
         ),
         (
             format!("acs-preflight library scan, {cores} threads (walk included)"),
@@ -144,18 +235,20 @@ fn main() {
             }),
         ),
         (
-            format!("acs-preflight check (binary, human report, {cores} threads)"),
-            Box::new(|| assert!(run_quiet(Command::new(exe).arg("check").arg(&dir)))),
+            format!("check (binary, human report, {cores} threads)"),
+            binary(&["check"]),
         ),
         (
-            format!("acs-preflight check --format json (binary, {cores} threads)"),
-            Box::new(|| {
-                assert!(run_quiet(
-                    Command::new(exe)
-                        .args(["check", "--format", "json"])
-                        .arg(&dir)
-                ))
-            }),
+            format!("check --verbose (human, a line per file, {cores} threads)"),
+            binary(&["check", "--verbose"]),
+        ),
+        (
+            format!("check --format json ({cores} threads)"),
+            binary(&["check", "--format", "json"]),
+        ),
+        (
+            format!("check --format jsonl ({cores} threads)"),
+            binary(&["check", "--format", "jsonl"]),
         ),
     ];
     if has_soxi {
@@ -177,17 +270,19 @@ fn main() {
     }
     let names: Vec<String> = variants.into_iter().map(|(name, _)| name).collect();
     let medians: Vec<Duration> = samples.into_iter().map(median).collect();
-    let t_base = medians[0];
+    let (t_one, t_two) = (medians[0], medians[1]);
     let t_soxi = has_soxi.then(|| medians[medians.len() - 1]);
 
     let row = |out: &mut dyn Write, name: &str, t: Duration| {
+        let s = t.as_secs_f64();
         writeln!(
             out,
-            "{name:<58} {:>9.1} ms {:>6.2}x baseline{}",
-            t.as_secs_f64() * 1e3,
-            t.as_secs_f64() / t_base.as_secs_f64(),
+            "{name:<68} {:>7.1} ms {:>5.2}x 1-thread floor {:>5.2}x 2-process floor{}",
+            s * 1e3,
+            s / t_one.as_secs_f64(),
+            s / t_two.as_secs_f64(),
             t_soxi
-                .map(|s| format!(" {:>6.2}x soxi", t.as_secs_f64() / s.as_secs_f64()))
+                .map(|x| format!(" {:>5.2}x soxi", s / x.as_secs_f64()))
                 .unwrap_or_default()
         )
         .unwrap();
@@ -197,6 +292,43 @@ fn main() {
     }
     if !has_soxi {
         writeln!(out, "soxi: not installed (apt-get install sox), skipped").unwrap();
+    }
+
+    // System calls per file, from `strace -c -f` (it slows the run; counts only).
+    let has_strace = Command::new("strace")
+        .arg("-V")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    if has_strace {
+        for args in [
+            &["check"][..],
+            &["check", "--verbose"],
+            &["check", "--format", "json"],
+            &["check", "--format", "jsonl"],
+        ] {
+            let mut argv: Vec<&std::ffi::OsStr> = vec![exe.as_ref()];
+            argv.extend(args.iter().map(std::ffi::OsStr::new));
+            argv.push(dir.as_os_str());
+            match syscalls(&argv) {
+                Some((total, futex, write)) => writeln!(
+                    out,
+                    "strace -c -f acs-preflight {} DIR: {total} system calls ({:.2} per file), {futex} futex ({:.3} per file), {write} write",
+                    args.join(" "),
+                    total as f64 / n as f64,
+                    futex as f64 / n as f64,
+                )
+                .unwrap(),
+                None => writeln!(out, "strace -c -f acs-preflight {}: could not run", args.join(" ")).unwrap(),
+            }
+        }
+    } else {
+        writeln!(
+            out,
+            "strace: not installed (apt-get install strace), system calls not counted"
+        )
+        .unwrap();
     }
 
     let small = root.join("small-100");

@@ -5,9 +5,8 @@ use std::ffi::OsString;
 use std::fs::File;
 use std::io::{Cursor, Read, Seek};
 use std::path::{Path, PathBuf};
-use std::sync::mpsc;
-
-use rayon::prelude::*;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{mpsc, Mutex};
 
 use crate::display::path_to_string;
 use crate::error::ScanError;
@@ -219,9 +218,10 @@ pub(crate) fn looks_like_url(s: &str) -> bool {
 
 /// A scan of files, folders and URLs.
 ///
-/// Files: one thread walks the folders while `options.jobs` threads check what it finds. URLs:
-/// checked on a tokio runtime, `options.jobs` requests in flight. Results are put back in input
-/// order (folders in name order) at the end, so the report is the same whatever the thread count.
+/// Files: one thread walks the folders while up to `options.jobs` threads check what it finds, a
+/// chunk of files at a time (no more threads start than there are chunks to take). URLs: checked
+/// on a tokio runtime, `options.jobs` requests in flight. Results are put back in input order
+/// (folders in name order), so the report is the same whatever the thread count.
 ///
 /// ```
 /// use acs_preflight::{CheckOptions, Scan, ScanEvent};
@@ -292,7 +292,7 @@ impl Scan {
         let deep = self.options.deep;
         let options = self.options.clone();
         let mut results = Vec::new();
-        let counted = self.run_with(on_event, &mut |r| results.push(r), false)?;
+        let counted = self.run_with(on_event, &mut |r| results.push(r))?;
         if deep {
             add_loudness_outliers(&mut results, &options);
         }
@@ -310,17 +310,14 @@ impl Scan {
         on_event: impl Fn(ScanEvent<'_>) + Sync,
         sink: &mut dyn FnMut(CheckResult),
     ) -> Result<Summary, ScanError> {
-        self.run_with(on_event, sink, true)
+        self.run_with(on_event, sink)
     }
 
-    /// Both runs. `stream` hands results on as they are due (memory flat, a wake-up per
-    /// result); otherwise the checks collect their results and hand them on at the end (faster
-    /// when everything is kept anyway).
+    /// Both runs: hands results on in input order as they are due.
     fn run_with(
         self,
         on_event: impl Fn(ScanEvent<'_>) + Sync,
         sink: &mut dyn FnMut(CheckResult),
-        stream: bool,
     ) -> Result<Summary, ScanError> {
         let mut paths: Vec<PathBuf> = Vec::new();
         let mut path_index: Vec<usize> = Vec::new();
@@ -386,7 +383,7 @@ impl Scan {
             sink(r);
         };
         if !paths.is_empty() {
-            passed_over = check_local(&paths, &self.options, &on_event, stream, &mut |i, r| {
+            passed_over = check_local(&paths, &self.options, &on_event, &mut |i, r| {
                 while pending_urls
                     .front()
                     .is_some_and(|(u, _)| *u < path_index[i])
@@ -573,14 +570,39 @@ pub(crate) fn exclude_of(options: &CheckOptions) -> Result<walk::Exclude, ScanEr
         .map_err(|(pattern, reason)| ScanError::Exclude { pattern, reason })
 }
 
-/// Checks local files: the walk on its own thread, the checks on `jobs` threads. Calls `sink`
-/// with each result and the index of the path it came from, in walk order, on this thread.
-/// Returns the counts of what the walk passed over (only `skipped` and `excluded` are set).
+/// Targets a worker takes at once, at most: workers and the thread that puts results in order
+/// wake once per chunk, not once per file. The first chunks are smaller (1, 2, 4, ...), so a
+/// small tree still spreads over the workers.
+const CHUNK: usize = 64;
+
+/// The same under `--deep`, where one file takes milliseconds: small chunks keep every worker
+/// busy to the end.
+const DEEP_CHUNK: usize = 4;
+
+/// Chunks the walk may list ahead of the workers: a huge tree is not listed far ahead of the
+/// checks.
+const QUEUED_CHUNKS: usize = 64;
+
+/// Targets numbered with the index of the input path they came from.
+type Chunk = Vec<(usize, Target)>;
+
+/// A chunk's results, in the chunk's order.
+type Checked = Vec<(usize, CheckResult)>;
+
+/// Checks local files: the walk on its own thread, the checks on up to `jobs` threads. Calls
+/// `sink` with each result and the index of the path it came from, in walk order, on this
+/// thread. Returns the counts of what the walk passed over (only `skipped` and `excluded` are
+/// set).
+///
+/// The walk hands the targets over in numbered chunks; each worker checks a whole chunk into a
+/// vector of its own and sends it back with its number; this thread puts the chunks back in
+/// order, holding only those that finished early. Nothing is locked per file. A worker is
+/// started only when a chunk is handed over and no worker is waiting for one, so two files never
+/// start more than two threads, whatever `jobs` says.
 fn check_local(
     paths: &[PathBuf],
     options: &CheckOptions,
     on_event: &(dyn Fn(ScanEvent<'_>) + Sync),
-    stream: bool,
     sink: &mut dyn FnMut(usize, CheckResult),
 ) -> Result<Summary, ScanError> {
     let exclude = &exclude_of(options)?;
@@ -595,56 +617,97 @@ fn check_local(
             sink(i, check(&t))
         }));
     }
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(jobs)
-        .thread_name(|i| format!("acs-preflight-{i}"))
-        .build()
-        .map_err(|source| ScanError::ThreadPool { jobs, source })?;
-    // Bounded, so a huge tree is not listed far ahead of the checks.
-    let (tx, rx) = mpsc::sync_channel::<(usize, usize, Target)>(4096);
-    if !stream {
-        let (mut indexed, passed_over): (Vec<(usize, usize, CheckResult)>, _) =
-            std::thread::scope(|s| {
-                let walker = s.spawn(move || walk_into(paths, exclude, on_event, tx));
-                let indexed = pool.install(|| {
-                    rx.into_iter()
-                        .par_bridge()
-                        .map(|(seq, i, t)| (seq, i, check(&t)))
-                        .collect()
-                });
-                (indexed, walker.join())
-            });
-        indexed.sort_unstable_by_key(|(seq, _, _)| *seq);
-        for (_, i, r) in indexed {
-            sink(i, r);
-        }
-        return Ok(joined(passed_over));
-    }
-    let (done_tx, done_rx) = mpsc::channel::<(usize, usize, CheckResult)>();
-    let passed_over = std::thread::scope(|s| {
-        let walker = s.spawn(move || walk_into(paths, exclude, on_event, tx));
-        let pool = &pool;
-        s.spawn(move || {
-            pool.install(|| {
-                rx.into_iter()
-                    .par_bridge()
-                    .for_each_with(done_tx, |done, (seq, i, t)| {
-                        let _ = done.send((seq, i, check(&t)));
+    let most = if options.deep { DEEP_CHUNK } else { CHUNK };
+    let check_chunk =
+        |chunk: Chunk| -> Checked { chunk.into_iter().map(|(i, t)| (i, check(&t))).collect() };
+    let (todo_tx, todo_rx) = mpsc::sync_channel::<(usize, Chunk)>(QUEUED_CHUNKS);
+    let todo_rx = Mutex::new(todo_rx);
+    let (done_tx, done_rx) = mpsc::channel::<(usize, Checked)>();
+    // Workers waiting for a chunk.
+    let idle = AtomicUsize::new(0);
+    // A check that panicked: re-raised once the run is over (the other chunks still finish).
+    let panicked: Mutex<Option<Box<dyn std::any::Any + Send>>> = Mutex::new(None);
+    let worker = |done: mpsc::Sender<(usize, Checked)>| {
+        // Set when no one takes results any more (the caller's sink panicked): the queue is
+        // still emptied, so the walk never waits on it, but nothing more is checked.
+        let mut unwanted = false;
+        loop {
+            idle.fetch_add(1, Ordering::Relaxed);
+            // One worker waits on the queue, the others on the lock; both are one wake-up per chunk.
+            let next = todo_rx.lock().ok().and_then(|rx| rx.recv().ok());
+            idle.fetch_sub(1, Ordering::Relaxed);
+            let Some((seq, chunk)) = next else {
+                return;
+            };
+            if unwanted {
+                continue;
+            }
+            let checked =
+                std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| check_chunk(chunk)))
+                    .unwrap_or_else(|panic| {
+                        if let Ok(mut slot) = panicked.lock() {
+                            slot.get_or_insert(panic);
+                        }
+                        Vec::new()
                     });
+            unwanted = done.send((seq, checked)).is_err();
+        }
+    };
+    let passed_over = std::thread::scope(|s| {
+        let (worker, check_chunk, idle) = (&worker, &check_chunk, &idle);
+        let walker = s.spawn(move || {
+            let mut workers = 0;
+            let mut seq = 0;
+            let mut hand_over = |chunk: Chunk| {
+                if workers < jobs && idle.load(Ordering::Relaxed) == 0 {
+                    let done = done_tx.clone();
+                    let started = std::thread::Builder::new()
+                        .name(format!("acs-preflight-{workers}"))
+                        .spawn_scoped(s, move || worker(done));
+                    if started.is_ok() {
+                        workers += 1;
+                    }
+                }
+                if workers == 0 {
+                    // No thread could start: the walk checks the chunk itself.
+                    let _ = done_tx.send((seq, check_chunk(chunk)));
+                } else {
+                    // The workers live until the queue closes; a send cannot fail before.
+                    let _ = todo_tx.send((seq, chunk));
+                }
+                seq += 1;
+            };
+            let mut size = 1;
+            let mut chunk: Chunk = Vec::with_capacity(size);
+            let counts = walk_counting(paths, exclude, on_event, |i, t| {
+                chunk.push((i, t));
+                if chunk.len() >= size {
+                    size = (size * 2).min(most);
+                    hand_over(std::mem::replace(&mut chunk, Vec::with_capacity(size)));
+                }
             });
+            if !chunk.is_empty() {
+                hand_over(chunk);
+            }
+            counts
         });
-        // Put results back in walk order, holding only those that finished early.
-        let mut early: BTreeMap<usize, (usize, CheckResult)> = BTreeMap::new();
+        // Put the chunks back in walk order, holding only those that finished early.
+        let mut early: BTreeMap<usize, Checked> = BTreeMap::new();
         let mut next = 0;
-        for (seq, i, r) in done_rx {
-            early.insert(seq, (i, r));
-            while let Some((i, r)) = early.remove(&next) {
-                sink(i, r);
+        for (seq, checked) in done_rx {
+            early.insert(seq, checked);
+            while let Some(checked) = early.remove(&next) {
+                for (i, r) in checked {
+                    sink(i, r);
+                }
                 next += 1;
             }
         }
         walker.join()
     });
+    if let Some(panic) = panicked.into_inner().ok().flatten() {
+        std::panic::resume_unwind(panic);
+    }
     Ok(joined(passed_over))
 }
 
@@ -657,22 +720,6 @@ fn skipped(counts: &mut Summary, on_event: &(dyn Fn(ScanEvent<'_>) + Sync), s: &
 /// The walk thread's counts; a walk that panicked is re-raised here.
 fn joined(walk: std::thread::Result<Summary>) -> Summary {
     walk.unwrap_or_else(|panic| std::panic::resume_unwind(panic))
-}
-
-/// The walk, on its own thread: each target goes to the checks numbered in walk order. Returns
-/// the counts of what it passed over.
-fn walk_into(
-    paths: &[PathBuf],
-    exclude: &walk::Exclude,
-    on_event: &(dyn Fn(ScanEvent<'_>) + Sync),
-    tx: mpsc::SyncSender<(usize, usize, Target)>,
-) -> Summary {
-    let mut seq = 0;
-    walk_counting(paths, exclude, on_event, |i, t| {
-        // The receiver lives until the walk ends; a send cannot fail before.
-        let _ = tx.send((seq, i, t));
-        seq += 1;
-    })
 }
 
 /// Walks `paths`, telling `on_event` of each target found and each entry passed over, and

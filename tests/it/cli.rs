@@ -1071,3 +1071,69 @@ fn fail_on_warning_says_why_the_run_fails() {
         "{out}"
     );
 }
+
+/// Each `write` the binary makes to its standard output, counted: the output is a datagram
+/// socket, where every write arrives as one message. Returns the messages' sizes.
+#[cfg(unix)]
+fn writes_to_stdout(args: &[&std::ffi::OsStr]) -> Vec<usize> {
+    use std::os::unix::net::UnixDatagram;
+    let (theirs, ours) = UnixDatagram::pair().unwrap();
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("acs-preflight"))
+        .args(args)
+        .env_remove("CLICOLOR_FORCE")
+        .stdout(std::process::Stdio::from(std::os::fd::OwnedFd::from(
+            theirs,
+        )))
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    ours.set_read_timeout(Some(std::time::Duration::from_millis(100)))
+        .unwrap();
+    let mut sizes = Vec::new();
+    let mut buf = vec![0u8; 1 << 20];
+    loop {
+        match ours.recv(&mut buf) {
+            Ok(n) => sizes.push(n),
+            // Nothing waiting: done once the binary has exited (and everything is read).
+            Err(_) => {
+                if child.try_wait().unwrap().is_some() {
+                    ours.set_nonblocking(true).unwrap();
+                    while let Ok(n) = ours.recv(&mut buf) {
+                        sizes.push(n);
+                    }
+                    return sizes;
+                }
+            }
+        }
+    }
+}
+
+/// A report that is not going to a terminal goes out through one buffer: a few writes for
+/// 600 lines, not one or two per line (colour stripping wrote each piece on its own).
+#[cfg(unix)]
+#[test]
+fn reports_not_on_a_terminal_are_written_in_few_large_writes() {
+    let dir = tempfile::tempdir().unwrap();
+    for i in 0..600 {
+        std::fs::write(
+            dir.path().join(format!("p{i:03}.wav")),
+            crate::support::valid(100),
+        )
+        .unwrap();
+    }
+    let d = dir.path().as_os_str();
+    for format in ["human", "json", "jsonl"] {
+        let args = ["check", "--verbose", "--format", format];
+        let mut args: Vec<&std::ffi::OsStr> = args.iter().map(|a| a.as_ref()).collect();
+        args.push(d);
+        let sizes = writes_to_stdout(&args);
+        let total: usize = sizes.iter().sum();
+        assert!(total > 600 * 20, "{format}: {total} bytes");
+        // 64 KiB at a time; std's stdout may split one flush in two at a line's end.
+        assert!(
+            sizes.len() <= 2 * total.div_ceil(64 * 1024) + 2,
+            "{format}: {} writes for {total} bytes",
+            sizes.len()
+        );
+    }
+}

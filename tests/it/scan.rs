@@ -265,3 +265,81 @@ fn the_walk_reports_what_it_skipped_and_excluded() {
         assert_eq!(streamed, report.summary);
     }
 }
+
+/// The workers take chunks of files (1, 2, 4, ... up to 64) and hand back whole chunks; the
+/// results come back in walk order, the same for every thread count, kept or streamed.
+#[test]
+fn chunked_workers_give_the_same_results_for_any_job_count() {
+    let dir = tempfile::tempdir().unwrap();
+    mixed_folder(dir.path(), 400);
+    let one = check_paths(&[dir.path()], &CheckOptions::default().jobs(1)).unwrap();
+    assert_eq!(one.summary.checked, 400);
+    for jobs in [2, 3, 8, 64, 1024] {
+        let options = CheckOptions::default().jobs(jobs);
+        let many = check_paths(&[dir.path()], &options).unwrap();
+        assert_eq!(one, many, "jobs {jobs}");
+        let mut streamed = Vec::new();
+        let summary = Scan::new(&[dir.path()], options)
+            .unwrap()
+            .run_into(|_| {}, &mut |r| streamed.push(r))
+            .unwrap();
+        assert_eq!(streamed, one.results, "jobs {jobs}, streamed");
+        assert_eq!(summary, one.summary, "jobs {jobs}, streamed");
+    }
+}
+
+/// `--jobs 1024` on two files starts a thread or two, not 1024: a worker starts only when a
+/// chunk is handed over and no worker is free.
+#[cfg(target_os = "linux")]
+#[test]
+fn many_jobs_on_few_files_start_few_threads() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(dir.path().join("a.wav"), valid(100)).unwrap();
+    fs::write(dir.path().join("b.wav"), valid(100)).unwrap();
+    let threads = || -> usize {
+        let status = fs::read_to_string("/proc/self/status").unwrap();
+        let line = status.lines().find(|l| l.starts_with("Threads:")).unwrap();
+        line["Threads:".len()..].trim().parse().unwrap()
+    };
+    let most = std::sync::atomic::AtomicUsize::new(0);
+    let report = Scan::new(&[dir.path()], CheckOptions::default().jobs(1024))
+        .unwrap()
+        .run(|event| {
+            if let ScanEvent::Checked(_) = event {
+                most.fetch_max(threads(), std::sync::atomic::Ordering::Relaxed);
+            }
+        })
+        .unwrap();
+    assert_eq!(report.summary.checked, 2);
+    // This test binary runs other tests on threads of its own at the same time: the bound
+    // leaves room for them, far below the 1024 a full pool would start.
+    let most = most.into_inner();
+    assert!(most > 0 && most < 200, "{most} threads while checking");
+}
+
+/// A sink that panics stops the run with its panic: the workers empty the queue without checking
+/// more, so the walk never waits forever on a queue no one takes from.
+#[test]
+fn a_panicking_sink_ends_the_scan_with_its_panic() {
+    let dir = tempfile::tempdir().unwrap();
+    // Under --deep chunks hold 4 files: 600 files are more chunks than the queue holds.
+    mixed_folder(dir.path(), 600);
+    let scan = Scan::new(&[dir.path()], CheckOptions::default().deep(true).jobs(4)).unwrap();
+    // Slow checks, so the walk fills the queue and waits on it before the sink gives up.
+    let slow = |event: ScanEvent<'_>| {
+        if let ScanEvent::Checked(_) = event {
+            std::thread::sleep(std::time::Duration::from_millis(1));
+        }
+    };
+    let mut taken = 0;
+    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        scan.run_into(slow, &mut |_| {
+            taken += 1;
+            if taken == 50 {
+                panic!("sink gave up");
+            }
+        })
+    }));
+    let panic = outcome.unwrap_err();
+    assert_eq!(panic.downcast_ref::<&str>(), Some(&"sink gave up"));
+}

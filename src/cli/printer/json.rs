@@ -43,17 +43,17 @@ pub fn print(report: &Report, config: Option<&Path>, out: &mut dyn Write) -> io:
     writeln!(out)
 }
 
-/// `--format jsonl`: one result as one line of JSON.
-pub fn line(result: &CheckResult, out: &mut dyn Write) -> io::Result<()> {
+/// `--format jsonl`: one result as one line of JSON (`out` buffered, see [`json_line`]).
+pub fn line<W: Write + ?Sized>(result: &CheckResult, out: &mut W) -> io::Result<()> {
     json_line(out, result)?;
     writeln!(out)
 }
 
 /// `--format jsonl`: the closing line, `{"version": 1, "summary": {...}, "config": ...}`.
-pub fn summary_line(
+pub fn summary_line<W: Write + ?Sized>(
     summary: &Summary,
     config: Option<&Path>,
-    out: &mut dyn Write,
+    out: &mut W,
 ) -> io::Result<()> {
     json_line(
         out,
@@ -68,8 +68,40 @@ pub fn summary_line(
 
 /// `--format jsonl` from a whole report (when it is also written in other formats).
 pub fn lines(report: &Report, config: Option<&Path>, out: &mut dyn Write) -> io::Result<()> {
+    let mut out = Lines::new(out);
     for r in &report.results {
-        line(r, out)?;
+        line(r, &mut out)?;
     }
-    summary_line(&report.summary, config, out)
+    summary_line(&report.summary, config, &mut out)?;
+    out.finish()
+}
+
+/// A buffer of a known type before a `dyn Write`, for the many small writes of JSON lines.
+pub struct Lines<'a>(io::BufWriter<&'a mut dyn Write>);
+
+impl<'a> Lines<'a> {
+    /// Buffers writes to `out`.
+    pub fn new(out: &'a mut dyn Write) -> Self {
+        Lines(io::BufWriter::with_capacity(
+            crate::write::REPORT_BUFFER,
+            out,
+        ))
+    }
+
+    /// Hands what is buffered on to `out`, without flushing `out` (its owner's call).
+    pub fn finish(self) -> io::Result<()> {
+        self.0.into_inner().map(|_| ()).map_err(|e| e.into_error())
+    }
+}
+
+impl Write for Lines<'_> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.0.write(buf)
+    }
+    fn write_all(&mut self, buf: &[u8]) -> io::Result<()> {
+        self.0.write_all(buf)
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        self.0.flush()
+    }
 }

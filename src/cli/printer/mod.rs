@@ -34,6 +34,10 @@ impl<F: Formatter> Formatter for Safe<F> {
         w: &mut W,
         fragment: &str,
     ) -> io::Result<()> {
+        // Nearly every fragment is plain ASCII (C0 never gets here: serde_json escapes it).
+        if fragment.bytes().all(|b| b < 0x7f) {
+            return w.write_all(fragment.as_bytes());
+        }
         let mut start = 0;
         for (i, c) in fragment.char_indices() {
             if is_unsafe_char(c) {
@@ -78,14 +82,21 @@ impl<F: Formatter> Formatter for Safe<F> {
     }
 }
 
-/// Writes `value` as indented JSON (every JSON printer goes through this or [`json_line`]).
+/// Writes `value` as indented JSON (every JSON printer goes through this or [`json_line`]),
+/// straight from the data (no `serde_json::Value`, no string per result). serde writes in many
+/// small pieces (a key, a quote, an indent): they go into a buffer of a known type, a copy
+/// each, and on to `out` in blocks, not one call through `dyn Write` each.
 pub fn json_pretty(out: &mut dyn Write, value: &impl Serialize) -> io::Result<()> {
-    let mut ser = serde_json::Serializer::with_formatter(out, Safe(PrettyFormatter::new()));
-    value.serialize(&mut ser).map_err(io::Error::from)
+    let mut buffer = io::BufWriter::with_capacity(crate::write::REPORT_BUFFER, out);
+    let mut ser = serde_json::Serializer::with_formatter(&mut buffer, Safe(PrettyFormatter::new()));
+    value.serialize(&mut ser).map_err(io::Error::from)?;
+    // Handed on without flushing `out`: that is its owner's call.
+    buffer.into_inner().map(|_| ()).map_err(|e| e.into_error())
 }
 
-/// Writes `value` as JSON on one line.
-pub fn json_line(out: &mut dyn Write, value: &impl Serialize) -> io::Result<()> {
+/// Writes `value` as JSON on one line, straight from the data. Called once per result: give it
+/// a buffered writer of a known type (not `dyn Write`) and serde's small writes are copies.
+pub fn json_line<W: Write + ?Sized>(out: &mut W, value: &impl Serialize) -> io::Result<()> {
     let mut ser = serde_json::Serializer::with_formatter(out, Safe(CompactFormatter));
     value.serialize(&mut ser).map_err(io::Error::from)
 }
@@ -166,4 +177,23 @@ pub fn failed(result: &CheckResult, fail_on: Severity) -> bool {
         .findings
         .iter()
         .any(|f| f.severity >= fail_on && f.counts())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn json_writes_unsafe_characters_escaped_and_the_rest_as_is() {
+        let mut out = Vec::new();
+        let text = "plain ascii, caf\u{e9} \u{7f}\u{9b}\u{202e}\u{1b} end";
+        json_line(&mut out, &[text, "only ascii"]).unwrap();
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            "[\"plain ascii, caf\u{e9} \\u007f\\u009b\\u202e\\u001b end\",\"only ascii\"]"
+        );
+        let mut out = Vec::new();
+        json_pretty(&mut out, &["\u{2066}x"]).unwrap();
+        assert_eq!(String::from_utf8(out).unwrap(), "[\n  \"\\u2066x\"\n]");
+    }
 }
