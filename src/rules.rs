@@ -363,7 +363,7 @@ rules! {
     SsmlEmpty = "ssml-empty", Error, Some(AcsEffect::SsmlEmpty),
         "the SSML has nothing to speak: no text and no audio element",
         "give the prompt its text, or an audio element",
-        "An empty text or SSML play source fails with subcode 8582, \"Play source text or SSML empty\" (Call Automation troubleshooting codes; the .NET SDK's MediaEventReasonCode). This rule fires for an empty document and for SSML whose elements hold no text and no audio element.";
+        "An empty text or SSML play source fails with subcode 8582, \"Play source text or SSML empty\" (Call Automation troubleshooting codes; the .NET SDK's MediaEventReasonCode). This rule fires for an empty document and for SSML whose elements hold no text and no audio element. The sources give the subcode only: the result code shown (400) is acs-preflight's assumption, the code of Speech's bad-request failures (8565).";
     /// SSML: more than 50 voice plus audio elements.
     SsmlTooManyElements = "ssml-too-many-elements", Error, SPEECH,
         "more than 50 voice plus audio elements in one SSML document",
