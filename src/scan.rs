@@ -425,7 +425,8 @@ fn deployed_jobs(paths: &[PathBuf], options: &CheckOptions) -> Result<Vec<UrlJob
     let mut jobs = Vec::new();
     walk::walk(paths, &exclude, |i, target| {
         let Target::File(file) = target else { return };
-        if !folders[i] {
+        // Audio prompts only: an SSML prompt is sent as text, not fetched from storage.
+        if !folders[i] || !crate::walk::has_audio_extension(&file) {
             return;
         }
         let Ok(relative) = file.strip_prefix(&paths[i]) else {

@@ -211,7 +211,7 @@ pub(crate) fn decode_json(line: &str) -> Cow<'_, str> {
 
 /// XML entities decoded: the five named ones and numeric character references (`&#38;`,
 /// `&#x26;`). Anything else is kept as written.
-fn decode_xml(line: &str) -> Cow<'_, str> {
+pub(crate) fn decode_xml(line: &str) -> Cow<'_, str> {
     if !line.contains('&') {
         return Cow::Borrowed(line);
     }

@@ -21,7 +21,9 @@ use futures_util::stream::{self, StreamExt};
 use reqwest::{Client, Url};
 use tokio::sync::Semaphore;
 
-pub(crate) use extract::{decode_json, list_file, read_list, strip_comments, unread, Named};
+pub(crate) use extract::{
+    decode_json, decode_xml, list_file, read_list, strip_comments, unread, Named,
+};
 pub use extract::{
     decode_text, extract_from_file, extract_urls, extract_urls_as, ignore_lines, read_url_list,
     search_file, url_list, url_list_file, Encoding, ExtractError, Extracted, Extraction,

@@ -594,11 +594,20 @@ impl Overrides {
                     }
                     match remote::search_file(&file, pattern.as_ref()) {
                         Ok((urls, s)) => {
-                            found.extend(urls);
                             // The same file's SSML strings (read again; bounded the same way).
-                            if let Ok(texts) = crate::ssml::search_file(&file) {
-                                ssml.extend(texts);
-                            }
+                            let texts = crate::ssml::search_file(&file).unwrap_or_default();
+                            // An SSML string's `audio src` is Speech's to fetch, in Speech's
+                            // formats: checked by `ssml-audio-src`, not as a Play prompt.
+                            let sources: HashSet<String> = texts
+                                .iter()
+                                .flat_map(|t| crate::ssml::audio_sources(&t.text))
+                                .collect();
+                            // (An SSML string in JSON may keep `&amp;`; the parsed `src` has `&`.)
+                            found.extend(urls.into_iter().filter(|u| {
+                                !sources.contains(&u.url)
+                                    && !sources.contains(crate::remote::decode_xml(&u.url).as_ref())
+                            }));
+                            ssml.extend(texts);
                             searched.files.push(s);
                         }
                         // A file named is read or stops the run; one found in a folder or by a

@@ -93,9 +93,19 @@ impl SsmlInput {
         format!("{} ({what})", self.source)
     }
 
-    /// Checks it; the result's source is the file and line.
+    /// Checks it; the result's source is the file and line. Lines named in messages count
+    /// from the string's start (escapes such as `\n` make them differ from the file's), and
+    /// the messages say so.
     pub fn check(&self, options: &CheckOptions) -> CheckResult {
         let mut r = check_ssml_with(&self.name(), &self.text, options);
+        for f in &mut r.findings {
+            if f.message.contains("line ") || f.message.contains("lines ") {
+                f.message.push_str(&format!(
+                    " (lines of the string, which starts at line {})",
+                    self.source.line
+                ));
+            }
+        }
         r.sources = vec![self.source.clone()];
         r
     }
@@ -110,6 +120,15 @@ pub fn search_file(path: &Path) -> std::io::Result<Vec<ExtractedSsml>> {
     let bytes = crate::limits::open_regular(path).and_then(crate::limits::read_bounded)?;
     let (text, _) = crate::remote::decode_text(&bytes);
     Ok(extract_ssml(&text, path))
+}
+
+/// The `audio src` values of an SSML text (attribute values decoded). Speech fetches them, with
+/// its own formats, so a URL found beside the SSML that is one of them is not a Play prompt.
+/// A text that does not parse gives none (it fails as `ssml-malformed` anyway).
+pub(crate) fn audio_sources(text: &str) -> Vec<String> {
+    parse::parse(text)
+        .map(|doc| doc.audios.into_iter().filter_map(|(_, src)| src).collect())
+        .unwrap_or_default()
 }
 
 /// Whether a file is checked as SSML: a `.ssml` file, or a `.xml` file whose root is `speak`.

@@ -355,3 +355,32 @@ fn the_library_plans_without_reading_and_settings_come_from_the_config() {
     assert_eq!(rules_of(&results[9]), vec!["url-not-checked"]);
     assert_eq!(server.connections(), 0);
 }
+
+/// An SSML prompt is sent to Speech as text, not fetched from storage: it is checked, and has no
+/// deployed copy.
+#[test]
+fn ssml_prompts_have_no_deployed_copy() {
+    let (dir, server) = drift();
+    let prompts = dir.path().join("prompts");
+    std::fs::write(
+        prompts.join("welcome.ssml"),
+        "<speak version=\"1.0\" xmlns=\"http://www.w3.org/2001/10/synthesis\" xml:lang=\"en-US\"><voice name=\"en-US-AvaNeural\">Hi</voice></speak>",
+    )
+    .unwrap();
+    let options = CheckOptions::default().deployed_at(base(&server));
+    let plan = Scan::from_inputs(vec![Input::Path(prompts)], options)
+        .unwrap()
+        .plan()
+        .unwrap();
+    let files = plan.iter().filter(|p| p.kind == PlannedKind::File).count();
+    let deployed: Vec<&str> = plan
+        .iter()
+        .filter(|p| p.kind == PlannedKind::Deployed)
+        .map(|p| p.input.as_str())
+        .collect();
+    assert_eq!((files, deployed.len()), (6, 5), "{plan:#?}");
+    assert!(
+        deployed.iter().all(|u| !u.contains(".ssml")),
+        "{deployed:?}"
+    );
+}

@@ -306,3 +306,60 @@ fn ssml_strings_in_json_yaml_resx_and_csharp_are_checked_at_their_line() {
         ]
     );
 }
+
+/// An `audio src` inside an SSML string is Speech's to fetch, in Speech's formats: it is not
+/// also checked as a Play prompt (a 44.1 kHz stereo clip is fine for Speech). A prompt URL next
+/// to it still is.
+#[test]
+fn an_audio_src_in_extracted_ssml_is_not_a_play_prompt() {
+    let dir = tempfile::tempdir().unwrap();
+    let json = dir.path().join("appsettings.json");
+    std::fs::write(
+        &json,
+        "{\n  \"Greeting\": \"<speak version=\\\"1.0\\\" xmlns=\\\"http://www.w3.org/2001/10/synthesis\\\" xml:lang=\\\"en-US\\\"><voice name=\\\"en-US-AvaNeural\\\">Hi <audio src=\\\"https://10.0.0.9/clip.wav?a=1&amp;b=2\\\"/></voice></speak>\",\n  \"Menu\": \"https://10.0.0.9/menu.wav\"\n}\n",
+    )
+    .unwrap();
+    let out = assert_cmd::Command::cargo_bin("acs-preflight")
+        .unwrap()
+        .args(["check", "--dump", "--format", "json", "--extract-from"])
+        .arg(&json)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let plan: Vec<serde_json::Value> = serde_json::from_slice(&out.stdout).unwrap();
+    let kinds: Vec<(&str, &str)> = plan
+        .iter()
+        .map(|p| (p["kind"].as_str().unwrap(), p["input"].as_str().unwrap()))
+        .collect();
+    assert_eq!(kinds.len(), 2, "{kinds:?}");
+    assert_eq!(kinds[0], ("url", "https://10.0.0.9/menu.wav"));
+    assert_eq!(kinds[1].0, "ssml");
+}
+
+/// Lines in an extracted string's findings count from the string's start, and say so.
+#[test]
+fn lines_in_an_extracted_string_say_where_the_string_starts() {
+    let dir = tempfile::tempdir().unwrap();
+    let py = dir.path().join("prompts.py");
+    std::fs::write(
+        &py,
+        "import x\n\n\nGREETING = \"\"\"<speak version=\"1.0\" xmlns=\"http://www.w3.org/2001/10/synthesis\" xml:lang=\"en-US\">\n<voice name=\"en-US-AvaNeural\">Hi</voice>\nstray text\n</speak>\"\"\"\n",
+    )
+    .unwrap();
+    let out = assert_cmd::Command::cargo_bin("acs-preflight")
+        .unwrap()
+        .args(["check", "--format", "json", "--extract-from"])
+        .arg(&py)
+        .output()
+        .unwrap();
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let message = report["results"][0]["findings"][0]["message"].as_str().unwrap();
+    assert_eq!(
+        message,
+        "text outside a <voice> element at line 3 (lines of the string, which starts at line 4)"
+    );
+}
