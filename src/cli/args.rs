@@ -162,7 +162,8 @@ pub struct ExplainArgs {
 #[derive(Debug, clap::Args)]
 pub struct CheckArgs {
     /// Files, folders and URLs to check. Folders are searched recursively for audio files
-    /// (wav, mp3, flac, ogg, m4a, ...); a file named here is always checked; an argument with a
+    /// (wav, mp3, flac, ogg, m4a, ...) and text-to-speech prompts (.ssml, and .xml rooted at
+    /// speak); a file named here is always checked; an argument with a
     /// scheme (https://...) is a URL; a path that does not exist stops the run (exit 2). Inputs
     /// named here are exactly what is checked; without them, the config's `inputs` and
     /// `extract_from` are checked.
@@ -178,7 +179,8 @@ pub struct CheckArgs {
     /// file, a folder (its config and source files; exclude applies) or a glob. Takes http(s)
     /// URLs whose path ends in an audio extension, or that match --url-pattern; URLs in comments
     /// are skipped; JSON escapes (\u0026) and XML entities (&amp;) are decoded first; UTF-8 and
-    /// UTF-16 are read. At most 16 MiB per file. Repeatable; replaces the config's extract_from.
+    /// UTF-16 are read. Strings that start with <speak are checked as SSML prompts. At most
+    /// 16 MiB per file. Repeatable; replaces the config's extract_from.
     #[arg(long, value_name = "PATH")]
     pub extract_from: Vec<PathBuf>,
 
