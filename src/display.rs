@@ -296,6 +296,32 @@ fn escape_at(text: &str) -> Option<(Code, usize)> {
     Some((Code::Char(c), end + 3))
 }
 
+use percent_encoding::{AsciiSet, CONTROLS};
+
+/// Characters escaped in a path made into a URI reference (RFC 3986): all but unreserved
+/// characters and `/`.
+pub(crate) const URI_PATH: &AsciiSet = &CONTROLS
+    .add(b' ')
+    .add(b'"')
+    .add(b'#')
+    .add(b'%')
+    .add(b'<')
+    .add(b'>')
+    .add(b'?')
+    .add(b'[')
+    .add(b'\\')
+    .add(b']')
+    .add(b'^')
+    .add(b'`')
+    .add(b'{')
+    .add(b'|')
+    .add(b'}')
+    .add(b':');
+
+/// What is escaped in one path component of a URI (a SARIF artifact, a `--deployed-at` URL):
+/// [`URI_PATH`] and `/`.
+pub(crate) const URI_SEGMENT: &AsciiSet = &URI_PATH.add(b'/');
+
 #[cfg(test)]
 mod tests {
     use super::*;

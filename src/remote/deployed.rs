@@ -12,7 +12,7 @@ use std::path::{Component, Path};
 
 use base64::Engine as _;
 use md5::{Digest, Md5};
-use percent_encoding::{percent_encode, AsciiSet, CONTROLS};
+use percent_encoding::percent_encode;
 use reqwest::header::HeaderMap;
 use reqwest::{StatusCode, Url};
 
@@ -26,26 +26,7 @@ use crate::options::CheckOptions;
 use crate::report::AudioInfo;
 use crate::rules::Rule;
 
-/// Bytes of a path segment that are percent-encoded in a derived URL: controls, space, the
-/// URL's delimiters (`/`, `?`, `#`, `%`, `\`) and what URLs may not hold raw. Bytes from 0x80
-/// on are always encoded.
-const SEGMENT: &AsciiSet = &CONTROLS
-    .add(b' ')
-    .add(b'"')
-    .add(b'#')
-    .add(b'%')
-    .add(b'/')
-    .add(b'<')
-    .add(b'>')
-    .add(b'?')
-    .add(b'[')
-    .add(b'\\')
-    .add(b']')
-    .add(b'^')
-    .add(b'`')
-    .add(b'{')
-    .add(b'|')
-    .add(b'}');
+use crate::display::URI_SEGMENT as SEGMENT;
 
 /// `deployed_at` parsed: an absolute http(s) URL with a host, at most
 /// [`limits::MAX_URL_BYTES`] long. The error says what is wrong, without the URL.

@@ -357,7 +357,9 @@ fn lines_in_an_extracted_string_say_where_the_string_starts() {
         .output()
         .unwrap();
     let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    let message = report["results"][0]["findings"][0]["message"].as_str().unwrap();
+    let message = report["results"][0]["findings"][0]["message"]
+        .as_str()
+        .unwrap();
     assert_eq!(
         message,
         "text outside a <voice> element at line 3 (lines of the string, which starts at line 4)"

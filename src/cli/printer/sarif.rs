@@ -3,30 +3,12 @@
 use std::io::{self, Write};
 
 use crate::{Action, Report, Rule, Severity};
-use percent_encoding::{percent_encode, AsciiSet, CONTROLS};
+use percent_encoding::percent_encode;
 use serde_json::{json, Value};
 
 use super::{place, Place};
 
-/// Characters escaped in a path made into a URI reference (RFC 3986): all but unreserved
-/// characters and `/`.
-const PATH: &AsciiSet = &CONTROLS
-    .add(b' ')
-    .add(b'"')
-    .add(b'#')
-    .add(b'%')
-    .add(b'<')
-    .add(b'>')
-    .add(b'?')
-    .add(b'[')
-    .add(b'\\')
-    .add(b']')
-    .add(b'^')
-    .add(b'`')
-    .add(b'{')
-    .add(b'|')
-    .add(b'}')
-    .add(b':');
+use crate::display::URI_SEGMENT as SEGMENT;
 
 /// A local path, as reports show it, as a SARIF artifact URI: relative to the working folder
 /// when inside it, with `/` between components on every platform and each component
@@ -81,9 +63,6 @@ fn uri_of(shown: &str, cwd: Option<&str>, windows: bool) -> String {
         _ => format!("file:///{}", encode(&parts)),
     }
 }
-
-/// What is escaped in one component: [`PATH`] and `/`.
-const SEGMENT: &AsciiSet = &PATH.add(b'/');
 
 fn level(s: Severity) -> &'static str {
     match s {
