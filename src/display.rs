@@ -8,13 +8,20 @@ use std::borrow::Cow;
 use std::path::Path;
 
 /// Whether `c` must never reach an output raw: C0 controls (tab and newline included), DEL, C1
-/// controls, and the bidirectional-text controls (U+061C, U+200E, U+200F, U+202A to U+202E,
-/// U+2066 to U+2069) that make text display in another order than it is stored.
+/// controls, the line and paragraph separators (U+2028, U+2029) that log viewers and
+/// JavaScript break lines at, and the bidirectional-text controls (U+061C, U+200E, U+200F,
+/// U+202A to U+202E, U+2066 to U+2069) that make text display in another order than it is stored.
 pub fn is_unsafe_char(c: char) -> bool {
     c.is_control()
         || matches!(
             c,
-            '\u{061C}' | '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}'
+            '\u{061C}'
+                | '\u{200E}'
+                | '\u{200F}'
+                | '\u{2028}'
+                | '\u{2029}'
+                | '\u{202A}'..='\u{202E}'
+                | '\u{2066}'..='\u{2069}'
         )
 }
 
@@ -350,10 +357,11 @@ mod tests {
 
     #[test]
     fn unsafe_characters_are_escaped_once() {
-        let hostile = "a\u{1b}]0;title\u{7}\u{1b}[2J\u{7f}\u{9b}\u{202E}\u{2066}\tz";
+        let hostile =
+            "a\u{1b}]0;title\u{7}\u{1b}[2J\u{7f}\u{9b}\u{202E}\u{2066}\tz\u{2028}\u{2029}";
         assert_eq!(
             escape_text(hostile),
-            "a\\x1B]0;title\\x07\\x1B[2J\\x7F\\x9B\\u{202E}\\u{2066}\\x09z"
+            "a\\x1B]0;title\\x07\\x1B[2J\\x7F\\x9B\\u{202E}\\u{2066}\\x09z\\u{2028}\\u{2029}"
         );
         let path = path_to_string(Path::new(hostile));
         assert!(!path.chars().any(is_unsafe_char), "{path}");

@@ -373,10 +373,10 @@ pub(crate) fn analyze_pcm16(
 /// Float samples beyond this (+60 dBFS) are held at it, so that every level stays finite.
 const FLOAT_LIMIT: f32 = 1000.0;
 
-/// Decoded float samples as the analysis reads them: NaN is 0, and magnitudes beyond
+/// Decoded float samples as the analysis and `fix` read them: NaN is 0, and magnitudes beyond
 /// [`FLOAT_LIMIT`] (infinities included) are held there, so one hostile sample cannot turn
 /// every level into NaN or infinity.
-fn sanitize(samples: &mut [f32]) {
+pub(crate) fn sanitize(samples: &mut [f32]) {
     for x in samples {
         *x = if x.is_nan() {
             0.0

@@ -672,6 +672,8 @@ fn stream(
             Some(_) => {}
         }
         buf.copy_to_vec_interleaved(&mut interleaved);
+        // NaN and infinities (a hostile float WAV) would stop the resampler's FFT.
+        crate::deep::sanitize(&mut interleaved);
         let scale = 1.0 / ch as f32;
         mono.clear();
         mono.extend(interleaved.chunks_exact(ch).map(|frame| {

@@ -62,7 +62,11 @@ struct Lit {
     interpolated: bool,
 }
 
-/// The SSML strings in `text`, the contents of the file at `path` (its extension says how its
+/// At most this many SSML strings are taken from one file (each is an input of its own, with
+/// its result): a file of a million tiny `"<speak"` strings would otherwise cost gigabytes.
+pub const MAX_SSML_STRINGS: usize = 10_000;
+
+/// The SSML strings in `text` (at most [`MAX_SSML_STRINGS`]), the contents of the file at `path` (its extension says how its
 /// strings are written; other files give none).
 pub fn extract_ssml(text: &str, path: &Path) -> Vec<ExtractedSsml> {
     if !text.contains("<speak") && !text.contains("&lt;speak") {
@@ -81,12 +85,14 @@ pub fn extract_ssml(text: &str, path: &Path) -> Vec<ExtractedSsml> {
         Lang::Yaml => yaml_values(&text),
         _ => code_strings(&text, lang),
     };
+    let lines = Lines::new(&text);
     lits.into_iter()
         .filter(|l| l.value.trim_start().starts_with("<speak"))
+        .take(MAX_SSML_STRINGS)
         .map(|l| ExtractedSsml {
             source: Source {
                 file: file.clone(),
-                line: line_at(&text, l.at),
+                line: lines.at(l.at),
             },
             text: l.value,
             interpolated: l.interpolated,
@@ -94,13 +100,25 @@ pub fn extract_ssml(text: &str, path: &Path) -> Vec<ExtractedSsml> {
         .collect()
 }
 
-/// The 1-based line of a byte offset.
-fn line_at(text: &str, at: usize) -> usize {
-    text.as_bytes()[..at.min(text.len())]
-        .iter()
-        .filter(|&&b| b == b'\n')
-        .count()
-        + 1
+/// Where a text's lines start, so that the line of any offset is a binary search (a line
+/// counted from the start for each string would make a file of many strings quadratic).
+struct Lines(Vec<usize>);
+
+impl Lines {
+    fn new(text: &str) -> Self {
+        Lines(
+            text.bytes()
+                .enumerate()
+                .filter(|&(_, b)| b == b'\n')
+                .map(|(i, _)| i)
+                .collect(),
+        )
+    }
+
+    /// The 1-based line of a byte offset.
+    fn at(&self, at: usize) -> usize {
+        self.0.partition_point(|&newline| newline < at) + 1
+    }
 }
 
 /// XML text and attribute values that hold SSML (escaped as `&lt;speak` or in CDATA), read by
@@ -115,13 +133,14 @@ fn xml_values(text: &str, file: &str) -> Vec<ExtractedSsml> {
         return Vec::new();
     };
     let mut out = Vec::new();
+    let lines = Lines::new(text);
     let found = |value: &str, at: usize, out: &mut Vec<ExtractedSsml>| {
-        if value.trim_start().starts_with("<speak") {
+        if out.len() < MAX_SSML_STRINGS && value.trim_start().starts_with("<speak") {
             out.push(ExtractedSsml {
                 text: value.to_owned(),
                 source: Source {
                     file: file.to_owned(),
-                    line: doc.text_pos_at(at).row as usize,
+                    line: lines.at(at),
                 },
                 interpolated: false,
             });
@@ -620,5 +639,32 @@ mod tests {
             ("<speak version=\"1.0\">Hi</speak>".to_owned(), 3, false)
         );
         assert_eq!(got[1].1, 5);
+    }
+}
+
+#[cfg(test)]
+mod bounds {
+    use super::*;
+
+    /// A file of many strings is read in linear time (each string's line is found by a binary
+    /// search, not by counting from the start) and gives at most MAX_SSML_STRINGS inputs, with
+    /// the right lines.
+    #[test]
+    fn many_strings_are_bounded_and_keep_their_lines() {
+        let text = "x = \"<speak/>\" + \"<speak/>\"\n".repeat(8_000);
+        let found = extract_ssml(&text, Path::new("many.py"));
+        assert_eq!(found.len(), MAX_SSML_STRINGS);
+        assert_eq!(found[0].source.line, 1);
+        assert_eq!(found[1].source.line, 1);
+        assert_eq!(found[2].source.line, 2);
+        assert_eq!(
+            found[MAX_SSML_STRINGS - 1].source.line,
+            MAX_SSML_STRINGS / 2
+        );
+        let json = format!("[{}]", vec!["\"<speak/>\""; 12_000].join(","));
+        assert_eq!(
+            extract_ssml(&json, Path::new("big.json")).len(),
+            MAX_SSML_STRINGS
+        );
     }
 }

@@ -15,7 +15,7 @@ mod rules;
 use std::io::Read;
 use std::path::Path;
 
-pub use extract::{extract_ssml, ExtractedSsml};
+pub use extract::{extract_ssml, ExtractedSsml, MAX_SSML_STRINGS};
 pub use parse::{MAX_SSML_BYTES, MAX_SSML_DEPTH, MAX_SSML_NODES, SYNTHESIS_NS};
 pub use rules::{MAX_VOICE_AND_AUDIO, SPEECH_AUDIO_FORMATS};
 

@@ -351,3 +351,40 @@ fn hostile_float_samples_are_measured_without_a_panic() {
         assert!(audio.peak_dbfs.is_some(), "{path:?}: {audio:?}");
     }
 }
+
+/// `fix` on a 44.1 kHz float WAV holding NaN and infinities: converted (NaN read as 0,
+/// infinities held at +60 dBFS, so the resampler's FFT never sees them), with no panic.
+#[test]
+fn fix_converts_hostile_float_samples_without_a_panic() {
+    let dir = tempfile::tempdir().unwrap();
+    let src = dir.path().join("src");
+    std::fs::create_dir(&src).unwrap();
+    let spec = hound::WavSpec {
+        channels: 1,
+        sample_rate: 44_100,
+        bits_per_sample: 32,
+        sample_format: hound::SampleFormat::Float,
+    };
+    let mut w = hound::WavWriter::create(src.join("nan.wav"), spec).unwrap();
+    for i in 0..44_100 {
+        let v = match i % 5 {
+            0 => f32::NAN,
+            1 => f32::INFINITY,
+            2 => -1e38,
+            _ => (i as f32 * 0.05).sin() * 0.5,
+        };
+        w.write_sample(v).unwrap();
+    }
+    w.finalize().unwrap();
+    let out = assert_cmd::Command::cargo_bin("acs-preflight")
+        .unwrap()
+        .current_dir(dir.path())
+        .args(["fix", "--out", "out", "src"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    let r = check_file(dir.path().join("out/nan.wav"), &CheckOptions::default());
+    assert_eq!(r.status, Status::Pass);
+}
