@@ -472,3 +472,34 @@ fn ssml_and_wavs_symphonia_refuses_are_not_failed_by_the_cures() {
     let report = run(std::slice::from_ref(&quiet), &fix);
     assert_eq!(report.results[0].action, FixAction::Converted, "{report:?}");
 }
+
+/// `fix` run again on its own output changes nothing: an output within 0.5 LU of the target
+/// (the accuracy outputs are held to) needs no gain.
+#[test]
+fn fix_run_on_its_own_output_changes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let src = dir.path().join("src");
+    std::fs::create_dir(&src).unwrap();
+    for (i, level) in [-31.0, -22.5, -12.0].iter().enumerate() {
+        write_wav(
+            &src.join(format!("p{i}.wav")),
+            &at_lufs(speech(3.0, 16_000, 20 + i as u64, i == 2), 16_000, *level),
+            16_000,
+        );
+    }
+    let mut fix = FixOptions::new(FixMode::OutDir(dir.path().join("out")));
+    fix.audio = cures();
+    let first = run(std::slice::from_ref(&src), &fix);
+    assert!(
+        first
+            .results
+            .iter()
+            .all(|r| r.action == FixAction::Converted),
+        "{first:?}"
+    );
+    let mut again = FixOptions::new(FixMode::OutDir(dir.path().join("again")));
+    again.audio = cures();
+    let second = run(&[dir.path().join("out")], &again);
+    let actions: Vec<FixAction> = second.results.iter().map(|r| r.action).collect();
+    assert_eq!(actions, [FixAction::Copied; 3], "{second:?}");
+}
