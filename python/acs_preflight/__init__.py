@@ -352,6 +352,7 @@ def _call(
         ("sas_min_days", sas_min_days),
         ("silence_db", silence_db),
         ("max_silence", max_silence),
+        ("true_peak_db", true_peak_db),
     )
     for name, number in numbers:
         # bool is an int in Python; `jobs=True` is a mistake, not 1.
