@@ -323,7 +323,7 @@ impl Analyzer {
     }
 }
 
-/// Analyzes the 16-bit PCM samples of a WAV, 64 KiB at a time.
+/// Analyzes the 16-bit PCM samples of a WAV, 64 KiB of whole frames at a time.
 pub(crate) fn analyze_pcm16(
     mut file: File,
     pcm: Pcm16,
@@ -331,38 +331,18 @@ pub(crate) fn analyze_pcm16(
     info: &mut AudioInfo,
 ) -> Vec<(Rule, String)> {
     let mut a = Analyzer::new(usize::from(pcm.channels), pcm.rate, t);
-    let mut read = || -> std::io::Result<()> {
-        file.seek(SeekFrom::Start(pcm.offset))?;
-        let mut reader = (&mut file).take(pcm.len);
-        let mut bytes = vec![0u8; 64 * 1024];
-        let mut ints: Vec<i16> = Vec::with_capacity(32 * 1024);
-        let mut floats: Vec<f32> = Vec::new();
-        let mut carry: Option<u8> = None;
-        loop {
-            let got = reader.read(&mut bytes)?;
-            if got == 0 {
-                break;
-            }
-            ints.clear();
-            let mut chunk: &[u8] = &bytes[..got];
-            if let Some(lo) = carry.take() {
-                ints.push(i16::from_le_bytes([lo, chunk[0]]));
-                chunk = &chunk[1..];
-            }
-            let pairs = chunk.chunks_exact(2);
-            carry = pairs.remainder().first().copied();
-            ints.extend(pairs.map(|p| i16::from_le_bytes([p[0], p[1]])));
-            if pcm.channels == 1 {
-                a.push_i16_mono(&ints);
-            } else {
-                floats.clear();
-                floats.extend(ints.iter().map(|&x| f32::from(x) / 32768.0));
-                a.push(&floats);
-            }
+    let mut floats: Vec<f32> = Vec::new();
+    let read = pcm.read_blocks(&mut file, |ints| -> std::io::Result<()> {
+        if pcm.channels == 1 {
+            a.push_i16_mono(ints);
+        } else {
+            floats.clear();
+            floats.extend(ints.iter().map(|&x| f32::from(x) / 32768.0));
+            a.push(&floats);
         }
         Ok(())
-    };
-    let mut issues = match read() {
+    });
+    let mut issues = match read {
         Ok(()) => Vec::new(),
         Err(e) => vec![(Rule::DecodeError, format!("reading the samples stops: {e}"))],
     };

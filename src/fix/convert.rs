@@ -734,7 +734,6 @@ fn stream_pcm16(
     input_bytes: u64,
     sink: &mut Sink,
 ) -> Result<(Source, usize), ConvertError> {
-    use std::io::{Read, SeekFrom};
     let rate = check_rate(pcm.rate)?;
     let channels = usize::from(pcm.channels.max(1));
     let block = 2 * channels;
@@ -747,43 +746,21 @@ fn stream_pcm16(
     } else {
         Some(StreamResampler::new(rate)?)
     };
-    file.seek(SeekFrom::Start(pcm.offset))?;
-    let mut reader = file.take(frames * block as u64);
-    // Whole frames per read: 64 KiB rounded down to a frame.
-    let mut bytes = vec![0u8; (64 * 1024 / block).max(1) * block];
-    let mut mono: Vec<f32> = Vec::with_capacity(bytes.len() / block);
+    let mut mono: Vec<f32> = Vec::new();
     let mut frames_in = 0u64;
     let scale = 1.0 / (32768.0 * channels as f32);
-    loop {
-        let mut got = 0;
-        while got < bytes.len() {
-            let n = reader.read(&mut bytes[got..])?;
-            if n == 0 {
-                break;
-            }
-            got += n;
-        }
-        let whole = got - got % block;
-        if whole == 0 {
-            break;
-        }
+    pcm.read_blocks(&mut file, |ints| -> Result<(), ConvertError> {
         mono.clear();
-        mono.extend(bytes[..whole].chunks_exact(block).map(|frame| {
-            let sum: i32 = frame
-                .chunks_exact(2)
-                .map(|b| i32::from(i16::from_le_bytes([b[0], b[1]])))
-                .sum();
-            sum as f32 * scale
-        }));
+        mono.extend(
+            ints.chunks_exact(channels)
+                .map(|frame| frame.iter().map(|&x| i32::from(x)).sum::<i32>() as f32 * scale),
+        );
         frames_in += mono.len() as u64;
         match resampler.as_mut() {
-            Some(r) => r.push(&mono, sink)?,
-            None => sink(&mono)?,
+            Some(r) => r.push(&mono, sink),
+            None => sink(&mono),
         }
-        if got < bytes.len() {
-            break;
-        }
-    }
+    })?;
     if frames_in == 0 {
         return Err(ConvertError::Empty);
     }
@@ -791,7 +768,7 @@ fn stream_pcm16(
         r.finish(sink)?;
     }
     let held =
-        bytes.capacity() + mono.capacity() + resampler.as_ref().map_or(0, StreamResampler::held);
+        64 * 1024 + mono.capacity() + resampler.as_ref().map_or(0, StreamResampler::held);
     let source = Source {
         rate_in: rate,
         channels_in: pcm.channels,

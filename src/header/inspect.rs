@@ -26,6 +26,46 @@ pub(crate) struct Pcm16 {
     pub rate: u32,
 }
 
+impl Pcm16 {
+    /// Reads the samples from `file`, handing `f` blocks of whole frames (64 KiB at most), the
+    /// one reader `--deep` and `fix` share. A partial frame at the end is not audio.
+    pub(crate) fn read_blocks<E: From<std::io::Error>>(
+        &self,
+        file: &mut std::fs::File,
+        mut f: impl FnMut(&[i16]) -> Result<(), E>,
+    ) -> Result<(), E> {
+        use std::io::SeekFrom;
+        let frame = 2 * usize::from(self.channels.max(1));
+        file.seek(SeekFrom::Start(self.offset))?;
+        let mut reader = file.take(self.len);
+        let mut bytes = vec![0u8; (64 * 1024 / frame).max(1) * frame];
+        let mut ints: Vec<i16> = Vec::with_capacity(bytes.len() / 2);
+        loop {
+            let mut got = 0;
+            while got < bytes.len() {
+                let n = reader.read(&mut bytes[got..])?;
+                if n == 0 {
+                    break;
+                }
+                got += n;
+            }
+            let whole = got - got % frame;
+            if whole > 0 {
+                ints.clear();
+                ints.extend(
+                    bytes[..whole]
+                        .chunks_exact(2)
+                        .map(|p| i16::from_le_bytes([p[0], p[1]])),
+                );
+                f(&ints)?;
+            }
+            if got < bytes.len() {
+                return Ok(());
+            }
+        }
+    }
+}
+
 /// Where the input came from, for advice and extension checks.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Origin<'a> {
