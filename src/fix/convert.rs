@@ -767,8 +767,7 @@ fn stream_pcm16(
     if let Some(r) = resampler.as_mut() {
         r.finish(sink)?;
     }
-    let held =
-        64 * 1024 + mono.capacity() + resampler.as_ref().map_or(0, StreamResampler::held);
+    let held = 64 * 1024 + mono.capacity() + resampler.as_ref().map_or(0, StreamResampler::held);
     let source = Source {
         rate_in: rate,
         channels_in: pcm.channels,
