@@ -64,7 +64,7 @@ pub use header::sniff::{identify, Container, OggCodec};
 pub use header::source::MAX_READ;
 pub use header::wav::{REQUIRED_BITS, REQUIRED_CHANNELS, REQUIRED_SAMPLE_RATE};
 pub use options::{CheckOptions, Level};
-pub use remote::{check_url, check_url_blocking, UrlInput};
+pub use remote::{check_speech_audio_blocking, check_url, check_url_blocking, UrlInput};
 pub use report::{
     AudioInfo, CheckResult, Finding, HttpInfo, Report, SkipReason, Skipped, Source, Status, Summary,
 };

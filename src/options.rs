@@ -90,7 +90,7 @@ pub struct CheckOptions {
     /// ceiling).
     pub true_peak_db: f64,
     /// Send no request (`--offline`): URLs get only the checks that need no network (syntax,
-    /// scheme, credentials, SAS fields, IP-literal addresses) and a `url-not-checked` warning,
+    /// scheme, credentials, SAS fields, non-public IP literals and names) and a `url-not-checked` warning,
     /// which does not count towards the exit status.
     pub offline: bool,
     /// `--deployed-at`: the URL the prompts folders are deployed under. Each file found in a

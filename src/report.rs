@@ -181,6 +181,10 @@ pub struct CheckResult {
     pub http: Option<HttpInfo>,
     /// Every problem found, in the order the checks ran.
     pub findings: Vec<Finding>,
+    /// For an SSML input: the `audio src` URLs that pass the static checks, each with where it
+    /// is written. A [`crate::Scan`] checks each as an input of its own; no report shows this.
+    #[serde(skip)]
+    pub(crate) speech_audio: Vec<(String, Source)>,
 }
 
 impl CheckResult {
@@ -193,6 +197,7 @@ impl CheckResult {
             audio,
             http: None,
             findings,
+            speech_audio: Vec::new(),
         }
     }
 

@@ -261,9 +261,9 @@ rules! {
         "The URL uses plain http, or one of its redirects leads from https down to http (the message names the hop): the prompt travels unencrypted and can be altered on the way. ACS is not documented to refuse it, so this is a warning. Serve the file over https.";
     /// The host resolves to an address ACS cannot reach.
     UrlPrivate = "url-private", Error, DOWNLOAD,
-        "the host is or resolves to a loopback, private, link-local or otherwise non-public address",
+        "the host is a non-public name, or is or resolves to a loopback, private, link-local or otherwise non-public address",
         "host the prompt where the public internet can reach it (for example a public Azure Blob container)",
-        "The URL's host is, or resolves to, a loopback, private (RFC 1918), carrier-grade NAT, link-local, unique-local, multicast, documentation or otherwise non-public address. ACS runs in Azure and fetches prompts over the internet, so it cannot reach such a host (PlayFailed 400, 8536). No request is sent to it. Host the prompt publicly; --allow-private checks staging hosts anyway.";
+        "The URL's host is, or resolves to, a loopback, private (RFC 1918), carrier-grade NAT, link-local, unique-local, multicast, documentation or otherwise non-public address; or it is a name public DNS never answers: a special-use name (.example, .invalid, .test, .local, .home.arpa, .internal, .onion, *.localhost) or a single label (a placeholder or an intranet host). ACS runs in Azure and fetches prompts over the internet, so it cannot reach such a host (PlayFailed 400, 8536). No request is sent to it, and no DNS query for such a name. Host the prompt publicly; --allow-private checks staging hosts anyway.";
     /// The request failed before an HTTP answer.
     UrlUnreachable = "url-unreachable", Error, DOWNLOAD,
         "DNS failure, connection refused or reset, TLS failure or timeout",
@@ -371,9 +371,9 @@ rules! {
         "Azure Speech takes at most 50 voice plus audio elements per request (Speech service quotas and limits); more is rejected, and the action fails with subcode 8565, code 400. A play request can carry a list of play sources (Call Automation REST spec; Play action how-to): split the prompt.";
     /// SSML: an audio src Azure Speech cannot fetch or play.
     SsmlAudioSrc = "ssml-audio-src", Error, SPEECH,
-        "an audio src that is missing, not https, or whose extension is not one of mp3, wav, opus, ogg, flac, wma",
+        "an audio src that is missing, not https, or whose extension or content is not one of mp3, wav, opus, ogg, flac, wma",
         "host the clip over https as mp3, wav, opus, ogg, flac or wma",
-        "Azure Speech's audio element needs an HTTPS URL with a publicly trusted certificate, of mp3, wav, opus, ogg, flac or wma (Azure Speech SSML \"audio\" element page); Azure AI Speech rejects the request otherwise, and the action fails with subcode 8565, code 400. These are Speech's formats, not Play's: an audio clip inside SSML need not be 16 kHz mono WAV. A URL without an extension is not judged.";
+        "Azure Speech's audio element needs an HTTPS URL with a publicly trusted certificate, of mp3, wav, opus, ogg, flac or wma (Azure Speech SSML \"audio\" element page); Azure AI Speech rejects the request otherwise, and the action fails with subcode 8565, code 400. These are Speech's formats, not Play's: an audio clip inside SSML need not be 16 kHz mono WAV. An audio src that passes these static checks is then an input of its own: a scan fetches it with the URL checks (reachability, private addresses, SAS, --timeout; not under --offline) and judges what the server sends by Speech's formats. Content that is none of them (M4A, AAC, AIFF, ...) is this rule; a web page is url-not-audio. Findings on an audio src predict subcode 8565, since Speech, not ACS, fetches it (the sources give 8565 for failures in Speech; the code 400 there is this tool's assumption). A URL without an extension is judged by its content only.";
     /// SSML: an HD voice.
     SsmlHdVoice = "ssml-hd-voice", Warning, None,
         "a voice name is an HD voice (a name with a :...HD... suffix, e.g. en-US-Ava:DragonHDLatestNeural)",
@@ -381,9 +381,9 @@ rules! {
         "Call Automation does not support HD voices, and they time out (Play action how-to, known limitations). HD voice names carry a suffix after a colon naming the HD model, such as en-US-Ava:DragonHDLatestNeural. The failure is a timeout, whose event is not documented for this case, so this is a warning with no predicted event. Use a standard neural voice.";
     /// `--offline`: the URL was not fetched.
     UrlNotChecked = "url-not-checked", Warning, None,
-        "--offline: the URL was not fetched; only its syntax, scheme, credentials, SAS fields and IP-literal address were checked",
+        "--offline: the URL was not fetched; only its syntax, scheme, credentials, SAS fields and host (a non-public IP literal or special-use name) were checked",
         "run the check with network access (without --offline) before deploying",
-        "With --offline no request is sent: each URL gets only the checks that need no network (a valid absolute http(s) URL with a host, no user name or password, plain http, the SAS token's expiry, start and permissions, and an IP-literal host on a non-public address). Whether the server answers, and with a valid prompt, is not known. This warning says so; it does not count towards the exit status (--fail-on warning included), so an offline run fails only on what it checked. Run the check with network access before deploying.";
+        "With --offline no request is sent: each URL gets only the checks that need no network (a valid absolute http(s) URL with a host, no user name or password, plain http, the SAS token's expiry, start and permissions, and a host that is a non-public IP literal or special-use name). Whether the server answers, and with a valid prompt, is not known. This warning says so; it does not count towards the exit status (--fail-on warning included), so an offline run fails only on what it checked. Run the check with network access before deploying.";
     /// `--deployed-at`: no deployed copy of a local prompt.
     DeployedMissing = "deployed-missing", Error, DOWNLOAD,
         "--deployed-at: the deployed copy of a local prompt is missing (404, or Azure BlobNotFound)",

@@ -378,7 +378,12 @@ impl Scan {
         }
         let mut summary = Summary::default();
         let mut passed_over = Summary::default();
-        let mut emit = |r: CheckResult| {
+        // The `audio src` URLs of the SSML inputs, as their results go by.
+        let audio_srcs = std::cell::RefCell::new(Vec::new());
+        let mut emit = |mut r: CheckResult| {
+            audio_srcs
+                .borrow_mut()
+                .append(&mut std::mem::take(&mut r.speech_audio));
             summary.add(&r);
             sink(r);
         };
@@ -398,6 +403,25 @@ impl Scan {
         for (_, r) in pending_urls {
             emit(r);
         }
+        // Third, the `audio src` URLs the SSML inputs name, each checked once, as Azure AI Speech
+        // fetches them, after every input (their SSML is read only as the files are checked).
+        let speech_jobs = speech_jobs(audio_srcs.take());
+        if !speech_jobs.is_empty() {
+            for _ in &speech_jobs {
+                on_event(ScanEvent::Found);
+            }
+            let rt = crate::remote::runtime().map_err(ScanError::Http)?;
+            let results = rt
+                .block_on(crate::remote::check_all(
+                    &speech_jobs,
+                    &self.options,
+                    &|r| on_event(ScanEvent::Checked(r)),
+                ))
+                .map_err(ScanError::Http)?;
+            for r in results {
+                emit(r);
+            }
+        }
         for r in deployed_results {
             emit(r);
         }
@@ -408,6 +432,30 @@ impl Scan {
         }
         Ok(summary)
     }
+}
+
+/// The `audio src` URLs of SSML inputs as URL jobs for Azure AI Speech, in the order they were
+/// found; a URL named more than once is one job listing every place it is written.
+fn speech_jobs(found: Vec<(String, Source)>) -> Vec<UrlJob> {
+    let mut inputs: Vec<UrlInput> = Vec::new();
+    let mut at: HashMap<String, usize> = HashMap::new();
+    for (url, source) in found {
+        match at.get(&url) {
+            Some(&i) => {
+                if !inputs[i].sources.contains(&source) {
+                    inputs[i].sources.push(source);
+                }
+            }
+            None => {
+                at.insert(url.clone(), inputs.len());
+                inputs.push(UrlInput {
+                    url,
+                    sources: vec![source],
+                });
+            }
+        }
+    }
+    inputs.into_iter().map(UrlJob::speech).collect()
 }
 
 /// `--deployed-at`: a URL job for each file found in a folder (not for files named directly,
@@ -440,8 +488,8 @@ fn deployed_jobs(paths: &[PathBuf], options: &CheckOptions) -> Result<Vec<UrlJob
             }],
         };
         jobs.push(UrlJob {
-            input,
             local: Some(file),
+            ..UrlJob::from(input)
         });
     });
     Ok(jobs)

@@ -35,6 +35,9 @@ EXPECTED = {
     "fixtures/ssml/welcome.ssml": ("pass", []),
     "fixtures/valid/prompt-16khz-mono-16bit-list-chunk.wav": ("pass", []),
     "fixtures/valid/prompt-16khz-mono-16bit.wav": ("pass", []),
+    # The audio src of hold-music-with-audio.xml, fetched as Speech would: its host is a
+    # placeholder (.example), refused before any lookup.
+    "https://prompts.contoso.example/hold-music.mp3": ("fail", ["url-private"]),
 }
 
 
@@ -44,7 +47,7 @@ def test_report_on_fixtures():
     got = {r.input: (r.status, [f.rule for f in r.findings]) for r in report.results}
     assert got == EXPECTED
     assert report.summary == Summary(
-        checked=17, passed=4, warned=2, failed=11, errors=12, warnings=3, skipped=2, excluded=0
+        checked=18, passed=4, warned=2, failed=12, errors=13, warnings=3, skipped=2, excluded=0
     )
     assert report.config is None
     valid = next(r for r in report.results if r.input.endswith("valid/prompt-16khz-mono-16bit.wav"))

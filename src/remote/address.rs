@@ -1,6 +1,7 @@
-//! Whether an IP address is on the public internet, where ACS fetches prompts from.
+//! Whether an IP address, or a host name, is on the public internet, where ACS fetches prompts
+//! from.
 //!
-//! A pure function, tested over many addresses: the tests never connect anywhere.
+//! Pure functions, tested over many addresses and names: the tests never connect anywhere.
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
@@ -56,6 +57,36 @@ fn v6_reason(ip: Ipv6Addr) -> Option<&'static str> {
         [a, ..] if a & 0xff00 == 0xff00 => "multicast (ff00::/8)",
         [a, ..] if a & 0xe000 != 0x2000 => "not global unicast (outside 2000::/3)",
         _ => return None,
+    })
+}
+
+/// Why a host name can never be reached from the public internet, or `None` when it may be: a
+/// special-use name (RFC 6761 and its successors) or a single label, which public DNS never
+/// answers for a host. Such a name is refused before any lookup: no DNS query is sent for it.
+pub fn non_public_name(host: &str) -> Option<&'static str> {
+    let host = host.trim_end_matches('.').to_ascii_lowercase();
+    let under = |suffix: &str| host == suffix || host.ends_with(&format!(".{suffix}"));
+    // `localhost` itself resolves on this machine, without a query: the resolver refuses it.
+    Some(if host.ends_with(".localhost") {
+        "a loopback name (.localhost, RFC 6761)"
+    } else if under("example") {
+        "a documentation name (.example, RFC 2606) that never resolves"
+    } else if under("invalid") {
+        "an invalid name (.invalid, RFC 2606) that never resolves"
+    } else if under("test") {
+        "a testing name (.test, RFC 2606), not in public DNS"
+    } else if under("local") {
+        "a multicast DNS name (.local, RFC 6762), resolved on the local link only"
+    } else if under("home.arpa") {
+        "a home network name (.home.arpa, RFC 8375)"
+    } else if under("internal") {
+        "a private-use name (.internal, reserved by ICANN for private networks)"
+    } else if under("onion") {
+        "a Tor onion name (.onion, RFC 7686)"
+    } else if !host.contains('.') && host != "localhost" {
+        "a single-label name, resolved on a local network only"
+    } else {
+        return None;
     })
 }
 
@@ -135,6 +166,42 @@ mod tests {
         for (a, want) in cases {
             let got = reason(a).unwrap_or_else(|| panic!("{a} passed as public"));
             assert!(got.contains(want), "{a}: {got}");
+        }
+    }
+
+    #[test]
+    fn special_use_and_single_label_names_are_named() {
+        for (host, want) in [
+            ("api.LOCALHOST.", "loopback"),
+            ("h.example", "documentation"),
+            ("contoso.example", "documentation"),
+            ("x.invalid", "invalid"),
+            ("svc.test", "testing"),
+            ("printer.local", "multicast DNS"),
+            ("nas.home.arpa", "home network"),
+            ("blob.internal", "private-use"),
+            ("abc.onion", "onion"),
+            ("intranet", "single-label"),
+        ] {
+            let got = non_public_name(host).unwrap_or_else(|| panic!("{host} passed as public"));
+            assert!(got.contains(want), "{host}: {got}");
+        }
+    }
+
+    #[test]
+    fn public_names_pass() {
+        for host in [
+            // Resolved locally, then refused by the resolver as loopback.
+            "localhost",
+            "contoso.blob.core.windows.net",
+            "example.com",
+            "www.example.org",
+            "localhost.contoso.com",
+            "test.contoso.com",
+            "my-example.net",
+            "cdn.local-prompts.com",
+        ] {
+            assert_eq!(non_public_name(host), None, "{host}");
         }
     }
 }

@@ -12,7 +12,7 @@ use reqwest::header::{
 use reqwest::{Client, StatusCode, Url};
 use tokio::time::Instant;
 
-use super::address::non_public_reason;
+use super::address::{non_public_name, non_public_reason};
 use super::sas::{redact, redact_url, redact_url_text};
 use crate::header::source::MAX_READ;
 use crate::options::CheckOptions;
@@ -358,7 +358,8 @@ fn status_advice(status: StatusCode) -> Option<&'static str> {
     }
 }
 
-/// Refuses an IP literal that is not public (names are checked by the resolver).
+/// Refuses, before any request or lookup, an IP literal that is not public and a name that public
+/// DNS never answers ([`non_public_name`]); other names are checked by the resolver.
 pub(crate) fn literal_guard(url: &Url, allow_private: bool) -> Option<String> {
     if allow_private {
         return None;
@@ -366,7 +367,10 @@ pub(crate) fn literal_guard(url: &Url, allow_private: bool) -> Option<String> {
     let ip: IpAddr = match url.host()? {
         url::Host::Ipv4(v4) => IpAddr::V4(v4),
         url::Host::Ipv6(v6) => IpAddr::V6(v6),
-        url::Host::Domain(_) => return None,
+        url::Host::Domain(name) => {
+            return non_public_name(name)
+                .map(|reason| format!("{} is {reason}", crate::display::escape_text(name)))
+        }
     };
     non_public_reason(ip).map(|reason| format!("{ip} is {reason}"))
 }

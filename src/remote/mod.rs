@@ -11,6 +11,7 @@ mod deployed;
 mod extract;
 mod fetch;
 pub mod sas;
+mod speech;
 
 use std::collections::HashMap;
 use std::io::Cursor;
@@ -103,6 +104,16 @@ impl UrlInput {
     }
 }
 
+/// Who fetches a URL at call time, which decides the formats it may serve.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub(crate) enum Fetcher {
+    /// ACS, for a Play or Recognize prompt: WAV of 16-bit PCM, mono, 16 kHz (or MP3).
+    #[default]
+    Acs,
+    /// Azure AI Speech, for an SSML `audio src`: any of [`crate::ssml::SPEECH_AUDIO_FORMATS`].
+    Speech,
+}
+
 /// A URL to check and, for the deployed copy of a local prompt (`--deployed-at`), that file.
 #[derive(Debug, Clone)]
 pub(crate) struct UrlJob {
@@ -110,11 +121,27 @@ pub(crate) struct UrlJob {
     pub input: UrlInput,
     /// The local file the URL should serve, byte for byte.
     pub local: Option<PathBuf>,
+    /// Who fetches it.
+    pub fetcher: Fetcher,
 }
 
 impl From<UrlInput> for UrlJob {
     fn from(input: UrlInput) -> Self {
-        UrlJob { input, local: None }
+        UrlJob {
+            input,
+            local: None,
+            fetcher: Fetcher::Acs,
+        }
+    }
+}
+
+impl UrlJob {
+    /// An SSML `audio src`, fetched by Azure AI Speech.
+    pub(crate) fn speech(input: UrlInput) -> Self {
+        UrlJob {
+            fetcher: Fetcher::Speech,
+            ..UrlJob::from(input)
+        }
     }
 }
 
@@ -208,6 +235,30 @@ pub fn check_url_blocking(url: &str, options: &CheckOptions) -> CheckResult {
     }
 }
 
+/// Checks one URL as Azure AI Speech fetches an SSML `audio src`, from blocking code: the URL
+/// checks (reachability, private addresses, redirects, SAS, `--timeout`), then the body judged by
+/// Speech's formats (mp3, wav, opus, ogg, flac, wma, at any rate and channel count) instead of
+/// Play's. Findings predict subcode 8565. A [`crate::Scan`] does this for every `audio src` of
+/// the SSML it reads.
+///
+/// ```no_run
+/// use acs_preflight::{check_speech_audio_blocking, CheckOptions, Status};
+///
+/// // A 44.1 kHz stereo MP3 is fine for Speech, though Play would refuse it.
+/// let result = check_speech_audio_blocking("https://example.com/music/hold.mp3", &CheckOptions::default());
+/// assert_eq!(result.status, Status::Pass, "{:#?}", result.findings);
+/// ```
+pub fn check_speech_audio_blocking(url: &str, options: &CheckOptions) -> CheckResult {
+    let input = UrlInput::new(url);
+    let job = UrlJob::speech(input.clone());
+    let checked = runtime().and_then(|rt| rt.block_on(check_all(&[job], options, &|_| {})));
+    match checked {
+        Ok(mut v) if !v.is_empty() => v.remove(0),
+        Ok(_) => unreachable_result(&input, options, "no result".to_owned()),
+        Err(e) => unreachable_result(&input, options, e.to_string()),
+    }
+}
+
 /// A runtime for blocking callers.
 pub(crate) fn runtime() -> Result<tokio::runtime::Runtime, HttpSetupError> {
     tokio::runtime::Builder::new_current_thread()
@@ -259,6 +310,9 @@ async fn check_with(client: &Client, job: &UrlJob, options: &CheckOptions) -> Ch
     let finish = |issues: Vec<Issue>, extra: Vec<Finding>, audio, http| {
         let mut findings: Vec<Finding> = issues.into_iter().map(|i| i.finding(options)).collect();
         findings.extend(extra);
+        if job.fetcher == Fetcher::Speech {
+            speech::adapt(&mut findings, options);
+        }
         let mut r = options.result(display.clone(), audio, findings);
         r.sources = input.sources.clone();
         r.http = http;
@@ -307,7 +361,7 @@ async fn check_with(client: &Client, job: &UrlJob, options: &CheckOptions) -> Ch
         }
         issues.push(Issue::new(
             Rule::UrlNotChecked,
-            "--offline: not fetched; only the URL's syntax, scheme, credentials, SAS fields and IP-literal address were checked",
+            "--offline: not fetched; only the URL's syntax, scheme, credentials, SAS fields and host (a non-public IP literal or special-use name) were checked",
         ));
         return finish(issues, Vec::new(), None, None);
     }
@@ -358,6 +412,9 @@ async fn check_with(client: &Client, job: &UrlJob, options: &CheckOptions) -> Ch
             .iter()
             .any(|k| k.short_name() == c)
     );
+    if job.fetcher == Fetcher::Speech && !text_like {
+        speech::judge(&mut findings, container, options);
+    }
     if text_like {
         let content_type = http.as_ref().and_then(|h| h.content_type.clone());
         let status = http.as_ref().and_then(|h| h.status).unwrap_or(200);

@@ -25,16 +25,30 @@ use crate::report::{CheckResult, Finding, Source};
 use crate::rules::Rule;
 
 /// The findings for an SSML text, under `options` (its action; levels are applied by the
-/// caller through [`CheckOptions`]).
-pub(crate) fn findings(text: &str, options: &CheckOptions) -> Vec<Finding> {
-    let found = match parse::parse(text) {
-        Ok(doc) => rules::check(&doc, &crate::remote::display_url),
-        Err(why) => rules::unread(&why),
+/// caller through [`CheckOptions`]), and the `audio src` URLs that pass the static checks, with
+/// their lines: Speech fetches those, and a scan checks each as a URL.
+pub(crate) fn findings(text: &str, options: &CheckOptions) -> (Vec<Finding>, Vec<(u32, String)>) {
+    let (found, fetched) = match parse::parse(text) {
+        Ok(doc) => {
+            let fetched = doc
+                .audios
+                .iter()
+                .filter_map(|(line, src)| {
+                    let src = src.as_deref()?.trim();
+                    rules::audio_src_problem(Some(src), &|u| u.to_owned())
+                        .is_none()
+                        .then(|| (*line, src.to_owned()))
+                })
+                .collect();
+            (rules::check(&doc, &crate::remote::display_url), fetched)
+        }
+        Err(why) => (rules::unread(&why), Vec::new()),
     };
-    found
+    let found = found
         .into_iter()
         .map(|(rule, message)| Finding::new(rule, options.action, redact(&message)))
-        .collect()
+        .collect();
+    (found, fetched)
 }
 
 /// Checks an SSML document held in memory, as Call Automation's `SsmlSource` would send it to
@@ -57,7 +71,19 @@ pub fn check_ssml(text: &str) -> CheckResult {
 /// [`check_ssml`] with options (the action, rule levels); `name` is what the result calls the
 /// input.
 pub fn check_ssml_with(name: &str, text: &str, options: &CheckOptions) -> CheckResult {
-    options.result(name.to_owned(), None, findings(text, options))
+    let (found, fetched) = findings(text, options);
+    let mut r = options.result(name.to_owned(), None, found);
+    r.speech_audio = fetched
+        .into_iter()
+        .map(|(line, src)| {
+            let source = Source {
+                file: name.to_owned(),
+                line: usize::try_from(line).unwrap_or(usize::MAX),
+            };
+            (src, source)
+        })
+        .collect();
+    r
 }
 
 /// An SSML document found as a string in a config or source file, to check.
@@ -107,6 +133,10 @@ impl SsmlInput {
             }
         }
         r.sources = vec![self.source.clone()];
+        // An `audio src` is written in the string, which starts at the source's line.
+        for (_, source) in &mut r.speech_audio {
+            *source = self.source.clone();
+        }
         r
     }
 }
@@ -164,7 +194,7 @@ pub(crate) fn check_open_file(
         );
     }
     let (text, _) = crate::remote::decode_text(&bytes);
-    options.result(input, None, findings(&text, options))
+    check_ssml_with(&input, &text, options)
 }
 
 /// Whether the file at `path` is an SSML input (see [`is_ssml_extension`]); `.xml` files are

@@ -39,7 +39,7 @@ fn human_report_on_the_fixtures() {
     let verdict = lines[lines.len() - 2];
     assert!(
         verdict.starts_with(
-            "FAIL checked 17 inputs: 4 passed, 2 warned, 11 failed (12 errors, 3 warnings) in "
+            "FAIL checked 18 inputs: 4 passed, 2 warned, 12 failed (13 errors, 3 warnings) in "
         ),
         "{verdict}"
     );
@@ -104,7 +104,7 @@ fn json_report_is_stable_and_complete() {
     let v: Value = serde_json::from_str(&out).unwrap();
     assert_eq!(v["version"], 1);
     let results = v["results"].as_array().unwrap();
-    assert_eq!(results.len(), 17);
+    assert_eq!(results.len(), 18);
     let stereo = results
         .iter()
         .find(|r| r["input"] == "fixtures/prompt-16khz-stereo-16bit.wav")
@@ -133,7 +133,7 @@ fn json_report_is_stable_and_complete() {
     );
     assert_eq!(
         v["summary"],
-        serde_json::json!({"checked": 17, "passed": 4, "warned": 2, "failed": 11, "errors": 12, "warnings": 3, "skipped": 2, "excluded": 0})
+        serde_json::json!({"checked": 18, "passed": 4, "warned": 2, "failed": 12, "errors": 13, "warnings": 3, "skipped": 2, "excluded": 0})
     );
     assert_eq!(v["config"], Value::Null, "no config file was read");
     let valid = results.iter().find(|r| r["status"] == "pass").unwrap();

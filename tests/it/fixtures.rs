@@ -132,15 +132,31 @@ fn each_fixture_gets_its_verdict() {
     }
     // The report over the whole folder covers every fixture, in name order.
     let report = check_paths(&[fixture("")], &opts).unwrap();
-    assert_eq!(report.summary.checked, cases.len());
+    // Every fixture, then the `audio src` of hold-music-with-audio.xml, an input of its own.
+    assert_eq!(report.summary.checked, cases.len() + 1);
     assert_eq!(
         (
             report.summary.passed,
             report.summary.warned,
             report.summary.failed
         ),
-        (4, 2, 11)
+        (4, 2, 12)
     );
+    // Its host is a placeholder (.example): refused before any lookup, as Speech would fail it.
+    let audio = report.results.last().unwrap();
+    assert_eq!(
+        audio.input,
+        "https://prompts.contoso.example/hold-music.mp3"
+    );
+    assert_eq!(audio.sources.len(), 1);
+    assert!(audio.sources[0].file.ends_with("hold-music-with-audio.xml"));
+    assert_eq!(audio.sources[0].line, 5);
+    assert_eq!(audio.rules(), vec![Rule::UrlPrivate]);
+    assert_eq!(audio.findings[0].acs.unwrap().subcode, 8565);
+    assert!(audio
+        .http
+        .as_ref()
+        .is_none_or(|h| h.status.is_none() && h.bytes_read == 0));
     // An XML file whose root is not `speak` is not an input.
     assert!(report
         .results

@@ -305,10 +305,10 @@ fn jsonl_streams_the_same_results_as_json() {
         .lines()
         .map(|l| serde_json::from_str(l).unwrap())
         .collect();
-    assert_eq!(parsed.len(), 18);
-    assert_eq!(&parsed[..17], doc["results"].as_array().unwrap().as_slice());
+    assert_eq!(parsed.len(), 19);
+    assert_eq!(&parsed[..18], doc["results"].as_array().unwrap().as_slice());
     assert_eq!(
-        parsed[17],
+        parsed[18],
         serde_json::json!({"version": 1, "summary": doc["summary"], "config": null})
     );
 }

@@ -365,3 +365,168 @@ fn lines_in_an_extracted_string_say_where_the_string_starts() {
         "text outside a <voice> element at line 3 (lines of the string, which starts at line 4)"
     );
 }
+
+/// An `audio src` is fetched as Speech fetches it and judged by Speech's formats: a 44.1 kHz
+/// stereo WAV or an MP3 without an ID3v2 tag passes (Play refuses both); M4A, a web page and a
+/// 404 fail, each predicting 8565 and naming Speech as the fetcher.
+#[test]
+fn an_audio_src_is_judged_by_speech_formats_not_plays() {
+    use crate::server::{Reply, Server};
+    use crate::support::{mp3, wav_int};
+    use acs_preflight::{check_speech_audio_blocking, check_url_blocking};
+
+    let m4a = b"\0\0\0\x20ftypM4A \0\0\0\0M4A mp42isom\0\0\0\0".repeat(8);
+    let server = Server::start(vec![
+        (
+            "/stereo.wav",
+            vec![Reply::file(wav_int(44_100, 2, 16, 4410))],
+        ),
+        ("/untagged.mp3", vec![Reply::file(mp3(false, 20))]),
+        ("/clip.m4a", vec![Reply::file(m4a)]),
+        (
+            "/page.mp3",
+            vec![Reply::with_headers(
+                200,
+                &[("Content-Type", "text/html")],
+                b"<!DOCTYPE html><html><body>Sign in</body></html>",
+            )],
+        ),
+        ("/gone.mp3", vec![Reply::status(404)]),
+    ]);
+    let options = CheckOptions::default()
+        .allow_private(true)
+        .timeout(std::time::Duration::from_secs(5));
+    for path in ["/stereo.wav", "/untagged.mp3"] {
+        // The loopback server speaks plain http, which Speech refuses: the one finding. The
+        // content itself passes.
+        let r = check_speech_audio_blocking(&server.url(path), &options);
+        assert_eq!(r.rules(), vec![Rule::SsmlAudioSrc], "{path}: {r}");
+        assert!(
+            r.findings[0]
+                .message
+                .ends_with("Azure Speech fetches audio over https only"),
+            "{path}: {r}"
+        );
+        assert!(r.audio.is_some(), "{path}: the body was read");
+        // The same bytes as a Play prompt fail on their format.
+        let play = check_url_blocking(&server.url(path), &options);
+        assert!(
+            play.has(Rule::SampleRate) || play.has(Rule::NotWav),
+            "{path}: {play}"
+        );
+    }
+    for (path, rule) in [
+        ("/clip.m4a", Rule::SsmlAudioSrc),
+        ("/page.mp3", Rule::UrlNotAudio),
+        ("/gone.mp3", Rule::UrlHttpStatus),
+    ] {
+        let r = check_speech_audio_blocking(&server.url(path), &options);
+        assert!(r.has(rule), "{path}: {r}");
+        for f in &r.findings {
+            let acs = f.acs.unwrap_or_else(|| panic!("{path}: {f:?}"));
+            assert_eq!(acs.subcode, 8565, "{path}: {f:?}");
+            assert!(!f.message.contains(" ACS "), "{path}: {}", f.message);
+        }
+    }
+    let m4a = check_speech_audio_blocking(&server.url("/clip.m4a"), &options);
+    let format = m4a
+        .findings
+        .iter()
+        .find(|f| f.message.starts_with("the server sends"));
+    assert!(
+        format.is_some_and(|f| f.rule == Rule::SsmlAudioSrc
+            && f.message
+                .ends_with("not one of Azure Speech's formats (mp3, wav, opus, ogg, flac, wma)")),
+        "{m4a}"
+    );
+}
+
+/// A scan makes each `audio src` of the SSML it reads (files and extracted strings) an input of
+/// its own, after the others, once per URL with every place it is written; `--offline` sends
+/// nothing, and an `audio src` that fails the static checks is not fetched.
+#[test]
+fn audio_srcs_are_inputs_of_their_own_once_per_url() {
+    use crate::server::{Reply, Server};
+
+    let server = Server::start(vec![("/clip.mp3", vec![Reply::file(vec![0; 64])])]);
+    let port = server.addr.port();
+    let dir = tempfile::tempdir().unwrap();
+    let voice = |src: &str| {
+        speak(&format!(
+            "\n<voice name=\"en-US-AvaNeural\">Hold on.\n<audio src=\"{src}\"/></voice>"
+        ))
+    };
+    let clip = format!("https://127.0.0.1:{port}/clip.mp3?sv=1&sig=S3CRET");
+    let clip = clip.replace('&', "&amp;");
+    std::fs::write(dir.path().join("a.ssml"), voice(&clip)).unwrap();
+    std::fs::write(dir.path().join("b.xml"), voice(&clip)).unwrap();
+    std::fs::write(
+        dir.path().join("c.ssml"),
+        voice(&format!("http://127.0.0.1:{port}/plain.mp3")),
+    )
+    .unwrap();
+    let run = |extra: &[&str]| {
+        let out = assert_cmd::Command::cargo_bin("acs-preflight")
+            .unwrap()
+            .args([
+                "check",
+                "--format",
+                "json",
+                "--allow-private",
+                "--timeout",
+                "3",
+            ])
+            .args(extra)
+            .arg(dir.path())
+            .output()
+            .unwrap();
+        let text = String::from_utf8(out.stdout).unwrap();
+        assert!(
+            !text.contains("S3CRET") && !String::from_utf8_lossy(&out.stderr).contains("S3CRET")
+        );
+        crate::support::report_results(&text)
+    };
+    let results = run(&[]);
+    let inputs: Vec<&str> = results
+        .iter()
+        .map(|r| r["input"].as_str().unwrap())
+        .collect();
+    assert_eq!(inputs.len(), 4, "{inputs:?}");
+    assert!(inputs[0].ends_with("a.ssml") && inputs[1].ends_with("b.xml"));
+    assert!(inputs[2].ends_with("c.ssml"));
+    let audio = &results[3];
+    assert_eq!(
+        audio["input"],
+        format!("https://127.0.0.1:{port}/clip.mp3?sv=1&sig=REDACTED")
+    );
+    let sources: Vec<(String, u64)> = audio["sources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            (
+                crate::support::file_name(s["file"].as_str().unwrap()),
+                s["line"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        sources,
+        vec![("a.ssml".to_owned(), 3), ("b.xml".to_owned(), 3)]
+    );
+    // The server speaks plain HTTP, so the TLS handshake Speech needs fails: but it was tried,
+    // on loopback, and the failure predicts 8565.
+    let finding = &audio["findings"][0];
+    assert_eq!(finding["rule"], "url-unreachable", "{audio}");
+    assert_eq!(finding["acs"]["subcode"], 8565);
+    assert!(server.connections() >= 1);
+    // The http one is an ssml-audio-src error of its SSML, not fetched.
+    assert_eq!(results[2]["findings"][0]["rule"], "ssml-audio-src");
+    assert_eq!(server.hits("/plain.mp3"), 0);
+    // Offline: the same input, checked without the network.
+    let before = server.connections();
+    let results = run(&["--offline"]);
+    assert_eq!(results.len(), 4);
+    assert_eq!(results[3]["findings"][0]["rule"], "url-not-checked");
+    assert_eq!(server.connections(), before);
+}
