@@ -21,6 +21,10 @@ pub struct Finding {
     pub acs: Option<AcsPrediction>,
     /// What to do about it, in our words (often an exact command).
     pub advice: String,
+    /// For a text input (an SSML document), the 1-based line the finding is about (the first,
+    /// when it is about several); `None` otherwise. For an SSML string found in a file, lines
+    /// count from the string's start, which the result's source gives.
+    pub line: Option<u32>,
 }
 
 impl Finding {
@@ -39,7 +43,14 @@ impl Finding {
             message: message.into(),
             acs: rule.prediction(action),
             advice: rule.info().advice.to_owned(),
+            line: None,
         }
+    }
+
+    /// The finding, about line `line` of its input.
+    pub fn at_line(mut self, line: Option<u32>) -> Self {
+        self.line = line;
+        self
     }
 
     /// Replaces the advice with a more specific one.

@@ -73,6 +73,9 @@ class Finding:
     """The failure ACS is expected to raise, or ``None``."""
     advice: str
     """What to do about it (often an exact command)."""
+    line: Optional[int]
+    """For an SSML document, the line the finding is about (for an SSML string found in a file,
+    counted from the string's start); ``None`` for audio and URLs."""
 
 
 @dataclass(frozen=True)

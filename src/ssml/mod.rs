@@ -46,7 +46,9 @@ pub(crate) fn findings(text: &str, options: &CheckOptions) -> (Vec<Finding>, Vec
     };
     let found = found
         .into_iter()
-        .map(|(rule, message)| Finding::new(rule, options.action, redact(&message)))
+        .map(|(rule, message, line)| {
+            Finding::new(rule, options.action, redact(&message)).at_line(line)
+        })
         .collect();
     (found, fetched)
 }
@@ -177,7 +179,7 @@ pub(crate) fn check_open_file(
         let why = parse::Unread::TooLarge(usize::try_from(len).unwrap_or(usize::MAX));
         let found = rules::unread(&why)
             .into_iter()
-            .map(|(rule, message)| Finding::new(rule, options.action, message))
+            .map(|(rule, message, line)| Finding::new(rule, options.action, message).at_line(line))
             .collect();
         return options.result(input, None, found);
     }

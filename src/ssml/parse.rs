@@ -38,6 +38,8 @@ pub(crate) enum Unread {
 pub(crate) struct Doc {
     /// The root element's local name.
     pub root: String,
+    /// The root element's line.
+    pub root_line: u32,
     /// Whether the root is in the synthesis namespace.
     pub synthesis_ns: bool,
     /// The root's `version` attribute.
@@ -111,6 +113,7 @@ fn summarize(doc: &Document<'_>) -> Doc {
     let line = |n: Node<'_, '_>| doc.text_pos_at(n.range().start).row;
     let mut out = Doc {
         root: root.tag_name().name().to_owned(),
+        root_line: line(root),
         synthesis_ns: root.tag_name().namespace() == Some(SYNTHESIS_NS),
         version: root.attribute("version").map(str::to_owned),
         lang: root.attribute((XML_NS, "lang")).map(str::to_owned),

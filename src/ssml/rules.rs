@@ -14,12 +14,17 @@ pub const SPEECH_AUDIO_FORMATS: &[&str] = &["mp3", "wav", "opus", "ogg", "flac",
 /// The most findings of one kind listed one by one; the rest are counted.
 const LISTED: usize = 5;
 
+/// A finding of an SSML rule: its rule, its message, and the line of the document it is about
+/// (the first, when it is about several), if it is about one.
+pub(crate) type Found = (Rule, String, Option<u32>);
+
 /// The findings for a document that could not be read.
-pub(crate) fn unread(why: &Unread) -> Vec<(Rule, String)> {
+pub(crate) fn unread(why: &Unread) -> Vec<Found> {
     match why {
         Unread::Empty => vec![(
             Rule::SsmlEmpty,
             "the SSML is empty: nothing to speak".to_owned(),
+            None,
         )],
         Unread::TooLarge(len) => vec![(
             Rule::SsmlMalformed,
@@ -27,6 +32,7 @@ pub(crate) fn unread(why: &Unread) -> Vec<(Rule, String)> {
                 "it is {len} bytes, over the {} MiB acs-preflight reads of one SSML document; not checked",
                 MAX_SSML_BYTES >> 20
             ),
+            None,
         )],
         Unread::Malformed {
             message,
@@ -34,9 +40,14 @@ pub(crate) fn unread(why: &Unread) -> Vec<(Rule, String)> {
         } => vec![(
             Rule::SsmlMalformed,
             format!("not well-formed XML at line {line}, column {col}: {message}"),
+            Some(*line),
         )],
         Unread::Malformed { message, at: None } => {
-            vec![(Rule::SsmlMalformed, format!("not well-formed XML: {message}"))]
+            vec![(
+                Rule::SsmlMalformed,
+                format!("not well-formed XML: {message}"),
+                None,
+            )]
         }
     }
 }
@@ -55,7 +66,7 @@ fn lines(at: &[u32]) -> String {
 
 /// The findings for a well-formed document, in a fixed order. `shown_url` makes a URL fit to
 /// show (its secrets redacted).
-pub(crate) fn check(doc: &Doc, shown_url: &dyn Fn(&str) -> String) -> Vec<(Rule, String)> {
+pub(crate) fn check(doc: &Doc, shown_url: &dyn Fn(&str) -> String) -> Vec<Found> {
     let mut out = Vec::new();
     if doc.root != "speak" {
         out.push((
@@ -64,6 +75,7 @@ pub(crate) fn check(doc: &Doc, shown_url: &dyn Fn(&str) -> String) -> Vec<(Rule,
                 "the root element is <{}>, not <speak>",
                 crate::display::escape_text(&doc.root)
             ),
+            Some(doc.root_line),
         ));
         return out;
     }
@@ -77,6 +89,7 @@ pub(crate) fn check(doc: &Doc, shown_url: &dyn Fn(&str) -> String) -> Vec<(Rule,
                 "the <speak> element has version=\"{}\"; Azure Speech SSML is version 1.0",
                 crate::display::escape_text(v)
             ),
+            Some(doc.root_line),
         )),
     }
     if !doc.synthesis_ns {
@@ -91,6 +104,7 @@ pub(crate) fn check(doc: &Doc, shown_url: &dyn Fn(&str) -> String) -> Vec<(Rule,
         out.push((
             Rule::SsmlStructure,
             format!("the <speak> element lacks {}", missing.join(", ")),
+            Some(doc.root_line),
         ));
     }
     if !doc.text_outside_voice.is_empty() {
@@ -100,6 +114,7 @@ pub(crate) fn check(doc: &Doc, shown_url: &dyn Fn(&str) -> String) -> Vec<(Rule,
                 "text outside a <voice> element at {}",
                 lines(&doc.text_outside_voice)
             ),
+            doc.text_outside_voice.first().copied(),
         ));
     }
     let unnamed: Vec<u32> = doc
@@ -112,6 +127,7 @@ pub(crate) fn check(doc: &Doc, shown_url: &dyn Fn(&str) -> String) -> Vec<(Rule,
         out.push((
             Rule::SsmlStructure,
             format!("a <voice> without a name at {}", lines(&unnamed)),
+            unnamed.first().copied(),
         ));
     }
     if let Some(line) = doc.too_deep {
@@ -120,12 +136,14 @@ pub(crate) fn check(doc: &Doc, shown_url: &dyn Fn(&str) -> String) -> Vec<(Rule,
             format!(
                 "elements nested more than {MAX_SSML_DEPTH} deep at line {line}; not read below"
             ),
+            Some(line),
         ));
     }
     if !doc.has_text && doc.audios.is_empty() {
         out.push((
             Rule::SsmlEmpty,
             "nothing to speak: no text and no <audio> element".to_owned(),
+            None,
         ));
     }
     let elements = doc.voices.len() + doc.audios.len();
@@ -137,11 +155,16 @@ pub(crate) fn check(doc: &Doc, shown_url: &dyn Fn(&str) -> String) -> Vec<(Rule,
                 doc.voices.len(),
                 doc.audios.len()
             ),
+            Some(doc.root_line),
         ));
     }
     for (line, src) in &doc.audios {
         if let Some(problem) = audio_src_problem(src.as_deref(), shown_url) {
-            out.push((Rule::SsmlAudioSrc, format!("line {line}: {problem}")));
+            out.push((
+                Rule::SsmlAudioSrc,
+                format!("line {line}: {problem}"),
+                Some(*line),
+            ));
         }
     }
     for (line, name) in &doc.voices {
@@ -152,6 +175,7 @@ pub(crate) fn check(doc: &Doc, shown_url: &dyn Fn(&str) -> String) -> Vec<(Rule,
                     "line {line}: {} is an HD voice; Call Automation does not support HD voices, and they time out",
                     crate::display::escape_text(name)
                 ),
+                Some(*line),
             ));
         }
     }

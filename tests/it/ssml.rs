@@ -530,3 +530,42 @@ fn audio_srcs_are_inputs_of_their_own_once_per_url() {
     assert_eq!(results[3]["findings"][0]["rule"], "url-not-checked");
     assert_eq!(server.connections(), before);
 }
+
+/// Each SSML finding carries the line it is about, and `--format github` puts the annotation
+/// there; a finding about the whole document (nothing to speak) has none.
+#[test]
+fn ssml_findings_carry_their_line_into_annotations() {
+    let r = check_ssml(&format!(
+        "<speak version=\"1.0\" xml:lang=\"en-US\">\n\n<voice name=\"en-US-Ava:DragonHDLatestNeural\">Hi</voice>\n</speak>"
+    ));
+    let lines: Vec<(Rule, Option<u32>)> = r.findings.iter().map(|f| (f.rule, f.line)).collect();
+    assert_eq!(
+        lines,
+        vec![(Rule::SsmlStructure, Some(1)), (Rule::SsmlHdVoice, Some(3))]
+    );
+    assert_eq!(
+        check_ssml(&speak("<voice name=\"a\"></voice>")).findings[0].line,
+        None
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("menu.ssml");
+    std::fs::write(
+        &file,
+        format!("{HEAD}\n<voice name=\"en-US-AvaNeural\">\nHi</voic>\n</speak>"),
+    )
+    .unwrap();
+    let out = assert_cmd::Command::cargo_bin("acs-preflight")
+        .unwrap()
+        .args(["check", "--format", "github"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.starts_with(&format!(
+            "::error file={},line=3,title=acs-preflight ssml-malformed::",
+            file.display()
+        )),
+        "{text}"
+    );
+}

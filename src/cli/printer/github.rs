@@ -38,7 +38,12 @@ pub fn print(report: &Report, run: &RunInfo<'_>, out: &mut dyn Write) -> io::Res
                         props.push(format!("line={}", s.line));
                     }
                 }
-                (None, Place::File(p)) => props.push(format!("file={}", property(p))),
+                (None, Place::File(p)) => {
+                    props.push(format!("file={}", property(p)));
+                    if let Some(line) = f.line {
+                        props.push(format!("line={line}"));
+                    }
+                }
                 (None, Place::Url(_)) => {}
             }
             props.push(format!(

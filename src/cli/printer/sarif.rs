@@ -123,6 +123,16 @@ pub fn print(report: &Report, action: Action, out: &mut dyn Write) -> io::Result
             vec![json!({ "physicalLocation": { "artifactLocation": { "uri": uri } } })]
         };
         for f in &r.findings {
+            // A finding about a line of a file named directly (an SSML file): that line.
+            let locations = match (f.line, r.sources.is_empty(), place(r)) {
+                (Some(line), true, Place::File(p)) => vec![json!({
+                    "physicalLocation": {
+                        "artifactLocation": { "uri": path_uri(p) },
+                        "region": { "startLine": line },
+                    }
+                })],
+                _ => locations.clone(),
+            };
             let index = Rule::ALL.iter().position(|&x| x == f.rule).unwrap_or(0);
             let mut text = format!("{}: {}", r.input, f.message);
             if let Some(acs) = &f.acs {
