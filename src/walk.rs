@@ -107,8 +107,35 @@ pub(crate) fn xml_root_is_speak(path: &Path) -> bool {
 
 /// Whether the start of an XML document opens a `speak` root element (any prefix): white
 /// space, the XML declaration, processing instructions, comments and a DOCTYPE are skipped.
-/// UTF-8 (with or without a byte order mark) only.
+/// UTF-8 (with or without a byte order mark), or UTF-16 (a byte order mark, or a document that
+/// starts with `<` as UTF-16).
 pub(crate) fn root_is_speak(head: &[u8]) -> bool {
+    let utf16 = |big: bool, body: &[u8]| -> String {
+        let units: Vec<u16> = body
+            .chunks_exact(2)
+            .map(|p| {
+                let pair = [p[0], p[1]];
+                if big {
+                    u16::from_be_bytes(pair)
+                } else {
+                    u16::from_le_bytes(pair)
+                }
+            })
+            .collect();
+        String::from_utf16_lossy(&units)
+    };
+    let (big, body) = match head {
+        [0xFF, 0xFE, rest @ ..] => (false, rest),
+        [0xFE, 0xFF, rest @ ..] => (true, rest),
+        [b'<', 0, ..] => (false, head),
+        [0, b'<', ..] => (true, head),
+        _ => return root_is_speak_utf8(head),
+    };
+    root_is_speak_utf8(utf16(big, body).as_bytes())
+}
+
+/// [`root_is_speak`] on UTF-8.
+fn root_is_speak_utf8(head: &[u8]) -> bool {
     let mut rest = head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(head);
     loop {
         rest = rest.trim_ascii_start();
@@ -484,6 +511,26 @@ mod tests {
             b"",
         ] {
             assert!(!root_is_speak(no), "{}", String::from_utf8_lossy(no));
+        }
+        // UTF-16, as Windows tools save XML: with a byte order mark or without, either order.
+        let utf16 = |text: &str, big: bool, bom: bool| -> Vec<u8> {
+            let mut out = Vec::new();
+            for u in (if bom { "\u{FEFF}" } else { "" })
+                .encode_utf16()
+                .chain(text.encode_utf16())
+            {
+                out.extend(if big {
+                    u.to_be_bytes()
+                } else {
+                    u.to_le_bytes()
+                });
+            }
+            out
+        };
+        let doc = "<?xml version=\"1.0\" encoding=\"utf-16\"?>\r\n<speak version=\"1.0\">";
+        for (big, bom) in [(false, true), (true, true), (false, false), (true, false)] {
+            assert!(root_is_speak(&utf16(doc, big, bom)), "big {big}, bom {bom}");
+            assert!(!root_is_speak(&utf16("<configuration/>", big, bom)));
         }
     }
 

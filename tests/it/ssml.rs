@@ -535,9 +535,9 @@ fn audio_srcs_are_inputs_of_their_own_once_per_url() {
 /// there; a finding about the whole document (nothing to speak) has none.
 #[test]
 fn ssml_findings_carry_their_line_into_annotations() {
-    let r = check_ssml(&format!(
-        "<speak version=\"1.0\" xml:lang=\"en-US\">\n\n<voice name=\"en-US-Ava:DragonHDLatestNeural\">Hi</voice>\n</speak>"
-    ));
+    let r = check_ssml(
+        "<speak version=\"1.0\" xml:lang=\"en-US\">\n\n<voice name=\"en-US-Ava:DragonHDLatestNeural\">Hi</voice>\n</speak>",
+    );
     let lines: Vec<(Rule, Option<u32>)> = r.findings.iter().map(|f| (f.rule, f.line)).collect();
     assert_eq!(
         lines,
