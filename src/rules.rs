@@ -361,9 +361,9 @@ rules! {
         "Azure Speech SSML has a root element speak with version 1.0, the synthesis namespace (http://www.w3.org/2001/10/synthesis) and xml:lang, and its text inside voice elements, each naming its voice (Azure Speech SSML structure page). A document that breaks this is rejected by Azure AI Speech, and the action fails with subcode 8565, code 400 (Play and Recognize how-to event-code tables). The message says what is missing and on which line.";
     /// SSML: nothing to speak.
     SsmlEmpty = "ssml-empty", Error, Some(AcsEffect::SsmlEmpty),
-        "the SSML has nothing to speak: no text and no audio element",
+        "the SSML has nothing to speak: no text, no audio and no break element",
         "give the prompt its text, or an audio element",
-        "An empty text or SSML play source fails with subcode 8582, \"Play source text or SSML empty\" (Call Automation troubleshooting codes; the .NET SDK's MediaEventReasonCode). This rule fires for an empty document and for SSML whose elements hold no text and no audio element. The sources give the subcode only: the result code shown (400) is acs-preflight's assumption, the code of Speech's bad-request failures (8565).";
+        "An empty text or SSML play source fails with subcode 8582, \"Play source text or SSML empty\" (Call Automation troubleshooting codes; the .NET SDK's MediaEventReasonCode). This rule fires for an empty document and for SSML whose elements hold no text, no audio and no break element (a pause alone is something to play). The sources give the subcode only: the result code shown (400) is acs-preflight's assumption, the code of Speech's bad-request failures (8565).";
     /// SSML: more than 50 voice plus audio elements.
     SsmlTooManyElements = "ssml-too-many-elements", Error, SPEECH,
         "more than 50 voice plus audio elements in one SSML document",

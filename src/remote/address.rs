@@ -64,11 +64,15 @@ fn v6_reason(ip: Ipv6Addr) -> Option<&'static str> {
 /// special-use name (RFC 6761 and its successors) or a single label, which public DNS never
 /// answers for a host. Such a name is refused before any lookup: no DNS query is sent for it.
 pub fn non_public_name(host: &str) -> Option<&'static str> {
+    // `localhost` itself resolves on this machine, without a query: the resolver refuses it
+    // as loopback. Any other spelling (`localhost.`) could be sent to DNS.
+    if host.eq_ignore_ascii_case("localhost") {
+        return None;
+    }
     let host = host.trim_end_matches('.').to_ascii_lowercase();
     let under = |suffix: &str| host == suffix || host.ends_with(&format!(".{suffix}"));
-    // `localhost` itself resolves on this machine, without a query: the resolver refuses it.
-    Some(if host.ends_with(".localhost") {
-        "a loopback name (.localhost, RFC 6761)"
+    Some(if under("localhost") {
+        "a loopback name (localhost, RFC 6761)"
     } else if under("example") {
         "a documentation name (.example, RFC 2606) that never resolves"
     } else if under("invalid") {
@@ -83,7 +87,7 @@ pub fn non_public_name(host: &str) -> Option<&'static str> {
         "a private-use name (.internal, reserved by ICANN for private networks)"
     } else if under("onion") {
         "a Tor onion name (.onion, RFC 7686)"
-    } else if !host.contains('.') && host != "localhost" {
+    } else if !host.contains('.') {
         "a single-label name, resolved on a local network only"
     } else {
         return None;
@@ -173,6 +177,8 @@ mod tests {
     fn special_use_and_single_label_names_are_named() {
         for (host, want) in [
             ("api.LOCALHOST.", "loopback"),
+            ("localhost.", "loopback"),
+            ("LOCALHOST..", "loopback"),
             ("h.example", "documentation"),
             ("contoso.example", "documentation"),
             ("x.invalid", "invalid"),

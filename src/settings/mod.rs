@@ -596,16 +596,26 @@ impl Overrides {
                         Ok((urls, s)) => {
                             // The same file's SSML strings (read again; bounded the same way).
                             let texts = crate::ssml::search_file(&file).unwrap_or_default();
-                            // An SSML string's `audio src` is Speech's to fetch, in Speech's
-                            // formats: checked by `ssml-audio-src`, not as a Play prompt.
-                            let sources: HashSet<String> = texts
+                            // An `audio src` written inside an SSML string is Speech's to
+                            // fetch, in Speech's formats (the SSML string's own input), not a
+                            // Play prompt; the same URL written elsewhere is one.
+                            let spans: Vec<(usize, usize, HashSet<String>)> = texts
                                 .iter()
-                                .flat_map(|t| crate::ssml::audio_sources(&t.text))
+                                .map(|t| {
+                                    let srcs = crate::ssml::audio_sources(&t.text);
+                                    (t.source.line, t.end_line, srcs.into_iter().collect())
+                                })
                                 .collect();
                             // (An SSML string in JSON may keep `&amp;`; the parsed `src` has `&`.)
                             found.extend(urls.into_iter().filter(|u| {
-                                !sources.contains(&u.url)
-                                    && !sources.contains(crate::remote::decode_xml(&u.url).as_ref())
+                                let line = u.source.line;
+                                !spans.iter().any(|(from, to, srcs)| {
+                                    (*from..=*to).contains(&line)
+                                        && (srcs.contains(&u.url)
+                                            || srcs.contains(
+                                                crate::remote::decode_xml(&u.url).as_ref(),
+                                            ))
+                                })
                             }));
                             ssml.extend(texts);
                             searched.files.push(s);

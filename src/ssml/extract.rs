@@ -18,6 +18,8 @@ pub struct ExtractedSsml {
     pub text: String,
     /// Where the string starts.
     pub source: Source,
+    /// The line where the string ends (its closing quote; for XML, its node).
+    pub end_line: usize,
     /// Whether it is an interpolated string (`$"..."`, a template literal with `${...}`, an
     /// f-string) whose holes are read as text.
     pub interpolated: bool,
@@ -58,6 +60,8 @@ impl Lang {
 /// A string found: where it starts (a byte offset), its value, whether it had holes.
 struct Lit {
     at: usize,
+    /// The offset just after the literal (its closing quote, or its last line).
+    end: usize,
     value: String,
     interpolated: bool,
 }
@@ -69,7 +73,8 @@ pub const MAX_SSML_STRINGS: usize = 10_000;
 /// The SSML strings in `text` (at most [`MAX_SSML_STRINGS`]), the contents of the file at `path` (its extension says how its
 /// strings are written; other files give none).
 pub fn extract_ssml(text: &str, path: &Path) -> Vec<ExtractedSsml> {
-    if !text.contains("<speak") && !text.contains("&lt;speak") {
+    // (`speak`: JSON may write `<` as `\u003c`, XML as `&lt;`.)
+    if !text.contains("speak") {
         return Vec::new();
     }
     let Some(lang) = Lang::of(path) else {
@@ -86,18 +91,44 @@ pub fn extract_ssml(text: &str, path: &Path) -> Vec<ExtractedSsml> {
         _ => code_strings(&text, lang),
     };
     let lines = Lines::new(&text);
+    let code = !matches!(lang, Lang::Json | Lang::Yaml);
     lits.into_iter()
-        .filter(|l| l.value.trim_start().starts_with("<speak"))
+        .filter(|l| starts_ssml(&l.value) && (!code || closes_speak(&l.value)))
         .take(MAX_SSML_STRINGS)
         .map(|l| ExtractedSsml {
             source: Source {
                 file: file.clone(),
                 line: lines.at(l.at),
             },
+            end_line: lines.at(l.end.saturating_sub(1).max(l.at)),
             text: l.value,
             interpolated: l.interpolated,
         })
         .collect()
+}
+
+/// Whether a string value is an SSML document: it starts with `<speak` (any prefix), after an
+/// optional XML declaration.
+fn starts_ssml(value: &str) -> bool {
+    let mut v = value.trim_start();
+    if let Some(decl) = v.strip_prefix("<?xml") {
+        v = decl
+            .split_once("?>")
+            .map_or("", |(_, rest)| rest.trim_start());
+    }
+    v.starts_with("<speak")
+        || v.split_once(':').is_some_and(|(p, rest)| {
+            p.strip_prefix('<')
+                .is_some_and(|p| !p.is_empty() && p.bytes().all(ident))
+                && rest.starts_with("speak")
+        })
+}
+
+/// Whether a string from code closes its `speak` element (`</speak>`, or `<speak .../>`): one
+/// that does not is a piece of a document built at run time (`"<speak ...>" + body`), not one.
+fn closes_speak(value: &str) -> bool {
+    let v = value.trim_end();
+    v.ends_with("/>") || v.ends_with("speak>")
 }
 
 /// Where a text's lines start, so that the line of any offset is a binary search (a line
@@ -134,7 +165,7 @@ fn xml_values(text: &str, file: &str) -> Vec<ExtractedSsml> {
     };
     let mut out = Vec::new();
     let lines = Lines::new(text);
-    let found = |value: &str, at: usize, out: &mut Vec<ExtractedSsml>| {
+    let found = |value: &str, at: usize, end: usize, out: &mut Vec<ExtractedSsml>| {
         if out.len() < MAX_SSML_STRINGS && value.trim_start().starts_with("<speak") {
             out.push(ExtractedSsml {
                 text: value.to_owned(),
@@ -142,6 +173,7 @@ fn xml_values(text: &str, file: &str) -> Vec<ExtractedSsml> {
                     file: file.to_owned(),
                     line: lines.at(at),
                 },
+                end_line: lines.at(end.saturating_sub(1).max(at)),
                 interpolated: false,
             });
         }
@@ -152,10 +184,10 @@ fn xml_values(text: &str, file: &str) -> Vec<ExtractedSsml> {
             let lead = text[node.range()]
                 .find(|c: char| !c.is_whitespace())
                 .unwrap_or(0);
-            found(value, node.range().start + lead, &mut out);
+            found(value, node.range().start + lead, node.range().end, &mut out);
         } else if node.is_element() {
             for attr in node.attributes() {
-                found(attr.value(), attr.range().start, &mut out);
+                found(attr.value(), attr.range().start, attr.range().end, &mut out);
             }
         }
     }
@@ -198,8 +230,15 @@ fn code_strings(text: &str, lang: Lang) -> Vec<Lit> {
         }
         let prefix = text[p..i].to_ascii_lowercase();
         let (lit, end) = read_literal(text, i, &prefix, lang);
-        if let Some(lit) = lit {
-            out.push(Lit { at: p, ..lit });
+        if let Some(mut lit) = lit {
+            // A piece of a concatenation (`"<speak>..." + name + "...</speak>"`) is not a
+            // document: the whole exists only at run time.
+            let before = text[..p].trim_end().ends_with('+');
+            let after = text[end.min(text.len())..].trim_start().starts_with('+');
+            if before || after {
+                lit.value.clear();
+            }
+            out.push(Lit { at: p, end, ..lit });
         }
         i = end.max(i + 1);
     }
@@ -220,6 +259,7 @@ fn read_literal(text: &str, q_at: usize, prefix: &str, lang: Lang) -> (Option<Li
     };
     let lit = |value: String, interpolated: bool| Lit {
         at: q_at,
+        end: q_at,
         value,
         interpolated,
     };
@@ -273,9 +313,28 @@ fn read_literal(text: &str, q_at: usize, prefix: &str, lang: Lang) -> (Option<Li
             match c {
                 b'{' => depth += 1,
                 b'}' => depth -= 1,
+                // A string inside a hole (`{(n > 1 ? "many" : "one")}`): its quotes do not end
+                // the outer one.
+                b'"' | b'\'' | b'`' => {
+                    let close = b[i + 1..]
+                        .iter()
+                        .position(|&x| x == c || x == b'\n')
+                        .map_or(b.len(), |n| i + 1 + n);
+                    i = close;
+                }
                 _ => {}
             }
             i += 1;
+            continue;
+        }
+        if holes && q != b'`' && c == b'{' {
+            // `{{` is a brace; `{` opens a hole.
+            if b.get(i + 1) == Some(&b'{') {
+                i += 2;
+            } else {
+                depth = 1;
+                i += 1;
+            }
             continue;
         }
         if c == b'\\' && !verbatim && !(lang == Lang::Python && prefix.contains('r')) {
@@ -306,7 +365,8 @@ fn read_literal(text: &str, q_at: usize, prefix: &str, lang: Lang) -> (Option<Li
     if q == b'\'' && matches!(lang, Lang::CSharp | Lang::Java) {
         return (None, end);
     }
-    if !raw.contains("<speak") {
+    // (`speak`, not `<speak`: JSON may write `<` as `\u003c`.)
+    if !raw.contains("speak") {
         return (Some(lit(String::new(), false)), end);
     }
     let mut value = if verbatim {
@@ -448,6 +508,7 @@ fn yaml_values(text: &str) -> Vec<Lit> {
                 let folded = fold(raw);
                 out.push(Lit {
                     at,
+                    end: at + 1 + close + 1,
                     value: unescape(&folded, Lang::Yaml),
                     interpolated: false,
                 });
@@ -472,6 +533,7 @@ fn yaml_values(text: &str) -> Vec<Lit> {
             if raw.contains("<speak") {
                 out.push(Lit {
                     at,
+                    end: at + 1 + close + 1,
                     value: fold(raw).replace("''", "'"),
                     interpolated: false,
                 });
@@ -500,6 +562,7 @@ fn yaml_values(text: &str) -> Vec<Lit> {
             if joined.trim_start().starts_with("<speak") {
                 out.push(Lit {
                     at: starts[n + 1 + first] + indent,
+                    end: starts.get(read_to).copied().unwrap_or(text.len()),
                     value: joined,
                     interpolated: false,
                 });
@@ -518,6 +581,10 @@ fn yaml_values(text: &str) -> Vec<Lit> {
             }
             out.push(Lit {
                 at,
+                end: starts
+                    .get(read_to.max(n + 1))
+                    .copied()
+                    .unwrap_or(text.len()),
                 value: joined,
                 interpolated: false,
             });
@@ -651,7 +718,7 @@ mod bounds {
     /// the right lines.
     #[test]
     fn many_strings_are_bounded_and_keep_their_lines() {
-        let text = "x = \"<speak/>\" + \"<speak/>\"\n".repeat(8_000);
+        let text = "x = (\"<speak/>\", \"<speak/>\")\n".repeat(8_000);
         let found = extract_ssml(&text, Path::new("many.py"));
         assert_eq!(found.len(), MAX_SSML_STRINGS);
         assert_eq!(found[0].source.line, 1);

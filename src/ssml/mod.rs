@@ -27,20 +27,30 @@ use crate::rules::Rule;
 /// The findings for an SSML text, under `options` (its action; levels are applied by the
 /// caller through [`CheckOptions`]), and the `audio src` URLs that pass the static checks, with
 /// their lines: Speech fetches those, and a scan checks each as a URL.
-pub(crate) fn findings(text: &str, options: &CheckOptions) -> (Vec<Finding>, Vec<(u32, String)>) {
-    let (found, fetched) = match parse::parse(text) {
+pub(crate) fn findings(
+    text: &str,
+    holes: bool,
+    options: &CheckOptions,
+) -> (Vec<Finding>, Vec<(u32, String)>) {
+    let (found, fetched) = match parse::parse_with(text, holes) {
         Ok(doc) => {
+            let found = rules::check(&doc, holes, &crate::remote::display_url);
+            // Speech fetches the srcs of a document it accepts, at most 50 of them (more fails
+            // `ssml-too-many-elements`, and nothing is fetched); a src built from a hole is known
+            // only at run time.
+            let too_many = found.iter().any(|f| f.0 == Rule::SsmlTooManyElements);
             let fetched = doc
                 .audios
                 .iter()
+                .filter(|_| !too_many)
                 .filter_map(|(line, src)| {
                     let src = src.as_deref()?.trim();
-                    rules::audio_src_problem(Some(src), &|u| u.to_owned())
-                        .is_none()
+                    let hole = holes && rules::has_hole(src);
+                    (!hole && rules::audio_src_problem(Some(src), &|u| u.to_owned()).is_none())
                         .then(|| (*line, src.to_owned()))
                 })
                 .collect();
-            (rules::check(&doc, &crate::remote::display_url), fetched)
+            (found, fetched)
         }
         Err(why) => (rules::unread(&why), Vec::new()),
     };
@@ -73,7 +83,13 @@ pub fn check_ssml(text: &str) -> CheckResult {
 /// [`check_ssml`] with options (the action, rule levels); `name` is what the result calls the
 /// input.
 pub fn check_ssml_with(name: &str, text: &str, options: &CheckOptions) -> CheckResult {
-    let (found, fetched) = findings(text, options);
+    check_text(name, text, false, options)
+}
+
+/// [`check_ssml_with`]; with `holes`, the text of an interpolated string whose holes were read
+/// as text (see [`parse::parse_with`]).
+fn check_text(name: &str, text: &str, holes: bool, options: &CheckOptions) -> CheckResult {
+    let (found, fetched) = findings(text, holes, options);
     let mut r = options.result(name.to_owned(), None, found);
     r.speech_audio = fetched
         .into_iter()
@@ -125,7 +141,7 @@ impl SsmlInput {
     /// from the string's start (escapes such as `\n` make them differ from the file's), and
     /// the messages say so.
     pub fn check(&self, options: &CheckOptions) -> CheckResult {
-        let mut r = check_ssml_with(&self.name(), &self.text, options);
+        let mut r = check_text(&self.name(), &self.text, self.interpolated, options);
         for f in &mut r.findings {
             if f.message.contains("line ") || f.message.contains("lines ") {
                 f.message.push_str(&format!(

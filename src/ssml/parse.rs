@@ -56,10 +56,19 @@ pub(crate) struct Doc {
     pub audios: Vec<(u32, Option<String>)>,
     /// The line of the first element nested deeper than [`MAX_SSML_DEPTH`].
     pub too_deep: Option<u32>,
+    /// Whether the document holds a `break` (a pause is something to play).
+    pub has_break: bool,
 }
 
 /// Reads `text` as SSML.
 pub(crate) fn parse(text: &str) -> Result<Doc, Unread> {
+    parse_with(text, false)
+}
+
+/// [`parse`]; with `holes`, the text of an interpolated string whose holes (`{name}`) were read
+/// as text: a text node of holes only may be markup at run time (a whole `voice`), so it is not
+/// text outside a `voice`, though it is something to speak.
+pub(crate) fn parse_with(text: &str, holes: bool) -> Result<Doc, Unread> {
     if text.len() > MAX_SSML_BYTES {
         return Err(Unread::TooLarge(text.len()));
     }
@@ -74,7 +83,7 @@ pub(crate) fn parse(text: &str) -> Result<Doc, Unread> {
         ..ParsingOptions::default()
     };
     let doc = Document::parse_with_options(text, options).map_err(malformed)?;
-    Ok(summarize(&doc))
+    Ok(summarize(&doc, holes))
 }
 
 fn malformed(e: roxmltree::Error) -> Unread {
@@ -108,7 +117,7 @@ fn malformed(e: roxmltree::Error) -> Unread {
     Unread::Malformed { message, at }
 }
 
-fn summarize(doc: &Document<'_>) -> Doc {
+fn summarize(doc: &Document<'_>, holes: bool) -> Doc {
     let root = doc.root_element();
     let line = |n: Node<'_, '_>| doc.text_pos_at(n.range().start).row;
     let mut out = Doc {
@@ -125,6 +134,11 @@ fn summarize(doc: &Document<'_>) -> Doc {
     while let Some((node, depth, in_voice)) = stack.pop() {
         if node.is_text() {
             let text = node.text().unwrap_or("");
+            if holes && only_holes(text) {
+                // Text or markup at run time: something to speak, and maybe its own voice.
+                out.has_text = true;
+                continue;
+            }
             if let Some(lead) = text.find(|c: char| !c.is_whitespace()) {
                 out.has_text = true;
                 if !in_voice {
@@ -151,6 +165,7 @@ fn summarize(doc: &Document<'_>) -> Doc {
             "audio" => out
                 .audios
                 .push((line(node), node.attribute("src").map(str::to_owned))),
+            "break" => out.has_break = true,
             _ => {}
         }
         // Children pushed in reverse, so they are visited in document order.
@@ -160,6 +175,25 @@ fn summarize(doc: &Document<'_>) -> Doc {
         }
     }
     out
+}
+
+/// Whether a text is nothing but holes (`{name}`, `${name}`) and white space.
+fn only_holes(text: &str) -> bool {
+    let mut rest = text.trim();
+    if rest.is_empty() {
+        return false;
+    }
+    while !rest.is_empty() {
+        rest = rest.strip_prefix('$').unwrap_or(rest);
+        let Some(inner) = rest.strip_prefix('{') else {
+            return false;
+        };
+        let Some(close) = inner.find('}') else {
+            return false;
+        };
+        rest = inner[close + 1..].trim_start();
+    }
+    true
 }
 
 #[cfg(test)]

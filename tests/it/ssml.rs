@@ -97,16 +97,18 @@ fn nothing_to_speak_is_8582() {
         String::new(),
         "  \n".to_owned(),
         speak(r#"<voice name="en-US-AvaNeural"> </voice>"#),
-        speak(r#"<voice name="en-US-AvaNeural"><break time="1s"/></voice>"#),
+        speak(r#"<voice name="en-US-AvaNeural"><!-- a pause --></voice>"#),
     ] {
         let r = check_ssml(&doc);
         assert_eq!(r.rules(), vec![Rule::SsmlEmpty], "{doc:?}");
         let acs = r.findings[0].acs.unwrap();
         assert_eq!((acs.code, acs.subcode), (400, 8582));
     }
-    // An audio clip alone is something to play.
+    // An audio clip alone is something to play, and so is a pause.
     let audio = speak(r#"<voice name="x"><audio src="https://h.example/a.mp3"/></voice>"#);
     assert!(!check_ssml(&audio).has(Rule::SsmlEmpty));
+    let pause = speak(r#"<voice name="en-US-AvaNeural"><break time="2s"/></voice>"#);
+    assert_eq!(check_ssml(&pause).status, Status::Pass);
 }
 
 #[test]
@@ -265,7 +267,7 @@ fn ssml_strings_in_json_yaml_resx_and_csharp_are_checked_at_their_line() {
         "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<root>\n  <data name=\"Welcome\" xml:space=\"preserve\">\n    <value>&lt;speak {escaped}&gt;&lt;voice name=\"en-US-AvaNeural\"&gt;Hi&lt;/voice&gt;&lt;/speak&gt;</value>\n  </data>\n  <data name=\"Menu\">\n    <value>&lt;speak {escaped}&gt;Press 1&lt;/speak&gt;</value>\n  </data>\n</root>\n"
     );
     let cs = format!(
-        "class P {{\n  const string A = @\"<speak {}><voice name=\"\"en-US-AvaNeural\"\">Hi</voice></speak>\";\n  // const string Old = \"<speak>\";\n  string B(string n) => $\"<speak {NS}><voice name=\\\"{{n}}\\\">Hi</voice>\";\n}}\n",
+        "class P {{\n  const string A = @\"<speak {}><voice name=\"\"en-US-AvaNeural\"\">Hi</voice></speak>\";\n  // const string Old = \"<speak>\";\n  string B(string n) => $\"<speak {NS}><voice name=\\\"{{n}}\\\">Hi</speak>\";\n}}\n",
         plain.replace('"', "\"\"")
     );
     let (code, results) = extracted(&[
@@ -568,4 +570,42 @@ fn ssml_findings_carry_their_line_into_annotations() {
         )),
         "{text}"
     );
+}
+
+/// What a reviewer's .NET app holds: a Play URL that is also an SSML clip in the same file is
+/// checked both ways; JSON's `\u003c` and an XML declaration still make SSML; C# holes that
+/// stand for markup or a src, quotes inside holes, concatenated pieces and unclosed fragments
+/// raise nothing, and a src built from a hole is not fetched.
+#[test]
+fn real_app_strings_are_read_as_the_app_builds_them() {
+    let voice = r#"<voice name=\"en-US-AvaNeural\">"#;
+    let json = format!(
+        "{{\n  \"HoldMusicUrl\": \"https://10.0.0.9/chime.mp3\",\n  \"Hold\": \"<speak {NS}>{voice}Hold on <audio src=\\\"https://10.0.0.9/chime.mp3\\\"/></voice></speak>\",\n  \"Escaped\": \"\\u003Cspeak {NS}\\u003E{voice}Hi\\u003C/voice\\u003E\\u003C/speak\\u003E\",\n  \"Declared\": \"<?xml version=\\\"1.0\\\"?><speak {NS}>{voice}Hi</voice></speak>\"\n}}\n"
+    );
+    let cs = format!(
+        "class P {{\n  string A(string inner) => $\"<speak {NS}>{{inner}}</speak>\";\n  string B(string baseUrl) => $\"<speak {NS}>{voice}Hi <audio src=\\\"{{baseUrl}}/chime.mp3\\\"/></voice></speak>\";\n  string C(int n) => $\"<speak {NS}>{voice}{{(n > 1 ? \"many\" : \"one\")}}</voice></speak>\";\n  string D(string n) => \"<speak {NS}>{voice}Hi \" + n + \"</voice></speak>\";\n  const string Head = \"<speak {NS}>\";\n}}\n"
+    );
+    let (code, results) = extracted(&[("appsettings.json", &json), ("Prompts.cs", &cs)]);
+    assert_eq!(code, 1);
+    let hole = "(SSML string, interpolated: holes read as text)";
+    let want: Vec<(String, Vec<String>, u64)> = vec![
+        (
+            "https://10.0.0.9/chime.mp3".into(),
+            vec!["url-private".into()],
+            2,
+        ),
+        ("appsettings.json:3 (SSML string)".into(), vec![], 3),
+        ("appsettings.json:4 (SSML string)".into(), vec![], 4),
+        ("appsettings.json:5 (SSML string)".into(), vec![], 5),
+        (format!("Prompts.cs:2 {hole}"), vec![], 2),
+        (format!("Prompts.cs:3 {hole}"), vec![], 3),
+        (format!("Prompts.cs:4 {hole}"), vec![], 4),
+        // The clip of line 3, as Speech fetches it: its own input (refused before any request).
+        (
+            "https://10.0.0.9/chime.mp3".into(),
+            vec!["url-private".into()],
+            3,
+        ),
+    ];
+    assert_eq!(results, want);
 }
