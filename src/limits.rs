@@ -282,6 +282,10 @@ pub const MAX_URL_BYTES: usize = 64 << 10;
 /// take seconds to compile before the regex crate's own size limit refuses it.
 pub const MAX_PATTERN_BYTES: usize = 4 << 10;
 
+/// The most SSML `audio src` URLs one run fetches (10,000, each once however many documents
+/// name it): a repository of many SSML documents cannot make a run send unbounded requests.
+pub const MAX_SSML_AUDIO_URLS: usize = 10_000;
+
 /// The most `exclude` patterns a run takes (1,000), each at most [`MAX_PATTERN_BYTES`] long: a
 /// hostile config could otherwise make every walked path cost seconds.
 pub const MAX_EXCLUDE_PATTERNS: usize = 1000;

@@ -240,6 +240,7 @@ pub(crate) fn looks_like_url(s: &str) -> bool {
 pub struct Scan {
     inputs: Vec<Input>,
     options: CheckOptions,
+    url_ignore: Vec<crate::remote::UrlIgnore>,
 }
 
 impl Scan {
@@ -282,7 +283,15 @@ impl Scan {
         Ok(Scan {
             inputs: merged,
             options,
+            url_ignore: Vec::new(),
         })
+    }
+
+    /// Leaves out the `audio src` URLs of SSML inputs that match any of these patterns (as
+    /// `--url-ignore` leaves out extracted URLs): they are not fetched.
+    pub fn ignoring_urls(mut self, patterns: Vec<crate::remote::UrlIgnore>) -> Self {
+        self.url_ignore = patterns;
+        self
     }
 
     /// Walks and checks every input, calling `on_event` as inputs are found and checked. Fails
@@ -379,11 +388,11 @@ impl Scan {
         let mut summary = Summary::default();
         let mut passed_over = Summary::default();
         // The `audio src` URLs of the SSML inputs, as their results go by.
-        let audio_srcs = std::cell::RefCell::new(Vec::new());
+        let audio_srcs = std::cell::RefCell::new(SpeechAudio::default());
         let mut emit = |mut r: CheckResult| {
             audio_srcs
                 .borrow_mut()
-                .append(&mut std::mem::take(&mut r.speech_audio));
+                .take(&mut r, &self.url_ignore, &self.options);
             summary.add(&r);
             sink(r);
         };
@@ -405,7 +414,7 @@ impl Scan {
         }
         // Third, the `audio src` URLs the SSML inputs name, each checked once, as Azure AI Speech
         // fetches them, after every input (their SSML is read only as the files are checked).
-        let speech_jobs = speech_jobs(audio_srcs.take());
+        let speech_jobs = audio_srcs.take().jobs();
         if !speech_jobs.is_empty() {
             for _ in &speech_jobs {
                 on_event(ScanEvent::Found);
@@ -434,28 +443,76 @@ impl Scan {
     }
 }
 
-/// The `audio src` URLs of SSML inputs as URL jobs for Azure AI Speech, in the order they were
-/// found; a URL named more than once is one job listing every place it is written.
-fn speech_jobs(found: Vec<(String, Source)>) -> Vec<UrlJob> {
-    let mut inputs: Vec<UrlInput> = Vec::new();
-    let mut at: HashMap<String, usize> = HashMap::new();
-    for (url, source) in found {
-        match at.get(&url) {
-            Some(&i) => {
-                if !inputs[i].sources.contains(&source) {
-                    inputs[i].sources.push(source);
-                }
+/// The `audio src` URLs of the SSML inputs, gathered as their results go by: one job per URL,
+/// listing every place it is written (at most [`MAX_SOURCES`]), at most
+/// [`limits::MAX_SSML_AUDIO_URLS`] URLs a run.
+///
+/// [`limits::MAX_SSML_AUDIO_URLS`]: crate::limits::MAX_SSML_AUDIO_URLS
+#[derive(Default)]
+struct SpeechAudio {
+    inputs: Vec<UrlInput>,
+    at: HashMap<String, usize>,
+}
+
+/// The most places listed for one `audio src` URL.
+const MAX_SOURCES: usize = 100;
+
+impl SpeechAudio {
+    /// Takes the `audio src` URLs of a result, but those `ignore` matches; a URL over the bound
+    /// is not fetched, and the result says so (`url-not-checked`).
+    fn take(
+        &mut self,
+        r: &mut CheckResult,
+        ignore: &[crate::remote::UrlIgnore],
+        options: &CheckOptions,
+    ) {
+        let mut over = 0;
+        for (url, source) in std::mem::take(&mut r.speech_audio) {
+            if ignore.iter().any(|i| i.matches(&url)) {
+                continue;
             }
-            None => {
-                at.insert(url.clone(), inputs.len());
-                inputs.push(UrlInput {
-                    url,
-                    sources: vec![source],
-                });
+            match self.at.get(&url) {
+                Some(&i) => {
+                    let sources = &mut self.inputs[i].sources;
+                    if sources.len() < MAX_SOURCES && !sources.contains(&source) {
+                        sources.push(source);
+                    }
+                }
+                None if self.inputs.len() < crate::limits::MAX_SSML_AUDIO_URLS => {
+                    self.at.insert(url.clone(), self.inputs.len());
+                    self.inputs.push(UrlInput {
+                        url,
+                        sources: vec![source],
+                    });
+                }
+                None => over += 1,
             }
         }
+        if over > 0 {
+            let note = Finding::new(
+                Rule::UrlNotChecked,
+                options.action,
+                format!(
+                    "{over} audio src URL(s) not fetched: a run fetches at most {} (acs-preflight's bound)",
+                    crate::limits::MAX_SSML_AUDIO_URLS
+                ),
+            );
+            let mut findings = std::mem::take(&mut r.findings);
+            findings.extend(options.apply_levels(vec![note]));
+            let sources = std::mem::take(&mut r.sources);
+            let http = r.http.take();
+            *r = CheckResult {
+                sources,
+                http,
+                ..CheckResult::new(std::mem::take(&mut r.input), r.audio.take(), findings)
+            };
+        }
     }
-    inputs.into_iter().map(UrlJob::speech).collect()
+
+    /// The URL jobs, for Azure AI Speech, in the order the URLs were found.
+    fn jobs(self) -> Vec<UrlJob> {
+        self.inputs.into_iter().map(UrlJob::speech).collect()
+    }
 }
 
 /// `--deployed-at`: a URL job for each file found in a folder (not for files named directly,
@@ -811,7 +868,62 @@ pub fn check_paths<P: AsRef<Path>>(
 
 #[cfg(test)]
 mod tests {
-    use super::looks_like_url;
+
+    /// However many SSML documents a repository holds, a run fetches a bounded number of
+    /// `audio src` URLs, each once, and says which results had some left out.
+    #[test]
+    fn audio_src_urls_are_bounded_and_deduplicated() {
+        let options = CheckOptions::default();
+        let mut audio = SpeechAudio::default();
+        let total = crate::limits::MAX_SSML_AUDIO_URLS + 7;
+        let mut noted = 0;
+        for doc in 0..total.div_ceil(50) {
+            let mut r = CheckResult::new(format!("{doc}.ssml"), None, Vec::new());
+            r.speech_audio = (0..50)
+                .filter(|k| doc * 50 + k < total)
+                .map(|k| {
+                    let n = doc * 50 + k;
+                    let source = Source {
+                        file: format!("{doc}.ssml"),
+                        line: k + 1,
+                    };
+                    (format!("https://h{n}.blob.core.windows.net/a.mp3"), source)
+                })
+                .collect();
+            audio.take(&mut r, &[], &options);
+            if r.has(Rule::UrlNotChecked) {
+                noted += 1;
+                assert!(
+                    r.findings[0]
+                        .message
+                        .starts_with("7 audio src URL(s) not fetched"),
+                    "{r}"
+                );
+            }
+        }
+        assert_eq!(noted, 1);
+        let jobs = audio.jobs();
+        assert_eq!(jobs.len(), crate::limits::MAX_SSML_AUDIO_URLS);
+        // A URL named twice is one job with both places.
+        let mut audio = SpeechAudio::default();
+        let mut r = CheckResult::new("a.ssml".into(), None, Vec::new());
+        let src = |line| {
+            (
+                "https://h.blob.core.windows.net/a.mp3".to_owned(),
+                Source {
+                    file: "a.ssml".into(),
+                    line,
+                },
+            )
+        };
+        r.speech_audio = vec![src(2), src(9), src(2)];
+        audio.take(&mut r, &[], &options);
+        let jobs = audio.jobs();
+        assert_eq!(jobs.len(), 1);
+        assert_eq!(jobs[0].input.sources.len(), 2);
+    }
+
+    use super::*;
 
     #[test]
     fn url_like_arguments_are_urls() {

@@ -240,7 +240,7 @@ fn run(overrides: &Overrides, dump: bool) -> PyResult<Run> {
         }
     };
     let report = Scan::from_inputs(settings.inputs, settings.options)
-        .and_then(|scan| scan.run(on_event))
+        .and_then(|scan| scan.ignoring_urls(settings.url_ignore).run(on_event))
         .map_err(|e| setup_error(&e))?;
     Ok(Run {
         report,

@@ -21,6 +21,7 @@ pub(crate) fn check(args: CheckArgs) -> anyhow::Result<u8> {
         inputs,
         config,
         extraction,
+        url_ignore,
         ..
     } = Overrides::from(&args).check_settings()?;
     let action = options.action;
@@ -41,7 +42,7 @@ pub(crate) fn check(args: CheckArgs) -> anyhow::Result<u8> {
             }
         }
     };
-    let scan = Scan::from_inputs(inputs, options)?;
+    let scan = Scan::from_inputs(inputs, options)?.ignoring_urls(url_ignore);
     if args.dump {
         return dump(&scan, &args);
     }

@@ -75,6 +75,11 @@ pub struct Settings {
     pub extraction: Extraction,
     /// `fix`'s sound cures (loudness, silence, DC); off for `check`.
     pub fix: crate::AudioFixes,
+    /// The URL ignore patterns (the ignore file, `url_ignore`, `--url-ignore`), for the URLs a
+    /// scan finds as it reads SSML (`audio src`): hand them to [`Scan::ignoring_urls`].
+    ///
+    /// [`Scan::ignoring_urls`]: crate::Scan::ignoring_urls
+    pub url_ignore: Vec<UrlIgnore>,
 }
 
 /// A setting that keeps a run from starting. Each names the file or setting at fault.
@@ -399,7 +404,8 @@ impl Overrides {
             options = options.deployed_at(base.clone());
         }
         let fail_on = given.fail_on.or(file.fail_on).unwrap_or(Severity::Error);
-        let (inputs, extraction) = self.inputs(loaded.as_ref(), &options)?;
+        let (inputs, mut extraction) = self.inputs(loaded.as_ref(), &options)?;
+        let url_ignore = self.url_ignores(loaded.as_ref(), &mut extraction)?;
         Ok(Settings {
             options,
             fail_on,
@@ -407,6 +413,7 @@ impl Overrides {
             config: loaded.map(|l| l.path),
             extraction,
             fix: crate::AudioFixes::default(),
+            url_ignore,
         })
     }
 
@@ -447,6 +454,7 @@ impl Overrides {
             config: loaded.map(|l| l.path),
             extraction: Extraction::default(),
             fix,
+            url_ignore: Vec::new(),
         })
     }
 

@@ -525,8 +525,12 @@ fn audio_srcs_are_inputs_of_their_own_once_per_url() {
     // The http one is an ssml-audio-src error of its SSML, not fetched.
     assert_eq!(results[2]["findings"][0]["rule"], "ssml-audio-src");
     assert_eq!(server.hits("/plain.mp3"), 0);
-    // Offline: the same input, checked without the network.
+    // An ignored URL (`--url-ignore`, as for extracted URLs) is not fetched.
     let before = server.connections();
+    let results = run(&["--url-ignore", r"127\.0\.0\.1:\d+/clip"]);
+    assert_eq!(results.len(), 3);
+    assert_eq!(server.connections(), before);
+    // Offline: the same input, checked without the network.
     let results = run(&["--offline"]);
     assert_eq!(results.len(), 4);
     assert_eq!(results[3]["findings"][0]["rule"], "url-not-checked");
