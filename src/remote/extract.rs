@@ -113,7 +113,7 @@ impl Syntax {
         Some(match ext.as_str() {
             "json" | "jsonc" | "json5" => Syntax::Json,
             "config" | "xml" | "resx" | "csproj" | "vbproj" | "fsproj" | "props" | "targets"
-            | "nuspec" | "xaml" => Syntax::Xml,
+            | "nuspec" | "xaml" | "ssml" => Syntax::Xml,
             "yaml" | "yml" | "env" => Syntax::Yaml,
             "py" | "sh" | "bash" | "zsh" | "ps1" | "psm1" | "rb" | "toml" | "pl" => Syntax::Script,
             "cs" | "csx" | "js" | "mjs" | "cjs" | "jsx" | "ts" | "mts" | "cts" | "tsx" | "java"

@@ -540,6 +540,7 @@ impl Overrides {
         let mut extraction = Extraction::default();
         let mut found: Vec<Extracted> = Vec::new();
         let mut ssml: Vec<crate::ssml::ExtractedSsml> = Vec::new();
+        let mut ssml_files: Vec<Input> = Vec::new();
         if let Some(file) = &self.urls_from {
             // Stdin and files go through the same bounded, lossy reader.
             let (list, encoding) = if file.as_os_str() == "-" {
@@ -600,6 +601,22 @@ impl Overrides {
                     if !seen.insert(file.clone()) {
                         continue;
                     }
+                    // An SSML document is a prompt of its own: checked as one (its `audio src`
+                    // by Speech's rules), not searched for Play URLs.
+                    let extension = crate::walk::extension_of(&file);
+                    if crate::ssml::is_ssml_extension(extension.as_deref())
+                        && crate::ssml::is_ssml_file(&file, extension.as_deref())
+                    {
+                        searched.files.push(SearchedFile {
+                            path: file.clone(),
+                            found: 0,
+                            commented: 0,
+                            encoding: remote::Encoding::Utf8,
+                            note: Some("an SSML document: checked as an SSML prompt".to_owned()),
+                        });
+                        ssml_files.push(Input::Path(file));
+                        continue;
+                    }
                     match remote::search_file(&file, pattern.as_ref()) {
                         Ok((urls, s)) => {
                             // The same file's SSML strings (read again; bounded the same way).
@@ -653,6 +670,7 @@ impl Overrides {
                 })
             }));
         }
+        inputs.extend(ssml_files);
         inputs.extend(
             ssml.into_iter()
                 .map(|e| Input::Ssml(crate::ssml::SsmlInput::from(e))),

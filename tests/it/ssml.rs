@@ -613,3 +613,24 @@ fn real_app_strings_are_read_as_the_app_builds_them() {
     ];
     assert_eq!(results, want);
 }
+
+/// `--extract-from` checks an SSML file it reads as an SSML prompt (its `audio src` by
+/// Speech's rules), not as a file of Play URLs; a folder search takes `.ssml` files too.
+#[test]
+fn extract_from_checks_ssml_files_as_prompts() {
+    let doc = format!(
+        "<speak version=\"1.0\" xmlns=\"http://www.w3.org/2001/10/synthesis\" xml:lang=\"en-US\">\n<voice name=\"en-US-AvaNeural\">Hold on <audio src=\"https://10.0.0.9/a.mp3\"/></voice>\n</speak>\n"
+    );
+    let (code, results) = extracted(&[("menu.ssml", &doc), ("hold.xml", &doc)]);
+    assert_eq!(code, 1);
+    let want: Vec<(String, Vec<String>, u64)> = vec![
+        ("menu.ssml".into(), vec![], 0),
+        ("hold.xml".into(), vec![], 0),
+        (
+            "https://10.0.0.9/a.mp3".into(),
+            vec!["url-private".into()],
+            2,
+        ),
+    ];
+    assert_eq!(results, want);
+}
