@@ -22,8 +22,9 @@ pub struct Finding {
     /// What to do about it, in our words (often an exact command).
     pub advice: String,
     /// For a text input (an SSML document), the 1-based line the finding is about (the first,
-    /// when it is about several); `None` otherwise. For an SSML string found in a file, lines
-    /// count from the string's start, which the result's source gives.
+    /// when it is about several); `None` otherwise. For an SSML string found in a file, the line
+    /// in that file (where escaped line breaks make the string's lines differ from the file's,
+    /// the line the string starts on).
     pub line: Option<u32>,
 }
 

@@ -75,7 +75,8 @@ class Finding:
     """What to do about it (often an exact command)."""
     line: Optional[int]
     """For an SSML document, the line the finding is about (for an SSML string found in a file,
-    counted from the string's start); ``None`` for audio and URLs."""
+    its line in that file, or where the string starts when escaped line breaks make the lines
+    differ); ``None`` for audio and URLs."""
 
 
 @dataclass(frozen=True)

@@ -113,6 +113,8 @@ pub struct SsmlInput {
     pub source: Source,
     /// Whether its holes (`{name}`, `${name}`) were read as text.
     pub interpolated: bool,
+    /// The line of the file where the string ends.
+    pub end_line: usize,
 }
 
 impl From<ExtractedSsml> for SsmlInput {
@@ -121,6 +123,7 @@ impl From<ExtractedSsml> for SsmlInput {
             text: e.text,
             source: e.source,
             interpolated: e.interpolated,
+            end_line: e.end_line,
         }
     }
 }
@@ -149,6 +152,17 @@ impl SsmlInput {
                     self.source.line
                 ));
             }
+        }
+        // A finding's line, in the file: exact when the string's lines are the file's (no
+        // escaped line breaks), else the line where the string starts.
+        let lines_match =
+            self.end_line.checked_sub(self.source.line) == Some(self.text.matches('\n').count());
+        let start = u32::try_from(self.source.line).unwrap_or(u32::MAX);
+        for f in &mut r.findings {
+            f.line = match f.line {
+                Some(line) if lines_match => Some(start.saturating_add(line - 1)),
+                _ => Some(start),
+            };
         }
         r.sources = vec![self.source.clone()];
         // An `audio src` is written in the string, which starts at the source's line.

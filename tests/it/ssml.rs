@@ -634,3 +634,82 @@ fn extract_from_checks_ssml_files_as_prompts() {
     ];
     assert_eq!(results, want);
 }
+
+/// A finding in an extracted string is placed at its line in the file when the string's lines
+/// are the file's (a verbatim string over several lines), else where the string starts (`\n`
+/// escapes); `--format github` annotates there, and a URL written in two places gets two
+/// annotations.
+#[test]
+fn extracted_findings_are_annotated_at_their_file_line() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("Prompts.cs"),
+        "class P {\n  const string A = @\"<speak version=\"\"1.0\"\" xml:lang=\"\"en-US\"\">\n<voice name=\"\"en-US-AvaNeural\"\">Hi\n<voice name=\"\"en-US-Ava:DragonHDLatestNeural\"\">Hey</voice></voice>\n</speak>\";\n}\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("app.json"),
+        "{\n  \"Hd\": \"<speak version=\\\"1.0\\\" xmlns=\\\"http://www.w3.org/2001/10/synthesis\\\" xml:lang=\\\"en-US\\\">\\n\\n<voice name=\\\"en-US-Ava:DragonHDLatestNeural\\\">Hi</voice></speak>\",\n  \"A\": \"https://10.0.0.9/a.wav\",\n  \"B\": \"https://10.0.0.9/a.wav\"\n}\n",
+    )
+    .unwrap();
+    let run = |format: &str| {
+        let out = assert_cmd::Command::cargo_bin("acs-preflight")
+            .unwrap()
+            .current_dir(dir.path())
+            .args([
+                "check",
+                "--format",
+                format,
+                "--extract-from",
+                "Prompts.cs",
+                "--extract-from",
+                "app.json",
+            ])
+            .output()
+            .unwrap();
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let results = crate::support::report_results(&run("json"));
+    let lines = |i: usize| -> Vec<(String, u64)> {
+        results[i]["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| {
+                (
+                    f["rule"].as_str().unwrap().to_owned(),
+                    f["line"].as_u64().unwrap(),
+                )
+            })
+            .collect()
+    };
+    // The URL first (extracted URLs come before SSML strings), then Prompts.cs's string (it
+    // starts on line 2; its <speak> lacks the namespace, and the HD voice is on its line 3, the
+    // file's line 4), then app.json's (on one line: its findings are placed there).
+    assert_eq!(results[0]["input"], "https://10.0.0.9/a.wav");
+    assert_eq!(
+        lines(1),
+        vec![
+            ("ssml-structure".to_owned(), 2),
+            ("ssml-hd-voice".to_owned(), 4)
+        ]
+    );
+    assert_eq!(lines(2), vec![("ssml-hd-voice".to_owned(), 2)]);
+    let github = run("github");
+    assert!(
+        github.contains("::warning file=Prompts.cs,line=4,title=acs-preflight ssml-hd-voice::"),
+        "{github}"
+    );
+    assert!(
+        github.contains("::warning file=app.json,line=2,title=acs-preflight ssml-hd-voice::"),
+        "{github}"
+    );
+    for line in [3, 4] {
+        assert!(
+            github.contains(&format!(
+                "::error file=app.json,line={line},title=acs-preflight url-private::"
+            )),
+            "{github}"
+        );
+    }
+}

@@ -30,32 +30,41 @@ pub fn print(report: &Report, run: &RunInfo<'_>, out: &mut dyn Write) -> io::Res
                 Severity::Error => "error",
                 Severity::Warning => "warning",
             };
-            let mut props = Vec::new();
-            match (r.sources.first(), place(r)) {
-                (Some(s), _) => {
-                    props.push(format!("file={}", property(&s.file)));
-                    if s.line > 0 {
-                        props.push(format!("line={}", s.line));
-                    }
-                }
-                (None, Place::File(p)) => {
-                    props.push(format!("file={}", property(p)));
-                    if let Some(line) = f.line {
-                        props.push(format!("line={line}"));
-                    }
-                }
-                (None, Place::Url(_)) => {}
+            // One annotation per place the input is written (a URL in several files), at the
+            // finding's own line when it has one.
+            let mut places: Vec<(Option<&str>, Option<usize>)> = r
+                .sources
+                .iter()
+                .map(|s| {
+                    let line = f.line.map_or(s.line, |l| l as usize);
+                    (Some(s.file.as_str()), (line > 0).then_some(line))
+                })
+                .collect();
+            if places.is_empty() {
+                places.push(match place(r) {
+                    Place::File(p) => (Some(p), f.line.map(|l| l as usize)),
+                    Place::Url(_) => (None, None),
+                });
             }
-            props.push(format!(
-                "title={}",
-                property(&format!("acs-preflight {}", f.rule))
-            ));
             let mut message = format!("{}: {}", escape_text(&r.input), escape_text(&f.message));
             if let Some(acs) = &f.acs {
                 message.push_str(&format!(" ({acs})"));
             }
             message.push_str(&format!("\nhelp: {}", escape_text(&f.advice)));
-            writeln!(out, "::{kind} {}::{}", props.join(","), data(&message))?;
+            for (file, line) in places {
+                let mut props = Vec::new();
+                if let Some(file) = file {
+                    props.push(format!("file={}", property(file)));
+                }
+                if let Some(line) = line {
+                    props.push(format!("line={line}"));
+                }
+                props.push(format!(
+                    "title={}",
+                    property(&format!("acs-preflight {}", f.rule))
+                ));
+                writeln!(out, "::{kind} {}::{}", props.join(","), data(&message))?;
+            }
         }
     }
     let s = &report.summary;

@@ -124,13 +124,18 @@ pub fn print(report: &Report, action: Action, out: &mut dyn Write) -> io::Result
         };
         for f in &r.findings {
             // A finding about a line of a file named directly (an SSML file): that line.
-            let locations = match (f.line, r.sources.is_empty(), place(r)) {
-                (Some(line), true, Place::File(p)) => vec![json!({
+            let at = |uri: String, line| {
+                json!({
                     "physicalLocation": {
-                        "artifactLocation": { "uri": path_uri(p) },
+                        "artifactLocation": { "uri": uri },
                         "region": { "startLine": line },
                     }
-                })],
+                })
+            };
+            let locations = match (f.line, r.sources.as_slice(), place(r)) {
+                (Some(line), [], Place::File(p)) => vec![at(path_uri(p), line)],
+                // An SSML string found in a file: the finding's line in that file.
+                (Some(line), [s], _) => vec![at(path_uri(&s.file), line)],
                 _ => locations.clone(),
             };
             let index = Rule::ALL.iter().position(|&x| x == f.rule).unwrap_or(0);
