@@ -565,6 +565,10 @@ pub enum PlannedKind {
     Deployed,
     /// An SSML string found by `--extract-from`.
     Ssml,
+    /// An `audio src` of an SSML string, which Azure Speech fetches (those of SSML files are
+    /// found only when the files are read, so a plan does not list them).
+    #[serde(rename = "ssml-audio")]
+    SsmlAudio,
 }
 
 /// One input a scan would check, as `--dump` lists it.
@@ -586,7 +590,8 @@ pub struct PlannedInput {
 
 impl Scan {
     /// The inputs the scan would check, in report order, without checking any: files after the
-    /// walk and the excludes, URLs with their sources, then the deployed copies. No file is
+    /// walk and the excludes, URLs with their sources, the `audio src` URLs of SSML strings,
+    /// then the deployed copies. No file is
     /// opened (the walk reads names and metadata) and no request is sent.
     ///
     /// ```
@@ -644,6 +649,18 @@ impl Scan {
                     problem: None,
                 }),
             }
+        }
+        // The `audio src` URLs of the SSML strings (in memory: no file is read), as the run
+        // gathers them.
+        let mut audio = SpeechAudio::default();
+        for input in &self.inputs {
+            if let Input::Ssml(text) = input {
+                let mut r = text.check(&self.options);
+                audio.take(&mut r, &self.url_ignore, &self.options);
+            }
+        }
+        for job in audio.jobs() {
+            plan.push(url(PlannedKind::SsmlAudio, &job.input));
         }
         for job in deployed_jobs(&paths, &self.options)? {
             plan.push(url(PlannedKind::Deployed, &job.input));

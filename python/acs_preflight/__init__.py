@@ -152,7 +152,9 @@ class PlannedInput:
     """One input a check would check, as ``dump`` (``check --dump``) lists it."""
 
     kind: str
-    """``"file"``, ``"url"``, ``"deployed"`` (the deployed copy of a local prompt) or ``"ssml"`` (an SSML string found by ``extract_from``)."""
+    """``"file"``, ``"url"``, ``"deployed"`` (the deployed copy of a local prompt), ``"ssml"`` (an
+    SSML string found by ``extract_from``) or ``"ssml-audio"`` (an ``audio src`` of such a string,
+    which Azure Speech fetches)."""
     input: str
     """The path or URL (SAS signature redacted)."""
     sources: List[Source]

@@ -218,7 +218,7 @@ fn run(overrides: &Overrides, dump: bool) -> PyResult<Run> {
     let settings = overrides.check_settings().map_err(|e| setup_error(&e))?;
     if dump {
         let plan = Scan::from_inputs(settings.inputs, settings.options)
-            .and_then(|scan| scan.plan())
+            .and_then(|scan| scan.ignoring_urls(settings.url_ignore).plan())
             .map_err(|e| setup_error(&e))?;
         return Ok(Run {
             report: Report::new(Vec::new()),
