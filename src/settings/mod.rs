@@ -332,10 +332,12 @@ fn nothing_found(extraction: &Extraction, pattern: bool) -> String {
     if !lists_only {
         message.push_str(if pattern {
             ". Only http(s) URLs whose path ends in an audio extension (.wav, .mp3, ...) or that \
-             match the URL pattern are taken: check --url-pattern (or `url_pattern`)"
+             match the URL pattern, and SSML strings (starting with <speak), are taken: check \
+             --url-pattern (or `url_pattern`)"
         } else {
-            ". Only http(s) URLs whose path ends in an audio extension (.wav, .mp3, ...) are \
-             taken; to take others too, give --url-pattern REGEX (or set `url_pattern`)"
+            ". Only http(s) URLs whose path ends in an audio extension (.wav, .mp3, ...), and \
+             SSML strings (starting with <speak), are taken; to take other URLs too, give \
+             --url-pattern REGEX (or set `url_pattern`)"
         });
     }
     message

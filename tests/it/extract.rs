@@ -134,8 +134,9 @@ fn nothing_found_says_what_was_searched_and_how_to_widen_it() {
         err,
         "acs-preflight: error: no prompt URLs to check in appsettings.json, cfg (no config or \
          source file in it), svc/*.json (no file matches); 1 URL in comments skipped. Only \
-         http(s) URLs whose path ends in an audio extension (.wav, .mp3, ...) are taken; to take \
-         others too, give --url-pattern REGEX (or set `url_pattern`)\n"
+         http(s) URLs whose path ends in an audio extension (.wav, .mp3, ...), and SSML strings \
+         (starting with <speak), are taken; to take other URLs too, give --url-pattern REGEX (or \
+         set `url_pattern`)\n"
     );
     assert!(!err.contains("use --extract-from"));
     // Widened as it says, the URL is found (and refused before any request).
