@@ -176,7 +176,8 @@ fn nothing_found_says_what_was_searched_and_how_to_widen_it() {
              (.acs-preflight-ignore, url_ignore, --url-ignore); prompts.bin: it does not look \
              like text (it holds NUL bytes); URLs are read from UTF-8 and UTF-16 text. Only \
              http(s) URLs whose path ends in an audio extension (.wav, .mp3, ...) or that match \
-             the URL pattern are taken: check --url-pattern"
+             the URL pattern, and SSML strings (starting with <speak), are taken: check \
+             --url-pattern"
         ),
         "{err}"
     );
