@@ -12,6 +12,7 @@ use crate::display::path_to_string;
 use crate::error::ScanError;
 use crate::header::inspect::{inspect, Origin};
 use crate::header::source::Window;
+use crate::limits::Folder;
 use crate::options::CheckOptions;
 use crate::remote::{UrlInput, UrlJob};
 use crate::report::{CheckResult, Finding, Report, Skipped, Source, Summary};
@@ -28,7 +29,11 @@ use crate::walk::{self, extension_of, io_reason, special_kind, Target};
 /// assert_eq!(result.rules(), vec![Rule::SampleRate]);
 /// ```
 pub fn check_file(path: impl AsRef<Path>, options: &CheckOptions) -> CheckResult {
-    let path = path.as_ref();
+    check_file_in(None, path.as_ref(), options)
+}
+
+/// [`check_file`], the file opened by name under `folder`'s handle when it is in it.
+fn check_file_in(folder: Option<&Folder>, path: &Path, options: &CheckOptions) -> CheckResult {
     let input = path_to_string(path);
     let unreadable = |reason: String| {
         options.result(
@@ -37,7 +42,7 @@ pub fn check_file(path: impl AsRef<Path>, options: &CheckOptions) -> CheckResult
             vec![Finding::new(Rule::Unreadable, options.action, reason)],
         )
     };
-    let file = match crate::limits::open_nonblocking(path) {
+    let file = match crate::limits::open_nonblocking_in(folder, path) {
         Ok(f) => f,
         Err(e) => return unreadable(format!("cannot open it: {}", io_reason(&e))),
     };
@@ -148,9 +153,9 @@ fn check_source<R: Read + Seek>(
     Ok(options.result(input, inspection.audio, inspection.findings))
 }
 
-fn check_target(target: &Target, options: &CheckOptions) -> CheckResult {
+fn check_target(target: &Target, folder: Option<&Folder>, options: &CheckOptions) -> CheckResult {
     match target {
-        Target::File(path) => check_file(path, options),
+        Target::File(path) => check_file_in(folder, path, options),
         Target::Problem { path, reason } => options.result(
             path_to_string(path),
             None,
@@ -573,8 +578,9 @@ pub(crate) fn exclude_of(options: &CheckOptions) -> Result<walk::Exclude, ScanEr
 
 /// Targets a worker takes at once, at most: workers and the thread that puts results in order
 /// wake once per chunk, not once per file. The first chunks are smaller (1, 2, 4, ...), so a
-/// small tree still spreads over the workers.
-const CHUNK: usize = 64;
+/// small tree still spreads over the workers. 128: on 10,000 files, 243 context switches
+/// against 552 at 64, while the last chunk keeps one worker alone for under a millisecond.
+const CHUNK: usize = 128;
 
 /// The same under `--deep`, where one file takes milliseconds: small chunks keep every worker
 /// busy to the end.
@@ -584,8 +590,9 @@ const DEEP_CHUNK: usize = 4;
 /// checks.
 const QUEUED_CHUNKS: usize = 64;
 
-/// Targets numbered with the index of the input path they came from.
-type Chunk = Vec<(usize, Target)>;
+/// Targets numbered with the index of the input path they came from, each with its folder
+/// when that is held open.
+type Chunk = Vec<(usize, Target, Option<Folder>)>;
 
 /// A chunk's results, in the chunk's order.
 type Checked = Vec<(usize, CheckResult)>;
@@ -607,20 +614,24 @@ fn check_local(
     sink: &mut dyn FnMut(usize, CheckResult),
 ) -> Result<Summary, ScanError> {
     let exclude = &exclude_of(options)?;
-    let check = |t: &Target| {
-        let r = check_target(t, options);
+    let check = |t: &Target, folder: Option<&Folder>| {
+        let r = check_target(t, folder, options);
         on_event(ScanEvent::Checked(&r));
         r
     };
     let jobs = options.effective_file_jobs();
     if jobs == 1 {
         return Ok(walk_counting(paths, exclude, on_event, |i, t| {
-            sink(i, check(&t))
+            sink(i, check(&t, None))
         }));
     }
     let most = if options.deep { DEEP_CHUNK } else { CHUNK };
-    let check_chunk =
-        |chunk: Chunk| -> Checked { chunk.into_iter().map(|(i, t)| (i, check(&t))).collect() };
+    let check_chunk = |chunk: Chunk| -> Checked {
+        chunk
+            .into_iter()
+            .map(|(i, t, folder)| (i, check(&t, folder.as_ref())))
+            .collect()
+    };
     let (todo_tx, todo_rx) = mpsc::sync_channel::<(usize, Chunk)>(QUEUED_CHUNKS);
     let todo_rx = Mutex::new(todo_rx);
     let (done_tx, done_rx) = mpsc::channel::<(usize, Checked)>();
@@ -680,8 +691,18 @@ fn check_local(
             };
             let mut size = 1;
             let mut chunk: Chunk = Vec::with_capacity(size);
+            // The folder of the last file found (held open, when it could be) while its files
+            // are found: opened once per folder, not tried again per file.
+            let mut folder: Option<Folder> = None;
+            let mut folder_path: Option<PathBuf> = None;
             let counts = walk_counting(paths, exclude, on_event, |i, t| {
-                chunk.push((i, t));
+                if let Target::File(file) = &t {
+                    if folder_path.as_deref() != file.parent() {
+                        folder_path = file.parent().map(Path::to_path_buf);
+                        folder = Folder::of(file);
+                    }
+                }
+                chunk.push((i, t, folder.clone()));
                 if chunk.len() >= size {
                     size = (size * 2).min(most);
                     hand_over(std::mem::replace(&mut chunk, Vec::with_capacity(size)));
