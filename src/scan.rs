@@ -597,14 +597,15 @@ type Chunk = Vec<(usize, Target, Option<Folder>)>;
 /// A chunk's results, in the chunk's order.
 type Checked = Vec<(usize, CheckResult)>;
 
-/// Checks local files: the walk on its own thread, the checks on up to `jobs` threads. Calls
+/// Checks local files: the walk on this thread, the checks on up to `jobs` threads. Calls
 /// `sink` with each result and the index of the path it came from, in walk order, on this
 /// thread. Returns the counts of what the walk passed over (only `skipped` and `excluded` are
 /// set).
 ///
 /// The walk hands the targets over in numbered chunks; each worker checks a whole chunk into a
 /// vector of its own and sends it back with its number; this thread puts the chunks back in
-/// order, holding only those that finished early. Nothing is locked per file. A worker is
+/// order (between hand-overs while it walks, then as they come), holding only those that
+/// finished early. Nothing is locked per file. A worker is
 /// started only when a chunk is handed over and no worker is waiting for one, so two files never
 /// start more than two threads, whatever `jobs` says.
 fn check_local(
@@ -666,57 +667,10 @@ fn check_local(
         }
     };
     let passed_over = std::thread::scope(|s| {
-        let (worker, check_chunk, idle) = (&worker, &check_chunk, &idle);
-        let walker = s.spawn(move || {
-            let mut workers = 0;
-            let mut seq = 0;
-            let mut hand_over = |chunk: Chunk| {
-                if workers < jobs && idle.load(Ordering::Relaxed) == 0 {
-                    let done = done_tx.clone();
-                    let started = std::thread::Builder::new()
-                        .name(format!("acs-preflight-{workers}"))
-                        .spawn_scoped(s, move || worker(done));
-                    if started.is_ok() {
-                        workers += 1;
-                    }
-                }
-                if workers == 0 {
-                    // No thread could start: the walk checks the chunk itself.
-                    let _ = done_tx.send((seq, check_chunk(chunk)));
-                } else {
-                    // The workers live until the queue closes; a send cannot fail before.
-                    let _ = todo_tx.send((seq, chunk));
-                }
-                seq += 1;
-            };
-            let mut size = 1;
-            let mut chunk: Chunk = Vec::with_capacity(size);
-            // The folder of the last file found (held open, when it could be) while its files
-            // are found: opened once per folder, not tried again per file.
-            let mut folder: Option<Folder> = None;
-            let mut folder_path: Option<PathBuf> = None;
-            let counts = walk_counting(paths, exclude, on_event, |i, t| {
-                if let Target::File(file) = &t {
-                    if folder_path.as_deref() != file.parent() {
-                        folder_path = file.parent().map(Path::to_path_buf);
-                        folder = Folder::of(file);
-                    }
-                }
-                chunk.push((i, t, folder.clone()));
-                if chunk.len() >= size {
-                    size = (size * 2).min(most);
-                    hand_over(std::mem::replace(&mut chunk, Vec::with_capacity(size)));
-                }
-            });
-            if !chunk.is_empty() {
-                hand_over(chunk);
-            }
-            counts
-        });
-        // Put the chunks back in walk order, holding only those that finished early.
+        // Puts the chunks back in walk order, holding only those that finished early.
         let mut early: BTreeMap<usize, Checked> = BTreeMap::new();
         let mut next = 0;
-        for (seq, checked) in done_rx {
+        let mut in_order = |seq: usize, checked: Checked| {
             early.insert(seq, checked);
             while let Some(checked) = early.remove(&next) {
                 for (i, r) in checked {
@@ -724,24 +678,78 @@ fn check_local(
                 }
                 next += 1;
             }
+        };
+        // The walk runs on this thread, which also takes the chunks that are done whenever it
+        // hands one over: no thread of its own, and no wake-up per chunk while it walks.
+        let mut workers = 0;
+        let mut seq = 0;
+        let mut hand_over = |chunk: Chunk, in_order: &mut dyn FnMut(usize, Checked)| {
+            if workers < jobs && idle.load(Ordering::Relaxed) == 0 {
+                let done = done_tx.clone();
+                let worker = &worker;
+                let started = std::thread::Builder::new()
+                    .name(format!("acs-preflight-{workers}"))
+                    .spawn_scoped(s, move || worker(done));
+                if started.is_ok() {
+                    workers += 1;
+                }
+            }
+            if workers == 0 {
+                // No thread could start: the walk checks the chunk itself.
+                in_order(seq, check_chunk(chunk));
+            } else {
+                // The workers live until the queue closes; a send cannot fail before.
+                let _ = todo_tx.send((seq, chunk));
+            }
+            seq += 1;
+            while let Ok((seq, checked)) = done_rx.try_recv() {
+                in_order(seq, checked);
+            }
+        };
+        let mut size = 1;
+        let mut chunk: Chunk = Vec::with_capacity(size);
+        // The folder of the last file found (held open, when it could be) while its files
+        // are found: opened once per folder, not tried again per file.
+        let mut folder: Option<Folder> = None;
+        let mut folder_path: Option<PathBuf> = None;
+        let counts = walk_counting(paths, exclude, on_event, |i, t| {
+            if let Target::File(file) = &t {
+                if folder_path.as_deref() != file.parent() {
+                    folder_path = file.parent().map(Path::to_path_buf);
+                    folder = Folder::of(file);
+                }
+            }
+            chunk.push((i, t, folder.clone()));
+            if chunk.len() >= size {
+                size = (size * 2).min(most);
+                hand_over(
+                    std::mem::replace(&mut chunk, Vec::with_capacity(size)),
+                    &mut in_order,
+                );
+            }
+        });
+        if !chunk.is_empty() {
+            hand_over(chunk, &mut in_order);
         }
-        walker.join()
+        drop(folder);
+        // The queue closes: the workers finish what is queued, and their results end.
+        drop(todo_tx);
+        drop(done_tx);
+        for (seq, checked) in done_rx {
+            in_order(seq, checked);
+        }
+        counts
     });
     if let Some(panic) = panicked.into_inner().ok().flatten() {
         std::panic::resume_unwind(panic);
     }
-    Ok(joined(passed_over))
+    Ok(passed_over)
 }
 
 /// Counts an entry the walk passed over and reports it.
 fn skipped(counts: &mut Summary, on_event: &(dyn Fn(ScanEvent<'_>) + Sync), s: &Skipped) {
     counts.add_skipped(s);
     on_event(ScanEvent::Skipped(s));
-}
-
-/// The walk thread's counts; a walk that panicked is re-raised here.
-fn joined(walk: std::thread::Result<Summary>) -> Summary {
-    walk.unwrap_or_else(|panic| std::panic::resume_unwind(panic))
 }
 
 /// Walks `paths`, telling `on_event` of each target found and each entry passed over, and
