@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::time::Instant;
 
-use crate::{Overrides, Scan, ScanEvent, Settings, Skipped, Summary};
+use crate::{Overrides, Report, Scan, ScanEvent, Settings, Skipped, Status, Summary};
 use anyhow::Context;
 
 use crate::cli::args::{CheckArgs, Format};
@@ -25,6 +25,7 @@ pub(crate) fn check(args: CheckArgs) -> anyhow::Result<u8> {
         ..
     } = Overrides::from(&args).check_settings()?;
     let action = options.action;
+    let deep = options.deep;
     check_report_paths(&args)?;
 
     let started = Instant::now();
@@ -46,22 +47,21 @@ pub(crate) fn check(args: CheckArgs) -> anyhow::Result<u8> {
     if args.dump {
         return dump(&scan, &args);
     }
-    if args.format == Format::Jsonl && args.reports.is_empty() {
-        // Streamed: each result is written as soon as it is due and then dropped.
-        // On a terminal, each line is shown as it is done.
-        let terminal = args.output.is_none() && io::stdout().is_terminal();
+    // JSON lines, and JSON when no whole-run pass (`--deep`'s loudness outliers) changes
+    // results after the fact: streamed, each result written as soon as it is due (serialized
+    // while the scan runs) and then dropped.
+    let lines = args.format == Format::Jsonl;
+    if args.reports.is_empty() && (lines || (args.format == Format::Json && !deep)) {
+        // On a terminal, each JSON line is shown as it is done.
+        let terminal = lines && args.output.is_none() && io::stdout().is_terminal();
         let stream = |out: &mut dyn Write| -> anyhow::Result<Summary> {
-            let mut out = printer::json::Lines::new(out);
+            let mut out = printer::json::Streamed::new(out, lines);
             let mut failed: Option<io::Error> = None;
             let summary = scan.run_into(on_event, &mut |r| {
                 if failed.is_none() {
-                    let written = printer::json::line(&r, &mut out).and_then(|()| {
-                        if terminal {
-                            out.flush()
-                        } else {
-                            Ok(())
-                        }
-                    });
+                    let written =
+                        out.result(&r)
+                            .and_then(|()| if terminal { out.flush() } else { Ok(()) });
                     if let Err(e) = written {
                         failed = Some(e);
                     }
@@ -72,8 +72,7 @@ pub(crate) fn check(args: CheckArgs) -> anyhow::Result<u8> {
             if let Some(e) = failed {
                 return Err(e).context("cannot write the report");
             }
-            printer::json::summary_line(&summary, config.as_deref(), &mut out)
-                .and_then(|()| out.finish())
+            out.finish(&summary, config.as_deref())
                 .context("cannot write the report")?;
             Ok(summary)
         };
@@ -99,7 +98,24 @@ pub(crate) fn check(args: CheckArgs) -> anyhow::Result<u8> {
             EXIT_CLEAN
         });
     }
-    let report = scan.run(on_event);
+    let report =
+        if args.format == Format::Human && !args.verbose && args.reports.is_empty() && !deep {
+            // The human report shows only the inputs that warned or failed, and the counts: only
+            // those results are kept (a clean tree of 10,000 files holds none).
+            let mut shown = Vec::new();
+            scan.run_into(on_event, &mut |r| {
+                if r.status != Status::Pass {
+                    shown.push(r);
+                }
+            })
+            .map(|summary| {
+                let mut report = Report::new(shown);
+                report.summary = summary;
+                report
+            })
+        } else {
+            scan.run(on_event)
+        };
     progress.finish();
     let report = report?;
     let skipped = skipped.into_inner().unwrap_or_default();

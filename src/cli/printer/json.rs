@@ -9,7 +9,7 @@ use std::path::Path;
 use crate::{path_to_string, CheckResult, Report, Summary};
 use serde::Serialize;
 
-use super::{json_line, json_pretty};
+use super::{json_line, json_nested, json_pretty};
 
 /// The JSON document: the report's fields, then `config`.
 #[derive(Serialize)]
@@ -41,6 +41,78 @@ pub fn print(report: &Report, config: Option<&Path>, out: &mut dyn Write) -> io:
         },
     )?;
     writeln!(out)
+}
+
+/// `--format json` written as the results come, byte for byte what [`print`] writes for the
+/// whole report: the document's head before the first result, each result as it is due (nested
+/// in `results`), then `summary` and `config` once the scan is over. No report is held: the
+/// results are serialized while the scan runs, and dropped.
+/// With `lines`, the same for `--format jsonl` (a line per result, then the summary line).
+pub struct Streamed<'a> {
+    out: Lines<'a>,
+    lines: bool,
+    results: usize,
+}
+
+impl<'a> Streamed<'a> {
+    /// A document (`lines`: JSON lines) written to `out`, buffered here; nothing is written
+    /// before the first result.
+    pub fn new(out: &'a mut dyn Write, lines: bool) -> Self {
+        Streamed {
+            out: Lines::new(out),
+            lines,
+            results: 0,
+        }
+    }
+
+    /// Hands what is buffered on to `out` and flushes it (a terminal shows each line).
+    pub fn flush(&mut self) -> io::Result<()> {
+        self.out.flush()
+    }
+
+    /// The head: the report's fields before `results` (as `print` writes them).
+    fn head(&mut self) -> io::Result<()> {
+        write!(
+            self.out,
+            "{{\n  \"version\": {},\n  \"results\": [",
+            Report::VERSION
+        )
+    }
+
+    /// The next result, in report order.
+    pub fn result(&mut self, result: &CheckResult) -> io::Result<()> {
+        if self.lines {
+            return line(result, &mut self.out);
+        }
+        if self.results == 0 {
+            self.head()?;
+            self.out.write_all(b"\n    ")?;
+        } else {
+            self.out.write_all(b",\n    ")?;
+        }
+        self.results += 1;
+        json_nested(&mut self.out, 2, result)
+    }
+
+    /// Closes `results` and writes `summary`, `config` and the final newline.
+    pub fn finish(mut self, summary: &Summary, config: Option<&Path>) -> io::Result<()> {
+        if self.lines {
+            summary_line(summary, config, &mut self.out)?;
+            return self.out.finish();
+        }
+        if self.results == 0 {
+            self.head()?;
+            self.out.write_all(b"]")?;
+        } else {
+            self.out.write_all(b"\n  ]")?;
+        }
+        self.out.write_all(b",\n  \"summary\": ")?;
+        json_nested(&mut self.out, 1, summary)?;
+        self.out.write_all(b",\n  \"config\": ")?;
+        json_nested(&mut self.out, 1, &shown(config))?;
+        self.out.write_all(b"\n}\n")?;
+        self.out.finish()
+    }
 }
 
 /// `--format jsonl`: one result as one line of JSON (`out` buffered, see [`json_line`]).
@@ -103,5 +175,64 @@ impl Write for Lines<'_> {
     }
     fn flush(&mut self) -> io::Result<()> {
         self.0.flush()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{CheckOptions, Finding, HttpInfo, Rule, Source};
+
+    /// What `Streamed` writes for `report`, a result at a time.
+    fn streamed(report: &Report, config: Option<&Path>) -> String {
+        let mut out = Vec::new();
+        let mut doc = Streamed::new(&mut out, false);
+        for r in &report.results {
+            doc.result(r).unwrap();
+        }
+        doc.finish(&report.summary, config).unwrap();
+        String::from_utf8(out).unwrap()
+    }
+
+    fn whole(report: &Report, config: Option<&Path>) -> String {
+        let mut out = Vec::new();
+        print(report, config, &mut out).unwrap();
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn the_streamed_document_is_the_whole_one_byte_for_byte() {
+        let options = CheckOptions::default();
+        let mut fixtures = crate::check_paths(&["fixtures"], &options).unwrap();
+        assert!(fixtures.results.len() > 10);
+        assert!(fixtures
+            .results
+            .iter()
+            .any(|r| r.status == crate::Status::Fail));
+        // A URL's result (sources, http) and hostile text in names and messages.
+        let mut url = options.result(
+            "https://h.example/a\u{202e}.wav?sig=REDACTED".to_owned(),
+            None,
+            vec![Finding::new(
+                Rule::Unreadable,
+                options.action,
+                "\"quoted\"\n\u{7f}\u{1b}[31m",
+            )],
+        );
+        url.sources = vec![Source {
+            file: "src/\u{85}prompts.json".to_owned(),
+            line: 3,
+        }];
+        url.http = Some(HttpInfo::default());
+        fixtures.results.push(url);
+        fixtures.summary = crate::Summary::of(&fixtures.results);
+        let one = Report::new(fixtures.results[..1].to_vec());
+        let empty = Report::new(Vec::new());
+        for report in [&fixtures, &one, &empty] {
+            for config in [None, Some(Path::new("cfg/acs \"preflight\"\u{1}.toml"))] {
+                assert_eq!(streamed(report, config), whole(report, config));
+            }
+        }
+        assert!(whole(&empty, None).contains("\"results\": [],"));
     }
 }

@@ -82,6 +82,90 @@ impl<F: Formatter> Formatter for Safe<F> {
     }
 }
 
+/// serde_json's `PrettyFormatter` (two spaces) started `depth` levels in: a value serialized
+/// with it is byte for byte what `PrettyFormatter` writes for it nested that deep in a document,
+/// so a document can be written a part at a time (`--format json` writes each result as it
+/// comes). serde_json keeps its formatter's depth private, hence this copy of its few lines.
+struct Nested {
+    depth: usize,
+    has_value: bool,
+}
+
+impl Nested {
+    fn at(depth: usize) -> Self {
+        Nested {
+            depth,
+            has_value: false,
+        }
+    }
+
+    fn indent<W: ?Sized + Write>(&self, w: &mut W) -> io::Result<()> {
+        for _ in 0..self.depth {
+            w.write_all(b"  ")?;
+        }
+        Ok(())
+    }
+}
+
+impl Formatter for Nested {
+    fn begin_array<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.depth += 1;
+        self.has_value = false;
+        w.write_all(b"[")
+    }
+    fn end_array<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.depth -= 1;
+        if self.has_value {
+            w.write_all(b"\n")?;
+            self.indent(w)?;
+        }
+        w.write_all(b"]")
+    }
+    fn begin_array_value<W: ?Sized + Write>(&mut self, w: &mut W, first: bool) -> io::Result<()> {
+        w.write_all(if first { b"\n" } else { b",\n" })?;
+        self.indent(w)
+    }
+    fn end_array_value<W: ?Sized + Write>(&mut self, _: &mut W) -> io::Result<()> {
+        self.has_value = true;
+        Ok(())
+    }
+    fn begin_object<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.depth += 1;
+        self.has_value = false;
+        w.write_all(b"{")
+    }
+    fn end_object<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.depth -= 1;
+        if self.has_value {
+            w.write_all(b"\n")?;
+            self.indent(w)?;
+        }
+        w.write_all(b"}")
+    }
+    fn begin_object_key<W: ?Sized + Write>(&mut self, w: &mut W, first: bool) -> io::Result<()> {
+        w.write_all(if first { b"\n" } else { b",\n" })?;
+        self.indent(w)
+    }
+    fn begin_object_value<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
+        w.write_all(b": ")
+    }
+    fn end_object_value<W: ?Sized + Write>(&mut self, _: &mut W) -> io::Result<()> {
+        self.has_value = true;
+        Ok(())
+    }
+}
+
+/// Writes `value` as indented JSON nested `depth` levels in a document (see [`Nested`]); `out`
+/// should be a buffer of a known type, as for [`json_line`].
+pub fn json_nested<W: Write + ?Sized>(
+    out: &mut W,
+    depth: usize,
+    value: &impl Serialize,
+) -> io::Result<()> {
+    let mut ser = serde_json::Serializer::with_formatter(out, Safe(Nested::at(depth)));
+    value.serialize(&mut ser).map_err(io::Error::from)
+}
+
 /// Writes `value` as indented JSON (every JSON printer goes through this or [`json_line`]),
 /// straight from the data (no `serde_json::Value`, no string per result). serde writes in many
 /// small pieces (a key, a quote, an indent): they go into a buffer of a known type, a copy
