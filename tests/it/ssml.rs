@@ -341,7 +341,10 @@ fn an_audio_src_in_extracted_ssml_is_not_a_play_prompt() {
     assert_eq!(kinds[0], ("url", "https://10.0.0.9/menu.wav"));
     assert_eq!(kinds[1].0, "ssml");
     // The clip, as Speech will fetch it: listed by --dump, after the inputs.
-    assert_eq!(kinds[2], ("ssml-audio", "https://10.0.0.9/clip.wav?a=1&b=2"));
+    assert_eq!(
+        kinds[2],
+        ("ssml-audio", "https://10.0.0.9/clip.wav?a=1&b=2")
+    );
     assert_eq!(plan[2]["sources"][0]["line"], 2);
 }
 
