@@ -11,7 +11,7 @@ mod deployed;
 mod extract;
 mod fetch;
 pub mod sas;
-mod speech;
+pub(crate) mod speech;
 
 use std::collections::HashMap;
 use std::io::Cursor;
@@ -110,7 +110,7 @@ pub(crate) enum Fetcher {
     /// ACS, for a Play or Recognize prompt: WAV of 16-bit PCM, mono, 16 kHz (or MP3).
     #[default]
     Acs,
-    /// Azure AI Speech, for an SSML `audio src`: any of [`crate::ssml::SPEECH_AUDIO_FORMATS`].
+    /// Azure AI Speech, for an SSML `audio src`: any of [`speech::SPEECH_AUDIO_FORMATS`].
     Speech,
 }
 

@@ -5,7 +5,10 @@
 use crate::options::CheckOptions;
 use crate::report::Finding;
 use crate::rules::{AcsEffect, Rule};
-use crate::ssml::SPEECH_AUDIO_FORMATS;
+
+/// The formats Azure Speech plays in an SSML `audio` element (Azure Speech SSML "audio" element
+/// page), as file extensions.
+pub const SPEECH_AUDIO_FORMATS: &[&str] = &["mp3", "wav", "opus", "ogg", "flac", "wma"];
 
 /// The containers (as [`crate::header::sniff::Container::short_name`] names them) that hold one
 /// of Speech's formats: WAV, MP3, Ogg (Opus, Vorbis, FLAC), native FLAC, and ASF (WMA).

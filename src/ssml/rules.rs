@@ -7,9 +7,7 @@ use crate::rules::Rule;
 /// quotas and limits).
 pub const MAX_VOICE_AND_AUDIO: usize = 50;
 
-/// The formats Azure Speech plays in an SSML `audio` element (Azure Speech SSML "audio" element
-/// page), as file extensions.
-pub const SPEECH_AUDIO_FORMATS: &[&str] = &["mp3", "wav", "opus", "ogg", "flac", "wma"];
+pub use crate::remote::speech::SPEECH_AUDIO_FORMATS;
 
 /// The most findings of one kind listed one by one; the rest are counted.
 const LISTED: usize = 5;

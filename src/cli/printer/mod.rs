@@ -155,7 +155,7 @@ impl Formatter for Nested {
     }
 }
 
-/// Writes `value` as indented JSON nested `depth` levels in a document (see [`Nested`]); `out`
+/// Writes `value` as indented JSON nested `depth` levels in a document (see `Nested`); `out`
 /// should be a buffer of a known type, as for [`json_line`].
 pub fn json_nested<W: Write + ?Sized>(
     out: &mut W,
