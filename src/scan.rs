@@ -501,7 +501,11 @@ impl SpeechAudio {
                     "{over} audio src URL(s) not fetched: a run fetches at most {} (acs-preflight's bound)",
                     crate::limits::MAX_SSML_AUDIO_URLS
                 ),
-            );
+            )
+            .with_advice(format!(
+                "check the SSML prompts in several runs (split the inputs), each naming at most {} audio src URLs",
+                crate::limits::MAX_SSML_AUDIO_URLS
+            ));
             let mut findings = std::mem::take(&mut r.findings);
             findings.extend(options.apply_levels(vec![note]));
             let sources = std::mem::take(&mut r.sources);

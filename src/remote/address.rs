@@ -64,6 +64,18 @@ fn v6_reason(ip: Ipv6Addr) -> Option<&'static str> {
 /// special-use name (RFC 6761 and its successors) or a single label, which public DNS never
 /// answers for a host. Such a name is refused before any lookup: no DNS query is sent for it.
 pub fn non_public_name(host: &str) -> Option<&'static str> {
+    classify_name(host).map(|(reason, _)| reason)
+}
+
+/// Why a host name resolves nowhere at all, not even on a private network (`.example`,
+/// `.invalid`, `.alt`, `.onion`): refused before any lookup even when private addresses are
+/// allowed (`--allow-private`).
+pub fn unresolvable_name(host: &str) -> Option<&'static str> {
+    classify_name(host).filter(|(_, nowhere)| *nowhere).map(|(reason, _)| reason)
+}
+
+/// The reason a name is not public, and whether it resolves nowhere.
+fn classify_name(host: &str) -> Option<(&'static str, bool)> {
     // `localhost` itself resolves on this machine, without a query: the resolver refuses it
     // as loopback. Any other spelling (`localhost.`) could be sent to DNS.
     if host.eq_ignore_ascii_case("localhost") {
@@ -72,23 +84,25 @@ pub fn non_public_name(host: &str) -> Option<&'static str> {
     let host = host.trim_end_matches('.').to_ascii_lowercase();
     let under = |suffix: &str| host == suffix || host.ends_with(&format!(".{suffix}"));
     Some(if under("localhost") {
-        "a loopback name (localhost, RFC 6761)"
+        ("a loopback name (localhost, RFC 6761)", false)
     } else if under("example") {
-        "a documentation name (.example, RFC 2606) that never resolves"
+        ("a documentation name (.example, RFC 2606) that never resolves", true)
     } else if under("invalid") {
-        "an invalid name (.invalid, RFC 2606) that never resolves"
-    } else if under("test") {
-        "a testing name (.test, RFC 2606), not in public DNS"
-    } else if under("local") {
-        "a multicast DNS name (.local, RFC 6762), resolved on the local link only"
-    } else if under("home.arpa") {
-        "a home network name (.home.arpa, RFC 8375)"
-    } else if under("internal") {
-        "a private-use name (.internal, reserved by ICANN for private networks)"
+        ("an invalid name (.invalid, RFC 2606) that never resolves", true)
+    } else if under("alt") {
+        ("a name outside DNS (.alt, RFC 9476) that never resolves", true)
     } else if under("onion") {
-        "a Tor onion name (.onion, RFC 7686)"
+        ("a Tor onion name (.onion, RFC 7686)", true)
+    } else if under("test") {
+        ("a testing name (.test, RFC 2606), not in public DNS", false)
+    } else if under("local") {
+        ("a multicast DNS name (.local, RFC 6762), resolved on the local link only", false)
+    } else if under("home.arpa") {
+        ("a home network name (.home.arpa, RFC 8375)", false)
+    } else if under("internal") {
+        ("a private-use name (.internal, reserved by ICANN for private networks)", false)
     } else if !host.contains('.') {
-        "a single-label name, resolved on a local network only"
+        ("a single-label name, resolved on a local network only", false)
     } else {
         return None;
     })
@@ -187,6 +201,7 @@ mod tests {
             ("nas.home.arpa", "home network"),
             ("blob.internal", "private-use"),
             ("abc.onion", "onion"),
+            ("c.alt", "outside DNS"),
             ("intranet", "single-label"),
         ] {
             let got = non_public_name(host).unwrap_or_else(|| panic!("{host} passed as public"));
@@ -208,6 +223,16 @@ mod tests {
             "cdn.local-prompts.com",
         ] {
             assert_eq!(non_public_name(host), None, "{host}");
+        }
+    }
+
+    #[test]
+    fn names_that_resolve_nowhere_are_refused_even_for_private_networks() {
+        for host in ["h.example", "x.invalid", "c.alt", "abc.onion", "H.EXAMPLE."] {
+            assert!(unresolvable_name(host).is_some(), "{host}");
+        }
+        for host in ["svc.test", "printer.local", "blob.internal", "intranet", "a.localhost"] {
+            assert!(non_public_name(host).is_some() && unresolvable_name(host).is_none(), "{host}");
         }
     }
 }

@@ -12,7 +12,7 @@ use reqwest::header::{
 use reqwest::{Client, StatusCode, Url};
 use tokio::time::Instant;
 
-use super::address::{non_public_name, non_public_reason};
+use super::address::{non_public_name, non_public_reason, unresolvable_name};
 use super::sas::{redact, redact_url, redact_url_text};
 use crate::header::source::MAX_READ;
 use crate::options::CheckOptions;
@@ -359,19 +359,25 @@ fn status_advice(status: StatusCode) -> Option<&'static str> {
 }
 
 /// Refuses, before any request or lookup, an IP literal that is not public and a name that public
-/// DNS never answers ([`non_public_name`]); other names are checked by the resolver.
+/// DNS never answers ([`non_public_name`]); with `allow_private`, only a name that resolves
+/// nowhere ([`unresolvable_name`]). Other names are checked by the resolver.
 pub(crate) fn literal_guard(url: &Url, allow_private: bool) -> Option<String> {
-    if allow_private {
-        return None;
-    }
     let ip: IpAddr = match url.host()? {
         url::Host::Ipv4(v4) => IpAddr::V4(v4),
         url::Host::Ipv6(v6) => IpAddr::V6(v6),
         url::Host::Domain(name) => {
-            return non_public_name(name)
-                .map(|reason| format!("{} is {reason}", crate::display::escape_text(name)))
+            // A name that resolves nowhere is refused even where private hosts are allowed.
+            let reason = if allow_private {
+                unresolvable_name(name)
+            } else {
+                non_public_name(name)
+            };
+            return reason.map(|reason| format!("{} is {reason}", crate::display::escape_text(name)));
         }
     };
+    if allow_private {
+        return None;
+    }
     non_public_reason(ip).map(|reason| format!("{ip} is {reason}"))
 }
 
@@ -1034,6 +1040,14 @@ mod tests {
         let u = Url::parse("http://10.0.0.1/a.wav").unwrap();
         assert!(literal_guard(&u, false).unwrap().contains("private"));
         assert_eq!(literal_guard(&u, true), None);
+        // A placeholder name is refused even for private networks: no lookup could answer it.
+        let placeholder = Url::parse("https://cdn.contoso.example/a.wav").unwrap();
+        assert!(literal_guard(&placeholder, true)
+            .unwrap()
+            .starts_with("cdn.contoso.example is a documentation name"));
+        let staging = Url::parse("https://staging.internal/a.wav").unwrap();
+        assert_eq!(literal_guard(&staging, true), None);
+        assert!(literal_guard(&staging, false).is_some());
         let u = Url::parse("http://[::1]:8080/a.wav").unwrap();
         assert!(literal_guard(&u, false).unwrap().contains("loopback"));
         let u = Url::parse("https://example.com/a.wav").unwrap();

@@ -238,7 +238,10 @@ fn code_strings(text: &str, lang: Lang) -> Vec<Lit> {
             if before || after {
                 lit.value.clear();
             }
-            out.push(Lit { at: p, end, ..lit });
+            // The literal's start (its prefix), or where its content starts, when that is on a
+            // later line.
+            let at = if lit.at > i { lit.at } else { p };
+            out.push(Lit { at, end, ..lit });
         }
         i = end.max(i + 1);
     }
@@ -294,7 +297,14 @@ fn read_literal(text: &str, q_at: usize, prefix: &str, lang: Lang) -> (Option<Li
             value
         };
         let interpolated = holes && raw.contains('{');
-        return (Some(lit(value, interpolated)), end);
+        // A C# raw string or Java text block starts on the line after its fence.
+        let first_break = raw
+            .strip_prefix("\r\n")
+            .map(|_| 2)
+            .or_else(|| raw.strip_prefix('\n').map(|_| 1))
+            .filter(|_| matches!(lang, Lang::CSharp | Lang::Java));
+        let at = first_break.map_or(q_at, |n| body_start + n);
+        return (Some(Lit { at, ..lit(value, interpolated) }), end);
     }
     if run == 2 {
         // An empty string.
@@ -316,11 +326,12 @@ fn read_literal(text: &str, q_at: usize, prefix: &str, lang: Lang) -> (Option<Li
                 // A string inside a hole (`{(n > 1 ? "many" : "one")}`): its quotes do not end
                 // the outer one.
                 b'"' | b'\'' | b'`' => {
-                    let close = b[i + 1..]
-                        .iter()
-                        .position(|&x| x == c || x == b'\n')
-                        .map_or(b.len(), |n| i + 1 + n);
-                    i = close;
+                    // To its closing quote, escapes skipped (`"many \"}\" items"`).
+                    let mut k = i + 1;
+                    while k < b.len() && b[k] != c && b[k] != b'\n' {
+                        k += if b[k] == b'\\' { 2 } else { 1 };
+                    }
+                    i = k.min(b.len());
                 }
                 _ => {}
             }
@@ -663,7 +674,8 @@ mod tests {
             ("<speak version=\"1.0\">\n y</speak>".to_owned(), 2, false)
         );
         assert_eq!(got[2], ("<speak>{name} {x}</speak>".to_owned(), 4, true));
-        assert_eq!(got[3], (S.to_owned(), 5, false));
+        // A raw string's content starts on the line after its fence.
+        assert_eq!(got[3], (S.to_owned(), 6, false));
     }
 
     #[test]
@@ -680,7 +692,7 @@ mod tests {
         assert_eq!(got[2].1, 3);
         let java = "String a = \"\"\"\n    <speak>\n      x</speak>\n    \"\"\";\nchar c = '\"';";
         let got = found(java, "App.java");
-        assert_eq!(got, vec![("<speak>\n  x</speak>".to_owned(), 1, false)]);
+        assert_eq!(got, vec![("<speak>\n  x</speak>".to_owned(), 2, false)]);
     }
 
     #[test]

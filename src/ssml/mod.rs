@@ -30,9 +30,10 @@ use crate::rules::Rule;
 pub(crate) fn findings(
     text: &str,
     holes: bool,
+    first_line: u32,
     options: &CheckOptions,
 ) -> (Vec<Finding>, Vec<(u32, String)>) {
-    let (found, fetched) = match parse::parse_with(text, holes) {
+    let (found, fetched) = match parse::parse_with(text, holes, first_line) {
         Ok(doc) => {
             let found = rules::check(&doc, holes, &crate::remote::display_url);
             // Speech fetches the srcs of a document it accepts, at most 50 of them (more fails
@@ -83,13 +84,19 @@ pub fn check_ssml(text: &str) -> CheckResult {
 /// [`check_ssml`] with options (the action, rule levels); `name` is what the result calls the
 /// input.
 pub fn check_ssml_with(name: &str, text: &str, options: &CheckOptions) -> CheckResult {
-    check_text(name, text, false, options)
+    check_text(name, text, false, 1, options)
 }
 
 /// [`check_ssml_with`]; with `holes`, the text of an interpolated string whose holes were read
-/// as text (see [`parse::parse_with`]).
-fn check_text(name: &str, text: &str, holes: bool, options: &CheckOptions) -> CheckResult {
-    let (found, fetched) = findings(text, holes, options);
+/// as text; lines counted from `first_line` (see [`parse::parse_with`]).
+fn check_text(
+    name: &str,
+    text: &str,
+    holes: bool,
+    first_line: u32,
+    options: &CheckOptions,
+) -> CheckResult {
+    let (found, fetched) = findings(text, holes, first_line, options);
     let mut r = options.result(name.to_owned(), None, found);
     r.speech_audio = fetched
         .into_iter()
@@ -140,37 +147,46 @@ impl SsmlInput {
         format!("{} ({what})", self.source)
     }
 
-    /// Checks it; the result's source is the file and line. Lines named in messages count
-    /// from the string's start (escapes such as `\n` make them differ from the file's), and
-    /// the messages say so.
+    /// Checks it; the result's source is the file and line. Lines named in messages and
+    /// findings are the file's when the string's lines are; when escapes such as `\n` make them
+    /// differ, messages count from the string's start and say so, and findings are placed where
+    /// the string starts.
     pub fn check(&self, options: &CheckOptions) -> CheckResult {
-        let mut r = check_text(&self.name(), &self.text, self.interpolated, options);
-        for f in &mut r.findings {
-            if f.message.contains("line ") || f.message.contains("lines ") {
-                f.message.push_str(&format!(
-                    " (lines of the string, which starts at line {})",
-                    self.source.line
-                ));
+        // When the string's lines are the file's (no escaped line breaks), lines are counted in
+        // the file; else from the string's start, and the messages say so.
+        // (The string may end on the line before its closing fence: a text block's last
+        // line break is not part of it.)
+        let breaks = self.text.matches('\n').count();
+        let lines_match = self
+            .end_line
+            .checked_sub(self.source.line)
+            .is_some_and(|span| span == breaks || span == breaks + 1);
+        let start = u32::try_from(self.source.line).unwrap_or(u32::MAX);
+        let first = if lines_match { start } else { 1 };
+        let mut r = check_text(&self.name(), &self.text, self.interpolated, first, options);
+        if lines_match {
+            for (_, source) in &mut r.speech_audio {
+                source.file.clone_from(&self.source.file);
+            }
+        } else {
+            for f in &mut r.findings {
+                if f.message.contains("line ") || f.message.contains("lines ") {
+                    f.message.push_str(&format!(
+                        " (lines of the string, which starts at line {})",
+                        self.source.line
+                    ));
+                }
+                f.line = Some(start);
+            }
+            // An `audio src` is written in the string, which starts at the source's line.
+            for (_, source) in &mut r.speech_audio {
+                *source = self.source.clone();
             }
         }
-        // A finding's line, in the file: exact when the string's lines are the file's (no
-        // escaped line breaks), else the line where the string starts.
-        let lines_match =
-            self.end_line.checked_sub(self.source.line) == Some(self.text.matches('\n').count());
-        let start = u32::try_from(self.source.line).unwrap_or(u32::MAX);
-        for f in &mut r.findings {
-            f.line = match f.line {
-                Some(line) if lines_match => Some(start.saturating_add(line - 1)),
-                _ => Some(start),
-            };
-        }
         r.sources = vec![self.source.clone()];
-        // An `audio src` is written in the string, which starts at the source's line.
-        for (_, source) in &mut r.speech_audio {
-            *source = self.source.clone();
-        }
         r
     }
+
 }
 
 /// Reads the file at `path` (bounded, as `--extract-from` reads files) and returns its SSML

@@ -62,13 +62,14 @@ pub(crate) struct Doc {
 
 /// Reads `text` as SSML.
 pub(crate) fn parse(text: &str) -> Result<Doc, Unread> {
-    parse_with(text, false)
+    parse_with(text, false, 1)
 }
 
 /// [`parse`]; with `holes`, the text of an interpolated string whose holes (`{name}`) were read
 /// as text: a text node of holes only may be markup at run time (a whole `voice`), so it is not
-/// text outside a `voice`, though it is something to speak.
-pub(crate) fn parse_with(text: &str, holes: bool) -> Result<Doc, Unread> {
+/// text outside a `voice`, though it is something to speak. Lines are counted from
+/// `first_line` (the file's line where the text starts, for a string found in a file).
+pub(crate) fn parse_with(text: &str, holes: bool, first_line: u32) -> Result<Doc, Unread> {
     if text.len() > MAX_SSML_BYTES {
         return Err(Unread::TooLarge(text.len()));
     }
@@ -82,8 +83,18 @@ pub(crate) fn parse_with(text: &str, holes: bool) -> Result<Doc, Unread> {
         nodes_limit: MAX_SSML_NODES,
         ..ParsingOptions::default()
     };
-    let doc = Document::parse_with_options(text, options).map_err(malformed)?;
-    Ok(summarize(&doc, holes))
+    let shift = first_line.saturating_sub(1);
+    let doc = Document::parse_with_options(text, options).map_err(|e| match malformed(e) {
+        Unread::Malformed {
+            message,
+            at: Some((row, col)),
+        } => Unread::Malformed {
+            message,
+            at: Some((row.saturating_add(shift), col)),
+        },
+        other => other,
+    })?;
+    Ok(summarize(&doc, holes, shift))
 }
 
 fn malformed(e: roxmltree::Error) -> Unread {
@@ -117,9 +128,9 @@ fn malformed(e: roxmltree::Error) -> Unread {
     Unread::Malformed { message, at }
 }
 
-fn summarize(doc: &Document<'_>, holes: bool) -> Doc {
+fn summarize(doc: &Document<'_>, holes: bool, shift: u32) -> Doc {
     let root = doc.root_element();
-    let line = |n: Node<'_, '_>| doc.text_pos_at(n.range().start).row;
+    let line = |n: Node<'_, '_>| doc.text_pos_at(n.range().start).row.saturating_add(shift);
     let mut out = Doc {
         root: root.tag_name().name().to_owned(),
         root_line: line(root),
@@ -143,7 +154,10 @@ fn summarize(doc: &Document<'_>, holes: bool) -> Doc {
                 out.has_text = true;
                 if !in_voice {
                     // The line of the first character that is not white space.
-                    let at = doc.text_pos_at(node.range().start + lead).row;
+                    let at = doc
+                        .text_pos_at(node.range().start + lead)
+                        .row
+                        .saturating_add(shift);
                     out.text_outside_voice.push(at);
                 }
             }

@@ -348,7 +348,8 @@ fn an_audio_src_in_extracted_ssml_is_not_a_play_prompt() {
     assert_eq!(plan[2]["sources"][0]["line"], 2);
 }
 
-/// Lines in an extracted string's findings count from the string's start, and say so.
+/// Lines in an extracted string's findings are the file's when the string's lines are;
+/// with escaped line breaks they count from the string's start, and say so.
 #[test]
 fn lines_in_an_extracted_string_say_where_the_string_starts() {
     let dir = tempfile::tempdir().unwrap();
@@ -365,13 +366,30 @@ fn lines_in_an_extracted_string_say_where_the_string_starts() {
         .output()
         .unwrap();
     let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    let message = report["results"][0]["findings"][0]["message"]
-        .as_str()
+    let finding = &report["results"][0]["findings"][0];
+    // The string's lines are the file's: the file's line, in the message and the finding.
+    assert_eq!(finding["message"], "text outside a <voice> element at line 6");
+    assert_eq!(finding["line"], 6);
+    // Escaped line breaks: lines count from the string's start, and the message says so.
+    let json = dir.path().join("app.json");
+    std::fs::write(
+        &json,
+        "{\n\n  \"Greeting\": \"<speak version=\\\"1.0\\\" xmlns=\\\"http://www.w3.org/2001/10/synthesis\\\" xml:lang=\\\"en-US\\\">\\n<voice name=\\\"a\\\">Hi</voice>\\nstray text\\n</speak>\"\n}\n",
+    )
+    .unwrap();
+    let out = assert_cmd::Command::cargo_bin("acs-preflight")
+        .unwrap()
+        .args(["check", "--format", "json", "--extract-from"])
+        .arg(&json)
+        .output()
         .unwrap();
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let finding = &report["results"][0]["findings"][0];
     assert_eq!(
-        message,
-        "text outside a <voice> element at line 3 (lines of the string, which starts at line 4)"
+        finding["message"],
+        "text outside a <voice> element at line 3 (lines of the string, which starts at line 3)"
     );
+    assert_eq!(finding["line"], 3);
 }
 
 /// An `audio src` is fetched as Speech fetches it and judged by Speech's formats: a 44.1 kHz
