@@ -71,7 +71,9 @@ pub fn non_public_name(host: &str) -> Option<&'static str> {
 /// `.invalid`, `.alt`, `.onion`): refused before any lookup even when private addresses are
 /// allowed (`--allow-private`).
 pub fn unresolvable_name(host: &str) -> Option<&'static str> {
-    classify_name(host).filter(|(_, nowhere)| *nowhere).map(|(reason, _)| reason)
+    classify_name(host)
+        .filter(|(_, nowhere)| *nowhere)
+        .map(|(reason, _)| reason)
 }
 
 /// The reason a name is not public, and whether it resolves nowhere.
@@ -86,23 +88,41 @@ fn classify_name(host: &str) -> Option<(&'static str, bool)> {
     Some(if under("localhost") {
         ("a loopback name (localhost, RFC 6761)", false)
     } else if under("example") {
-        ("a documentation name (.example, RFC 2606) that never resolves", true)
+        (
+            "a documentation name (.example, RFC 2606) that never resolves",
+            true,
+        )
     } else if under("invalid") {
-        ("an invalid name (.invalid, RFC 2606) that never resolves", true)
+        (
+            "an invalid name (.invalid, RFC 2606) that never resolves",
+            true,
+        )
     } else if under("alt") {
-        ("a name outside DNS (.alt, RFC 9476) that never resolves", true)
+        (
+            "a name outside DNS (.alt, RFC 9476) that never resolves",
+            true,
+        )
     } else if under("onion") {
         ("a Tor onion name (.onion, RFC 7686)", true)
     } else if under("test") {
         ("a testing name (.test, RFC 2606), not in public DNS", false)
     } else if under("local") {
-        ("a multicast DNS name (.local, RFC 6762), resolved on the local link only", false)
+        (
+            "a multicast DNS name (.local, RFC 6762), resolved on the local link only",
+            false,
+        )
     } else if under("home.arpa") {
         ("a home network name (.home.arpa, RFC 8375)", false)
     } else if under("internal") {
-        ("a private-use name (.internal, reserved by ICANN for private networks)", false)
+        (
+            "a private-use name (.internal, reserved by ICANN for private networks)",
+            false,
+        )
     } else if !host.contains('.') {
-        ("a single-label name, resolved on a local network only", false)
+        (
+            "a single-label name, resolved on a local network only",
+            false,
+        )
     } else {
         return None;
     })
@@ -231,8 +251,17 @@ mod tests {
         for host in ["h.example", "x.invalid", "c.alt", "abc.onion", "H.EXAMPLE."] {
             assert!(unresolvable_name(host).is_some(), "{host}");
         }
-        for host in ["svc.test", "printer.local", "blob.internal", "intranet", "a.localhost"] {
-            assert!(non_public_name(host).is_some() && unresolvable_name(host).is_none(), "{host}");
+        for host in [
+            "svc.test",
+            "printer.local",
+            "blob.internal",
+            "intranet",
+            "a.localhost",
+        ] {
+            assert!(
+                non_public_name(host).is_some() && unresolvable_name(host).is_none(),
+                "{host}"
+            );
         }
     }
 }

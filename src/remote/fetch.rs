@@ -372,7 +372,8 @@ pub(crate) fn literal_guard(url: &Url, allow_private: bool) -> Option<String> {
             } else {
                 non_public_name(name)
             };
-            return reason.map(|reason| format!("{} is {reason}", crate::display::escape_text(name)));
+            return reason
+                .map(|reason| format!("{} is {reason}", crate::display::escape_text(name)));
         }
     };
     if allow_private {

@@ -285,6 +285,13 @@ fn read_literal(text: &str, q_at: usize, prefix: &str, lang: Lang) -> (Option<Li
         if !raw.contains("<speak") {
             return (Some(lit(String::new(), false)), end);
         }
+        let neutral;
+        let raw = if holes && raw.contains('{') {
+            neutral = neutral_holes(raw, false, false);
+            neutral.as_str()
+        } else {
+            raw
+        };
         let value = match lang {
             Lang::CSharp => dedent(raw),
             Lang::Java => unescape(&dedent(raw), lang),
@@ -304,7 +311,13 @@ fn read_literal(text: &str, q_at: usize, prefix: &str, lang: Lang) -> (Option<Li
             .or_else(|| raw.strip_prefix('\n').map(|_| 1))
             .filter(|_| matches!(lang, Lang::CSharp | Lang::Java));
         let at = first_break.map_or(q_at, |n| body_start + n);
-        return (Some(Lit { at, ..lit(value, interpolated) }), end);
+        return (
+            Some(Lit {
+                at,
+                ..lit(value, interpolated)
+            }),
+            end,
+        );
     }
     if run == 2 {
         // An empty string.
@@ -380,6 +393,18 @@ fn read_literal(text: &str, q_at: usize, prefix: &str, lang: Lang) -> (Option<Li
     if !raw.contains("speak") {
         return (Some(lit(String::new(), false)), end);
     }
+    let interpolated = holes
+        && match lang {
+            Lang::Js => raw.contains("${"),
+            _ => raw.contains('{'),
+        };
+    let neutral;
+    let raw = if interpolated {
+        neutral = neutral_holes(raw, lang == Lang::Js, verbatim);
+        neutral.as_str()
+    } else {
+        raw
+    };
     let mut value = if verbatim {
         raw.replace("\"\"", "\"")
     } else if lang == Lang::Json {
@@ -392,12 +417,85 @@ fn read_literal(text: &str, q_at: usize, prefix: &str, lang: Lang) -> (Option<Li
     if holes && lang != Lang::Js {
         value = value.replace("{{", "{").replace("}}", "}");
     }
-    let interpolated = holes
-        && match lang {
-            Lang::Js => raw.contains("${"),
-            _ => raw.contains('{'),
-        };
     (Some(lit(value, interpolated)), end)
+}
+
+/// An interpolated string's text with each hole made neutral: kept when it is a plain name
+/// (`{name}`), else `{expr}`, in text and in an attribute's value (what the hole holds, quotes
+/// and all, is code, not XML); and nothing where
+/// a whole attribute would go (`<voice ${attrs}>`). `js`: holes are `${...}`; else `{...}`, with
+/// `{{` and `}}` braces, not holes. `doubled`: a quote is written `""` (a verbatim string).
+fn neutral_holes(raw: &str, js: bool, doubled: bool) -> String {
+    let b = raw.as_bytes();
+    let mut out = String::with_capacity(raw.len());
+    let mut in_tag = false;
+    let mut quote: Option<u8> = None;
+    let mut copied = 0;
+    let mut i = 0;
+    while i < b.len() {
+        let c = b[i];
+        if !js && (c == b'{' || c == b'}') && b.get(i + 1) == Some(&c) {
+            i += 2;
+            continue;
+        }
+        let opens = if js {
+            c == b'$' && b.get(i + 1) == Some(&b'{')
+        } else {
+            c == b'{'
+        };
+        if opens {
+            let mut k = i + if js { 2 } else { 1 };
+            let mut depth = 1;
+            while k < b.len() && depth > 0 {
+                match b[k] {
+                    b'{' => depth += 1,
+                    b'}' => depth -= 1,
+                    q @ (b'"' | b'\'' | b'`') => {
+                        k += 1;
+                        while k < b.len() && b[k] != q {
+                            k += if b[k] == b'\\' { 2 } else { 1 };
+                        }
+                    }
+                    _ => {}
+                }
+                k += 1;
+            }
+            out.push_str(&raw[copied..i]);
+            let after_equals = raw[..i].trim_end().ends_with('=');
+            if !in_tag || quote.is_some() || after_equals {
+                // A plain name stays as written (`{name}`); an expression becomes `{expr}`.
+                let hole = &raw[i..k.min(b.len())];
+                let inner = hole.trim_start_matches('$').trim_start_matches('{');
+                let inner = inner.strip_suffix('}').unwrap_or(inner);
+                let plain = !inner.is_empty()
+                    && inner
+                        .bytes()
+                        .all(|x| x.is_ascii_alphanumeric() || x == b'_' || x == b'.');
+                out.push_str(if plain { hole } else { "{expr}" });
+            }
+            i = k.min(b.len());
+            copied = i;
+            continue;
+        }
+        if doubled && c == b'"' && b.get(i + 1) == Some(&b'"') {
+            // A verbatim string's `""` is one quote.
+            if in_tag {
+                quote = if quote.is_some() { None } else { Some(c) };
+            }
+            i += 2;
+            continue;
+        }
+        match (c, in_tag, quote) {
+            (b'<', false, _) => in_tag = true,
+            (b'>', true, None) => in_tag = false,
+            (b'"' | b'\'', true, None) => quote = Some(c),
+            (q, true, Some(open)) if q == open => quote = None,
+            _ => {}
+        }
+        i += 1;
+    }
+    out.push_str(&raw[copied..]);
+    out
 }
 
 /// A multi-line raw string's content without its first line break and the indentation of its
@@ -676,6 +774,30 @@ mod tests {
         assert_eq!(got[2], ("<speak>{name} {x}</speak>".to_owned(), 4, true));
         // A raw string's content starts on the line after its fence.
         assert_eq!(got[3], (S.to_owned(), 6, false));
+    }
+
+    #[test]
+    fn holes_are_read_as_the_app_fills_them() {
+        // A ternary in an attribute, a hole where attributes go, a hole in the root's attributes.
+        let ts = "const a = `<speak version=\"1.0\" ${NS} xml:lang=\"en-US\"><voice name=\"${female ? \"en-US-AvaNeural\" : \"en-US-AndrewNeural\"}\" ${attrs}>Hi ${user.name}</voice></speak>`;";
+        let got = found(ts, "voice.ts");
+        assert_eq!(
+            got,
+            vec![(
+                "<speak version=\"1.0\"  xml:lang=\"en-US\"><voice name=\"{expr}\" >Hi ${user.name}</voice></speak>".to_owned(),
+                1,
+                true
+            )]
+        );
+        let cs = "var v = $\"<speak><voice name=\\\"{(n > 1 ? \"a\" : \"b\")}\\\">{{x}} {name}</voice></speak>\";";
+        let got = found(cs, "P.cs");
+        assert_eq!(
+            got[0].0,
+            "<speak><voice name=\"{expr}\">{x} {name}</voice></speak>"
+        );
+        let verbatim = "var v = $@\"<speak><voice name=\"\"{n}\"\" {attrs}>Hi</voice></speak>\";";
+        let got = found(verbatim, "P.cs");
+        assert_eq!(got[0].0, "<speak><voice name=\"{n}\" >Hi</voice></speak>");
     }
 
     #[test]

@@ -186,7 +186,6 @@ impl SsmlInput {
         r.sources = vec![self.source.clone()];
         r
     }
-
 }
 
 /// Reads the file at `path` (bounded, as `--extract-from` reads files) and returns its SSML

@@ -368,7 +368,10 @@ fn lines_in_an_extracted_string_say_where_the_string_starts() {
     let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let finding = &report["results"][0]["findings"][0];
     // The string's lines are the file's: the file's line, in the message and the finding.
-    assert_eq!(finding["message"], "text outside a <voice> element at line 6");
+    assert_eq!(
+        finding["message"],
+        "text outside a <voice> element at line 6"
+    );
     assert_eq!(finding["line"], 6);
     // Escaped line breaks: lines count from the string's start, and the message says so.
     let json = dir.path().join("app.json");
