@@ -359,6 +359,20 @@ pub(crate) const OPEN_FOLDERS: usize = 64;
 #[cfg(target_os = "linux")]
 static FOLDERS_OPEN: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
 
+/// How many folders may be held open: [`OPEN_FOLDERS`], or a quarter of the process's limit on
+/// open files when that is lower (`ulimit -n 32` leaves 8), so the walk and the files checked
+/// always have descriptors left.
+#[cfg(target_os = "linux")]
+fn folder_budget() -> usize {
+    static BUDGET: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+    *BUDGET.get_or_init(|| {
+        let limit = rustix::process::getrlimit(rustix::process::Resource::Nofile).current;
+        limit.map_or(OPEN_FOLDERS, |n| {
+            OPEN_FOLDERS.min(usize::try_from(n / 4).unwrap_or(OPEN_FOLDERS))
+        })
+    })
+}
+
 /// A folder's handle (`O_PATH`: it needs no read permission and reads nothing), counted in
 /// [`FOLDERS_OPEN`] while it lives.
 #[cfg(target_os = "linux")]
@@ -384,7 +398,7 @@ impl Folder {
     fn open(path: &Path) -> Option<Folder> {
         use rustix::fs::{Mode, OFlags};
         use std::sync::atomic::Ordering;
-        if FOLDERS_OPEN.fetch_add(1, Ordering::Relaxed) >= OPEN_FOLDERS {
+        if FOLDERS_OPEN.fetch_add(1, Ordering::Relaxed) >= folder_budget() {
             FOLDERS_OPEN.fetch_sub(1, Ordering::Relaxed);
             return None;
         }

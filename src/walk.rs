@@ -293,7 +293,8 @@ fn walk_dir(
                     Some(e) => io_reason(e),
                     None => err.to_string(),
                 };
-                if has_audio_extension(&path) || denied {
+                // Out of file descriptors or memory: what it hides is unknown, so it fails.
+                if has_audio_extension(&path) || denied || io.is_some_and(out_of_resources) {
                     push(Target::Problem { path, reason });
                 } else {
                     skip(Skipped {
@@ -305,6 +306,16 @@ fn walk_dir(
         }
     }
     active.pop();
+}
+
+/// Whether an error says the process ran out of file descriptors or memory, not that the
+/// entry itself is bad.
+fn out_of_resources(e: &io::Error) -> bool {
+    #[cfg(unix)]
+    if matches!(e.raw_os_error(), Some(libc::EMFILE | libc::ENFILE | libc::ENOMEM)) {
+        return true;
+    }
+    e.kind() == io::ErrorKind::OutOfMemory
 }
 
 fn follow_link(

@@ -449,3 +449,32 @@ fn the_progress_display_never_shows_a_signature() {
     assert!(screen.contains("sig=REDACTED"));
     assert!(!screen.contains("s3cr3t"), "{screen}");
 }
+
+/// Under a low limit on open files (`ulimit -n 32`), every file of a tree of many folders is
+/// still checked: the folders held open stay under a quarter of the limit, and a folder that
+/// cannot be read for want of descriptors is a failure, never a silent skip.
+#[cfg(target_os = "linux")]
+#[test]
+fn a_low_open_file_limit_loses_no_folder() {
+    let dir = tempfile::tempdir().unwrap();
+    let wav = crate::support::valid(1600);
+    for i in 0..150 {
+        let folder = dir.path().join(format!("d{i:03}"));
+        std::fs::create_dir(&folder).unwrap();
+        std::fs::write(folder.join("a.wav"), &wav).unwrap();
+    }
+    let bin = assert_cmd::cargo::cargo_bin("acs-preflight");
+    let out = std::process::Command::new("sh")
+        .arg("-c")
+        .arg("ulimit -n 32 && exec \"$0\" check --format json \"$1\"")
+        .arg(&bin)
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)));
+    assert_eq!(v["summary"]["checked"], 150, "{}", v["summary"]);
+    assert_eq!(v["summary"]["passed"], 150);
+    assert_eq!(v["summary"]["skipped"], 0);
+    assert_eq!(out.status.code(), Some(0));
+}
