@@ -424,14 +424,30 @@ impl Scan {
             for _ in &speech_jobs {
                 on_event(ScanEvent::Found);
             }
-            let rt = crate::remote::runtime().map_err(ScanError::Http)?;
-            let results = rt
-                .block_on(crate::remote::check_all(
+            // Results have been handed on already (a streamed report is half written): a
+            // client that cannot be set up fails each URL, it does not end the run.
+            let checked = crate::remote::runtime().and_then(|rt| {
+                rt.block_on(crate::remote::check_all(
                     &speech_jobs,
                     &self.options,
                     &|r| on_event(ScanEvent::Checked(r)),
                 ))
-                .map_err(ScanError::Http)?;
+            });
+            let results = match checked {
+                Ok(results) => results,
+                Err(e) => speech_jobs
+                    .iter()
+                    .map(|job| {
+                        let r = crate::remote::unreachable_result(
+                            &job.input,
+                            &self.options,
+                            format!("not fetched: {e}"),
+                        );
+                        on_event(ScanEvent::Checked(&r));
+                        r
+                    })
+                    .collect(),
+            };
             for r in results {
                 emit(r);
             }

@@ -312,7 +312,10 @@ fn walk_dir(
 /// entry itself is bad.
 fn out_of_resources(e: &io::Error) -> bool {
     #[cfg(unix)]
-    if matches!(e.raw_os_error(), Some(libc::EMFILE | libc::ENFILE | libc::ENOMEM)) {
+    if matches!(
+        e.raw_os_error(),
+        Some(libc::EMFILE | libc::ENFILE | libc::ENOMEM)
+    ) {
         return true;
     }
     e.kind() == io::ErrorKind::OutOfMemory

@@ -267,7 +267,12 @@ pub(crate) fn runtime() -> Result<tokio::runtime::Runtime, HttpSetupError> {
         .map_err(|e| HttpSetupError(e.to_string()))
 }
 
-fn unreachable_result(input: &UrlInput, options: &CheckOptions, why: String) -> CheckResult {
+/// The result of a URL that could not be checked at all (`url-unreachable`, `why`).
+pub(crate) fn unreachable_result(
+    input: &UrlInput,
+    options: &CheckOptions,
+    why: String,
+) -> CheckResult {
     let mut r = options.result(
         shown(&input.url),
         None,

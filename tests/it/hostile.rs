@@ -478,3 +478,44 @@ fn a_low_open_file_limit_loses_no_folder() {
     assert_eq!(v["summary"]["skipped"], 0);
     assert_eq!(out.status.code(), Some(0));
 }
+
+/// When the HTTP client for the `audio src` URLs cannot be set up (here: no file descriptors
+/// left) after the file results have been streamed, each URL fails on its own and the JSON
+/// document is whole: no half-written report.
+#[cfg(target_os = "linux")]
+#[test]
+fn a_late_http_setup_failure_leaves_a_whole_document() {
+    let dir = tempfile::tempdir().unwrap();
+    let wav = crate::support::valid(1600);
+    for i in 0..300 {
+        std::fs::write(dir.path().join(format!("g{i:03}.wav")), &wav).unwrap();
+    }
+    std::fs::write(
+        dir.path().join("zz.ssml"),
+        "<speak version=\"1.0\" xmlns=\"http://www.w3.org/2001/10/synthesis\" xml:lang=\"en-US\"><voice name=\"en-US-AvaNeural\">hi <audio src=\"https://a.example/x.mp3\"/></voice></speak>",
+    )
+    .unwrap();
+    let bin = assert_cmd::cargo::cargo_bin("acs-preflight");
+    let out = std::process::Command::new("sh")
+        .arg("-c")
+        .arg("ulimit -n 6 && exec \"$0\" check --jobs 1 --format json \"$1\"")
+        .arg(&bin)
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)));
+    let results = v["results"].as_array().unwrap();
+    assert_eq!(results.len(), 302);
+    let last = &results[301];
+    assert_eq!(last["input"], "https://a.example/x.mp3");
+    assert_eq!(last["status"], "fail");
+    assert!(
+        last["findings"][0]["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("not fetched: cannot set up HTTP"),
+        "{last}"
+    );
+    assert_eq!(out.status.code(), Some(1));
+}
