@@ -489,7 +489,17 @@ pub const MAX_EXTRACT_FILES: usize = 10_000;
 
 /// Folders a folder walk for URLs skips below its top: version control and build output (a
 /// .NET build copies appsettings.json into `bin/`), whose URLs are copies or not the app's.
-pub const SKIPPED_FOLDERS: &[&str] = &[".git", ".hg", ".svn", "node_modules", "bin", "obj"];
+pub const SKIPPED_FOLDERS: &[&str] = &[
+    ".git",
+    ".hg",
+    ".svn",
+    "node_modules",
+    "bin",
+    "obj",
+    "dist",
+    "build",
+    "target",
+];
 
 /// What a path given to `--extract-from` names.
 #[derive(Debug, Clone, PartialEq, Eq)]

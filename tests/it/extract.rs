@@ -65,6 +65,9 @@ fn a_folder_is_searched_comments_skipped_build_output_and_ignored_urls_left_out(
         ("App/appsettings.json", APPSETTINGS),
         // The build's copy, not the app's.
         ("App/bin/Debug/appsettings.json", APPSETTINGS),
+        ("App/web/dist/main.json", APPSETTINGS),
+        ("App/java/target/classes/app.json", APPSETTINGS),
+        ("App/java/build/resources/app.json", APPSETTINGS),
         (
             "App/prompts.yml",
             "# hold: https://127.0.0.1/hold-old.wav\nhold: https://127.0.0.1/hold.wav#t=1 # https://127.0.0.1/x.wav\nlegacy: https://127.0.0.1/legacy/a.wav\n",
