@@ -2,17 +2,18 @@
 
 use std::io::{self, Write};
 
-use crate::{escape_text, PlannedInput};
+use crate::{escape_text, PlannedInput, PlannedKind};
 
 use super::json_pretty;
 
-/// One input per line: the input, then where it came from (`<- file:line, ...`), or why it
-/// would be reported unreadable (`(missing: ...)`). Input-derived text is escaped; URLs come
+/// One input per line: the input, then where it came from (`<- file:line, ...`; an SSML
+/// string's name says it already), or why it would be reported unreadable (`(missing: ...)`);
+/// an SSML `audio src` says so (`(audio src)`). Input-derived text is escaped; URLs come
 /// redacted from the library.
 pub fn human(plan: &[PlannedInput], out: &mut dyn Write) -> io::Result<()> {
     for p in plan {
         let mut line = escape_text(&p.input).into_owned();
-        if !p.sources.is_empty() {
+        if !p.sources.is_empty() && p.kind != PlannedKind::Ssml {
             let from: Vec<String> = p
                 .sources
                 .iter()
@@ -22,6 +23,9 @@ pub fn human(plan: &[PlannedInput], out: &mut dyn Write) -> io::Result<()> {
         }
         if let Some(problem) = &p.problem {
             line.push_str(&format!("  ({})", escape_text(problem)));
+        }
+        if p.kind == PlannedKind::SsmlAudio {
+            line.push_str("  (audio src, fetched by Azure Speech)");
         }
         writeln!(out, "{line}")?;
     }
