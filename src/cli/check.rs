@@ -217,6 +217,17 @@ fn report_stdout() -> Box<dyn Write> {
 /// silently replace the other. Names are compared as the files they reach (`r.json`,
 /// `./r.json` and `sub/../r.json` are one file), not as written.
 fn check_report_paths(args: &CheckArgs) -> anyhow::Result<()> {
+    // A report whose folder does not exist fails before the run, not after all of it.
+    for path in args.output.iter().chain(args.reports.iter().map(|(_, p)| p)) {
+        let folder = path.parent().filter(|d| !d.as_os_str().is_empty());
+        if let Some(folder) = folder.filter(|d| !d.is_dir()) {
+            anyhow::bail!(
+                "cannot write {}: its folder {} does not exist",
+                crate::path_to_string(path),
+                crate::path_to_string(folder)
+            );
+        }
+    }
     let mut seen: Vec<PathBuf> = args.output.iter().map(|p| report_identity(p)).collect();
     for (_, path) in &args.reports {
         let identity = report_identity(path);
