@@ -218,7 +218,11 @@ fn report_stdout() -> Box<dyn Write> {
 /// `./r.json` and `sub/../r.json` are one file), not as written.
 fn check_report_paths(args: &CheckArgs) -> anyhow::Result<()> {
     // A report whose folder does not exist fails before the run, not after all of it.
-    for path in args.output.iter().chain(args.reports.iter().map(|(_, p)| p)) {
+    for path in args
+        .output
+        .iter()
+        .chain(args.reports.iter().map(|(_, p)| p))
+    {
         let folder = path.parent().filter(|d| !d.as_os_str().is_empty());
         if let Some(folder) = folder.filter(|d| !d.is_dir()) {
             anyhow::bail!(

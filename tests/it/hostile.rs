@@ -463,16 +463,7 @@ fn a_low_open_file_limit_loses_no_folder() {
         std::fs::create_dir(&folder).unwrap();
         std::fs::write(folder.join("a.wav"), &wav).unwrap();
     }
-    let bin = assert_cmd::cargo::cargo_bin("acs-preflight");
-    let out = std::process::Command::new("sh")
-        .arg("-c")
-        .arg("ulimit -n 32 && exec \"$0\" check --format json \"$1\"")
-        .arg(&bin)
-        .arg(dir.path())
-        .output()
-        .unwrap();
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout)
-        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)));
+    let (out, v) = json_under_open_file_limit(32, &[], dir.path());
     assert_eq!(v["summary"]["checked"], 150, "{}", v["summary"]);
     assert_eq!(v["summary"]["passed"], 150);
     assert_eq!(v["summary"]["skipped"], 0);
@@ -495,16 +486,7 @@ fn a_late_http_setup_failure_leaves_a_whole_document() {
         "<speak version=\"1.0\" xmlns=\"http://www.w3.org/2001/10/synthesis\" xml:lang=\"en-US\"><voice name=\"en-US-AvaNeural\">hi <audio src=\"https://a.example/x.mp3\"/></voice></speak>",
     )
     .unwrap();
-    let bin = assert_cmd::cargo::cargo_bin("acs-preflight");
-    let out = std::process::Command::new("sh")
-        .arg("-c")
-        .arg("ulimit -n 6 && exec \"$0\" check --jobs 1 --format json \"$1\"")
-        .arg(&bin)
-        .arg(dir.path())
-        .output()
-        .unwrap();
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout)
-        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)));
+    let (out, v) = json_under_open_file_limit(6, &["--jobs", "1"], dir.path());
     let results = v["results"].as_array().unwrap();
     assert_eq!(results.len(), 302);
     let last = &results[301];
@@ -518,4 +500,27 @@ fn a_late_http_setup_failure_leaves_a_whole_document() {
         "{last}"
     );
     assert_eq!(out.status.code(), Some(1));
+}
+
+/// `check --format json DIR` (after `args`) run with at most `limit` open files
+/// (`ulimit -n`), and its parsed report.
+#[cfg(target_os = "linux")]
+fn json_under_open_file_limit(
+    limit: u32,
+    args: &[&str],
+    dir: &std::path::Path,
+) -> (std::process::Output, serde_json::Value) {
+    let out = std::process::Command::new("sh")
+        .arg("-c")
+        .arg(format!(
+            "ulimit -n {limit} && exec \"$0\" check {} --format json \"$1\"",
+            args.join(" ")
+        ))
+        .arg(assert_cmd::cargo::cargo_bin("acs-preflight"))
+        .arg(dir)
+        .output()
+        .unwrap();
+    let v = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)));
+    (out, v)
 }

@@ -359,14 +359,17 @@ fn lines_in_an_extracted_string_say_where_the_string_starts() {
         "import x\n\n\nGREETING = \"\"\"<speak version=\"1.0\" xmlns=\"http://www.w3.org/2001/10/synthesis\" xml:lang=\"en-US\">\n<voice name=\"en-US-AvaNeural\">Hi</voice>\nstray text\n</speak>\"\"\"\n",
     )
     .unwrap();
-    let out = assert_cmd::Command::cargo_bin("acs-preflight")
-        .unwrap()
-        .args(["check", "--format", "json", "--extract-from"])
-        .arg(&py)
-        .output()
-        .unwrap();
-    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    let finding = &report["results"][0]["findings"][0];
+    let first_finding = |file: &std::path::Path| -> serde_json::Value {
+        let out = assert_cmd::Command::cargo_bin("acs-preflight")
+            .unwrap()
+            .args(["check", "--format", "json", "--extract-from"])
+            .arg(file)
+            .output()
+            .unwrap();
+        let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        report["results"][0]["findings"][0].clone()
+    };
+    let finding = first_finding(&py);
     // The string's lines are the file's: the file's line, in the message and the finding.
     assert_eq!(
         finding["message"],
@@ -380,14 +383,7 @@ fn lines_in_an_extracted_string_say_where_the_string_starts() {
         "{\n\n  \"Greeting\": \"<speak version=\\\"1.0\\\" xmlns=\\\"http://www.w3.org/2001/10/synthesis\\\" xml:lang=\\\"en-US\\\">\\n<voice name=\\\"a\\\">Hi</voice>\\nstray text\\n</speak>\"\n}\n",
     )
     .unwrap();
-    let out = assert_cmd::Command::cargo_bin("acs-preflight")
-        .unwrap()
-        .args(["check", "--format", "json", "--extract-from"])
-        .arg(&json)
-        .output()
-        .unwrap();
-    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    let finding = &report["results"][0]["findings"][0];
+    let finding = first_finding(&json);
     assert_eq!(
         finding["message"],
         "text outside a <voice> element at line 3 (lines of the string, which starts at line 3)"
