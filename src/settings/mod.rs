@@ -406,8 +406,7 @@ impl Overrides {
             options = options.deployed_at(base.clone());
         }
         let fail_on = given.fail_on.or(file.fail_on).unwrap_or(Severity::Error);
-        let (inputs, mut extraction) = self.inputs(loaded.as_ref(), &options)?;
-        let url_ignore = self.url_ignores(loaded.as_ref(), &mut extraction)?;
+        let (inputs, extraction, url_ignore) = self.inputs(loaded.as_ref(), &options)?;
         Ok(Settings {
             options,
             fail_on,
@@ -526,8 +525,8 @@ impl Overrides {
     }
 
     /// Everything to check, in order: the inputs named, then the URL list, then the URLs
-    /// extracted from files, folders and globs, less those an ignore pattern matches; and what
-    /// was searched.
+    /// extracted from files, folders and globs, less those an ignore pattern matches; what was
+    /// searched; and the ignore patterns (for the `audio src` URLs a scan finds).
     ///
     /// Inputs named by the caller are exactly what is checked: the config's `inputs` and
     /// `extract_from` are then not used. Without them, the config's `inputs` are checked, and
@@ -536,7 +535,7 @@ impl Overrides {
         &self,
         loaded: Option<&ConfigFile>,
         options: &CheckOptions,
-    ) -> Result<(Vec<Input>, Extraction), SettingsError> {
+    ) -> Result<(Vec<Input>, Extraction, Vec<UrlIgnore>), SettingsError> {
         let (given, _) = self.layers(loaded);
         let (mut inputs, from_config) = self.named_inputs(loaded)?;
         let mut extraction = Extraction::default();
@@ -659,8 +658,9 @@ impl Overrides {
                 extraction.searched.push(searched);
             }
         }
+        // Read once, for the URLs found here and the `audio src` URLs the scan finds.
+        let ignores = self.url_ignores(loaded, &mut extraction)?;
         if !found.is_empty() {
-            let ignores = self.url_ignores(loaded, &mut extraction)?;
             let (ignored, kept): (Vec<_>, Vec<_>) = found
                 .into_iter()
                 .partition(|e| ignores.iter().any(|i| i.matches(&e.url)));
@@ -686,7 +686,7 @@ impl Overrides {
                 pattern: pattern.is_some(),
             });
         }
-        Ok((inputs, extraction))
+        Ok((inputs, extraction, ignores))
     }
 
     /// The URL ignore patterns: the ignore file's (next to the config file, else in the working
