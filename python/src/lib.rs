@@ -42,6 +42,8 @@ struct Run {
     config: Option<PathBuf>,
     skipped: Vec<Skipped>,
     ignored: Vec<Extracted>,
+    /// What `extract_from` was given that gave no prompt.
+    found_nothing: Vec<PathBuf>,
     /// With `dump=True`: the inputs that would be checked (and nothing was checked).
     plan: Option<Vec<PlannedInput>>,
 }
@@ -81,6 +83,7 @@ impl Run {
             skipped: &self.skipped,
             ignored: &self.ignored,
             width: None,
+            found_nothing: &self.found_nothing,
         };
         let mut out = Vec::new();
         printer::human::print_plain(&self.report, &run, &mut out)?;
@@ -226,6 +229,7 @@ fn run(overrides: &Overrides, dump: bool) -> PyResult<Run> {
             elapsed: Duration::ZERO,
             config: settings.config,
             skipped: Vec::new(),
+            found_nothing: settings.extraction.found_nothing(),
             ignored: settings.extraction.ignored,
             plan: Some(plan),
         });
@@ -248,6 +252,7 @@ fn run(overrides: &Overrides, dump: bool) -> PyResult<Run> {
         elapsed: started.elapsed(),
         config: settings.config,
         skipped: skipped.into_inner().unwrap_or_default(),
+        found_nothing: settings.extraction.found_nothing(),
         ignored: settings.extraction.ignored,
         plan: None,
     })

@@ -119,6 +119,7 @@ pub(crate) fn check(args: CheckArgs) -> anyhow::Result<u8> {
     progress.finish();
     let report = report?;
     let skipped = skipped.into_inner().unwrap_or_default();
+    let found_nothing = extraction.found_nothing();
     let mut run = RunInfo {
         fail_on,
         elapsed: started.elapsed(),
@@ -127,6 +128,7 @@ pub(crate) fn check(args: CheckArgs) -> anyhow::Result<u8> {
         skipped: &skipped,
         ignored: &extraction.ignored,
         width: None,
+        found_nothing: &found_nothing,
     };
 
     let render = |format: Format, run: &RunInfo<'_>, out: &mut dyn Write, plain: bool| match format

@@ -468,6 +468,8 @@ pub struct Searched {
     pub kind: SearchKind,
     /// The files searched, in order.
     pub files: Vec<SearchedFile>,
+    /// The prompts it gave: URLs, SSML strings and SSML files (before ignore patterns).
+    pub prompts: usize,
 }
 
 /// What `--extract-from` (or `extract_from`) and `--urls-from` searched, what they gave and what
@@ -481,6 +483,18 @@ pub struct Extraction {
     pub ignored: Vec<Extracted>,
     /// The ignore file read ([`IGNORE_FILE_NAME`]), if any.
     pub ignore_file: Option<PathBuf>,
+}
+
+impl Extraction {
+    /// What `--extract-from` (or `extract_from`) was given that gave no prompt at all: a typo
+    /// in a CI config would otherwise hide every URL silently when the run has other inputs.
+    pub fn found_nothing(&self) -> Vec<PathBuf> {
+        self.searched
+            .iter()
+            .filter(|s| s.kind != SearchKind::List && s.prompts == 0)
+            .map(|s| s.given.clone())
+            .collect()
+    }
 }
 
 /// The most files one folder or glob given to `--extract-from` may name; more is an error that

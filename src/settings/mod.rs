@@ -559,6 +559,7 @@ impl Overrides {
                     encoding,
                     note: None,
                 }],
+                prompts: list.len(),
             });
             found.extend(list);
         }
@@ -597,6 +598,7 @@ impl Overrides {
                     given: n.given(),
                     kind: n.kind(),
                     files: Vec::new(),
+                    prompts: 0,
                 };
                 for file in files {
                     if !seen.insert(file.clone()) {
@@ -616,6 +618,7 @@ impl Overrides {
                             note: Some("an SSML document: checked as an SSML prompt".to_owned()),
                         });
                         ssml_files.push(Input::Path(file));
+                        searched.prompts += 1;
                         continue;
                     }
                     match remote::search_file(&file, pattern.as_ref()) {
@@ -643,6 +646,7 @@ impl Overrides {
                                             ))
                                 })
                             }));
+                            searched.prompts += s.found + texts.len();
                             ssml.extend(texts);
                             searched.files.push(s);
                         }

@@ -335,3 +335,32 @@ fn ignored_urls_are_counted_and_listed_under_verbose_redacted() {
     );
     assert!(!out.contains("s3cr3t"), "{out}");
 }
+
+/// An `--extract-from` that gives no prompt, next to other inputs, does not pass unnoticed:
+/// the summary names it (a mistyped folder in a CI config would hide every URL).
+#[test]
+fn an_extract_from_that_finds_nothing_is_named_in_the_summary() {
+    let dir = repo(&[
+        ("src/app.json", "{\"Name\": \"Contoso\"}"),
+        ("welcome.wav", ""),
+    ]);
+    std::fs::write(dir.path().join("welcome.wav"), crate::support::valid(1600)).unwrap();
+    let (code, out, err) =
+        run(cmd_in(dir.path()).args(["check", "welcome.wav", "--extract-from", "src"]));
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.lines()
+            .last()
+            .is_some_and(|l| l.ends_with("; no config file; --extract-from found no prompt in src")),
+        "{out}"
+    );
+    // Once something is found, nothing is said.
+    std::fs::write(
+        dir.path().join("src/app.json"),
+        "{\"Hold\": \"https://10.0.0.9/a.wav\"}",
+    )
+    .unwrap();
+    let (_, out, _) =
+        run(cmd_in(dir.path()).args(["check", "welcome.wav", "--extract-from", "src"]));
+    assert!(!out.contains("found no prompt"), "{out}");
+}

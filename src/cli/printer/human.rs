@@ -161,9 +161,16 @@ fn summary(report: &Report, run: &RunInfo<'_>, out: &mut dyn Write) -> io::Resul
         0 => String::new(),
         n => format!(", {}", count(n, "URL ignored", "URLs ignored")),
     };
+    let nothing = match run.found_nothing {
+        [] => String::new(),
+        given => {
+            let names: Vec<String> = given.iter().map(|p| path_to_string(p)).collect();
+            format!("; --extract-from found no prompt in {}", names.join(", "))
+        }
+    };
     writeln!(
         out,
-        "{} skipped, {} excluded{ignored}{hint}; {config}",
+        "{} skipped, {} excluded{ignored}{hint}; {config}{nothing}",
         s.skipped, s.excluded
     )
 }

@@ -218,6 +218,8 @@ pub struct RunInfo<'a> {
     pub ignored: &'a [crate::remote::Extracted],
     /// The terminal's width, when the report goes to a terminal: long URLs are shortened to it.
     pub width: Option<usize>,
+    /// What `--extract-from` was given that gave no prompt ([`crate::remote::Extraction::found_nothing`]).
+    pub found_nothing: &'a [std::path::PathBuf],
 }
 
 impl RunInfo<'_> {
