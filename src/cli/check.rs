@@ -69,10 +69,13 @@ pub(crate) fn check(args: CheckArgs) -> anyhow::Result<u8> {
             });
             progress.finish();
             let summary = summary?;
-            if let Some(e) = failed {
-                return Err(e).context("cannot write the report");
+            match failed {
+                // The reader went away (`| head`): the run's verdict still stands.
+                Some(e) if e.kind() == io::ErrorKind::BrokenPipe => return Ok(summary),
+                Some(e) => return Err(e).context("cannot write the report"),
+                None => {}
             }
-            out.finish(&summary, config.as_deref())
+            closed_pipe_is_fine(out.finish(&summary, config.as_deref()))
                 .context("cannot write the report")?;
             Ok(summary)
         };
@@ -88,7 +91,7 @@ pub(crate) fn check(args: CheckArgs) -> anyhow::Result<u8> {
             None => {
                 let mut out = report_stdout();
                 let summary = stream(&mut out)?;
-                out.flush().context("cannot write the report")?;
+                closed_pipe_is_fine(out.flush()).context("cannot write the report")?;
                 summary
             }
         };
@@ -153,16 +156,18 @@ pub(crate) fn check(args: CheckArgs) -> anyhow::Result<u8> {
             }
             let choice = anstream::AutoStream::choice(&io::stdout());
             let mut out = anstream::AutoStream::new(report_stdout(), choice);
-            render(args.format, &run, &mut out, false)
-                .and_then(|()| out.flush())
-                .context("cannot write the report")?;
+            closed_pipe_is_fine(
+                render(args.format, &run, &mut out, false).and_then(|()| out.flush()),
+            )
+            .context("cannot write the report")?;
             run.width = None;
         }
         None => {
             let mut out = report_stdout();
-            render(args.format, &run, &mut out, true)
-                .and_then(|()| out.flush())
-                .context("cannot write the report")?;
+            closed_pipe_is_fine(
+                render(args.format, &run, &mut out, true).and_then(|()| out.flush()),
+            )
+            .context("cannot write the report")?;
         }
     }
     // The same report in more formats, each file written like --output.
@@ -174,6 +179,15 @@ pub(crate) fn check(args: CheckArgs) -> anyhow::Result<u8> {
     } else {
         EXIT_CLEAN
     })
+}
+
+/// A report the reader stopped reading (`check | head`, a broken pipe) is not an error: the
+/// run's verdict, not 0, is still the exit status, and the other reports are still written.
+fn closed_pipe_is_fine(written: io::Result<()>) -> io::Result<()> {
+    match written {
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(()),
+        other => other,
+    }
 }
 
 /// `--dump`: the inputs the scan would check, human (one per line) or a JSON array; exit 0.

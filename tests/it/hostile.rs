@@ -524,3 +524,28 @@ fn json_under_open_file_limit(
         .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)));
     (out, v)
 }
+
+/// A reader that stops reading (`check | head`) does not turn failures into success: the exit
+/// status is still the run's verdict, for the whole document and for streamed lines alike.
+#[test]
+fn a_closed_pipe_keeps_the_verdict() {
+    use std::io::Read;
+    let dir = tempfile::tempdir().unwrap();
+    let bad = crate::support::wav_int(44_100, 1, 16, 441);
+    for i in 0..2000 {
+        std::fs::write(dir.path().join(format!("f{i:04}.wav")), &bad).unwrap();
+    }
+    for format in ["human", "json", "jsonl"] {
+        let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("acs-preflight"))
+            .args(["check", "--format", format])
+            .arg(dir.path())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        let mut head = [0u8; 100];
+        child.stdout.take().unwrap().read_exact(&mut head).unwrap();
+        // The pipe's reading end is closed here.
+        assert_eq!(child.wait().unwrap().code(), Some(1), "{format}");
+    }
+}
