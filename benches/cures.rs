@@ -159,10 +159,7 @@ fn summary(name: &str, time: f64, errors: &[f64], peaks: &[f64]) -> String {
 }
 
 fn main() {
-    let runs: usize = std::env::var("BENCH_RUNS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(3);
+    let runs = common::env_count("BENCH_RUNS", 3);
     let exe = env!("CARGO_BIN_EXE_acs-preflight");
     let mut out = std::io::stdout().lock();
     let dir = tempfile::tempdir().unwrap();

@@ -41,10 +41,7 @@ fn main() {
     if std::env::var_os("BENCH_RSS_CHILD").is_some() {
         return rss_child();
     }
-    let runs: usize = std::env::var("BENCH_RUNS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(3);
+    let runs = common::env_count("BENCH_RUNS", 3);
     let exe = env!("CARGO_BIN_EXE_acs-preflight");
     let mut out = std::io::stdout().lock();
     let dir = tempfile::tempdir().unwrap();

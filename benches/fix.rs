@@ -42,10 +42,7 @@ fn sox(args: &[&str]) -> bool {
 }
 
 fn main() {
-    let runs: usize = std::env::var("BENCH_RUNS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(3);
+    let runs = common::env_count("BENCH_RUNS", 3);
     let exe = env!("CARGO_BIN_EXE_acs-preflight");
     let mut out = std::io::stdout().lock();
     if !sox(&["--version"]) {

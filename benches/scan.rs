@@ -167,14 +167,8 @@ fn main() {
         return floor_child();
     }
     // `cargo bench` passes `--bench`; ignore arguments.
-    let n: usize = std::env::var("BENCH_FILES")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(10_000);
-    let runs: usize = std::env::var("BENCH_RUNS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(11);
+    let n = common::env_count("BENCH_FILES", 10_000);
+    let runs = common::env_count("BENCH_RUNS", 11);
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/bench-data");
     let dir = prompts(&root, n);
     let exe = env!("CARGO_BIN_EXE_acs-preflight");

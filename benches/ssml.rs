@@ -72,14 +72,8 @@ fn scan(dir: &Path) -> usize {
 }
 
 fn main() {
-    let n: usize = std::env::var("BENCH_FILES")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(10_000);
-    let runs: usize = std::env::var("BENCH_RUNS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(7);
+    let n = common::env_count("BENCH_FILES", 10_000);
+    let runs = common::env_count("BENCH_RUNS", 7);
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/bench-data");
     let ssml_dir = tree(&root, "ssml", n, |i| format!("prompt-{i:05}.ssml"), &|i| {
         document(i).into_bytes()

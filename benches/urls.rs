@@ -109,10 +109,7 @@ fn lychee() -> Option<String> {
 }
 
 fn main() {
-    let runs: usize = std::env::var("BENCH_RUNS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(5);
+    let runs = common::env_count("BENCH_RUNS", 5);
     let max_sent = Arc::new(AtomicUsize::new(0));
     let port = serve(Arc::new(wav(FILE_LEN)), max_sent.clone());
     let dir = tempfile::tempdir().unwrap();

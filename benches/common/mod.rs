@@ -97,3 +97,12 @@ pub fn rss_child() {
     let mut out = std::io::stdout().lock();
     writeln!(out, "{}", children_max_rss_kib()).unwrap();
 }
+
+/// A count from the environment (`BENCH_RUNS`, `BENCH_FILES`), or `default` when it is unset or
+/// not a number.
+pub fn env_count(name: &str, default: usize) -> usize {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
