@@ -423,17 +423,8 @@ async fn check_with(client: &Client, job: &UrlJob, options: &CheckOptions) -> Ch
     if text_like {
         let content_type = http.as_ref().and_then(|h| h.content_type.clone());
         let status = http.as_ref().and_then(|h| h.status).unwrap_or(200);
-        let what = findings
-            .iter()
-            .find(|f| f.rule == Rule::NotWav)
-            .map(|f| f.message.clone())
-            .unwrap_or_default();
+        let kind = content_kind(&findings).unwrap_or_else(|| "text".to_owned());
         findings.retain(|f| f.rule != Rule::NotWav);
-        let kind = what
-            .strip_prefix("this is ")
-            .and_then(|s| s.split(", not WAV").next())
-            .unwrap_or("text")
-            .to_owned();
         findings.insert(
             0,
             Finding::new(
@@ -468,6 +459,14 @@ async fn check_with(client: &Client, job: &UrlJob, options: &CheckOptions) -> Ch
         f.advice = redact(&f.advice);
     }
     finish(issues, findings, inspection.audio, http)
+}
+
+/// What the content is, in the words of the `not-wav` finding (`this is an HTML page, not
+/// WAV; ...` gives `an HTML page`), if there is one.
+fn content_kind(findings: &[Finding]) -> Option<String> {
+    let message = &findings.iter().find(|f| f.rule == Rule::NotWav)?.message;
+    let what = message.strip_prefix("this is ")?;
+    what.split(", not WAV").next().map(str::to_owned)
 }
 
 /// What `url-not-audio` says: the server answered `status` with `kind` (an HTML page, plain

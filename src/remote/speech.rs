@@ -27,13 +27,7 @@ const KEPT: &[Rule] = &[
 /// Replaces ACS's format findings on a fetched body (`container` is what it is, by content) by
 /// Speech's: `ssml-audio-src` when the content is not one of Speech's formats.
 pub(super) fn judge(findings: &mut Vec<Finding>, container: Option<&str>, options: &CheckOptions) {
-    // What the content is, in the words of the `not-wav` finding ("this is an MP4/M4A file, ...").
-    let what = findings
-        .iter()
-        .find(|f| f.rule == Rule::NotWav)
-        .and_then(|f| f.message.strip_prefix("this is "))
-        .and_then(|m| m.split(", not WAV").next())
-        .map(str::to_owned);
+    let what = super::content_kind(findings);
     findings.retain(|f| KEPT.contains(&f.rule));
     let accepted = container.is_some_and(|c| SPEECH_CONTAINERS.contains(&c));
     if !accepted {
