@@ -42,6 +42,7 @@ mod error;
 mod fix;
 mod header;
 pub mod limits;
+mod open;
 mod options;
 pub mod remote;
 mod report;

@@ -12,7 +12,7 @@ use crate::display::path_to_string;
 use crate::error::ScanError;
 use crate::header::inspect::{inspect, Origin};
 use crate::header::source::Window;
-use crate::limits::Folder;
+use crate::open::Folder;
 use crate::options::CheckOptions;
 use crate::remote::{UrlInput, UrlJob};
 use crate::report::{CheckResult, Finding, Report, Skipped, Source, Summary};
@@ -42,7 +42,7 @@ fn check_file_in(folder: Option<&Folder>, path: &Path, options: &CheckOptions) -
             vec![Finding::new(Rule::Unreadable, options.action, reason)],
         )
     };
-    let file = match crate::limits::open_nonblocking_in(folder, path) {
+    let file = match crate::open::open_nonblocking_in(folder, path) {
         Ok(f) => f,
         Err(e) => return unreadable(format!("cannot open it: {}", io_reason(&e))),
     };

@@ -92,7 +92,7 @@ pub(crate) fn is_input(path: &Path) -> bool {
 /// through a FIFO or device); a file that cannot be read is not.
 pub(crate) fn xml_root_is_speak(path: &Path) -> bool {
     use std::io::Read;
-    let Ok(file) = crate::limits::open_nonblocking(path) else {
+    let Ok(file) = crate::open::open_nonblocking(path) else {
         return false;
     };
     if !file.metadata().is_ok_and(|m| m.is_file()) {
@@ -170,7 +170,7 @@ fn root_is_speak_utf8(head: &[u8]) -> bool {
     local == b"speak" && end < tag.len()
 }
 
-pub(crate) use crate::limits::special_kind;
+pub(crate) use crate::open::special_kind;
 
 /// Calls `emit` with every target under `inputs` and the index of the input it came from, in
 /// input order (folders in name order), each path once.

@@ -528,7 +528,7 @@ pub(crate) fn copy_file(
     like: Option<Metadata>,
     replace: bool,
 ) -> Result<Committed, WriteError> {
-    let mut input = crate::limits::open_regular(source).map_err(|e| WriteError::io(source, e))?;
+    let mut input = crate::open::open_regular(source).map_err(|e| WriteError::io(source, e))?;
     let len = input
         .metadata()
         .map_err(|e| WriteError::io(source, e))?

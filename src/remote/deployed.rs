@@ -78,7 +78,7 @@ pub(crate) fn deployed_url(base: &str, relative: &Path) -> String {
 /// What the local file's header says, read as a local check reads it (header only); `None`
 /// when it cannot be read (its own result says why).
 pub(crate) fn local_audio(path: &Path, options: &CheckOptions) -> Option<AudioInfo> {
-    let file = limits::open_nonblocking(path).ok()?;
+    let file = crate::open::open_nonblocking(path).ok()?;
     let meta = file.metadata().ok()?;
     if !meta.is_file() {
         return None;
@@ -186,7 +186,7 @@ pub(crate) fn compare(
     local_audio: Option<&AudioInfo>,
     copy: &Copy<'_>,
 ) -> Option<Issue> {
-    let file = limits::open_nonblocking(local).ok()?;
+    let file = crate::open::open_nonblocking(local).ok()?;
     let meta = file.metadata().ok()?;
     if !meta.is_file() {
         return None;

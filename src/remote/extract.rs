@@ -389,7 +389,7 @@ pub fn search_file(
     path: &Path,
     pattern: Option<&Regex>,
 ) -> Result<(Vec<Extracted>, SearchedFile), ExtractError> {
-    let bytes = limits::open_regular(path)
+    let bytes = crate::open::open_regular(path)
         .and_then(limits::read_bounded)
         .map_err(|source| ExtractError {
             path: path.to_path_buf(),
@@ -818,7 +818,7 @@ pub(crate) fn list_file(path: &Path) -> Result<(Vec<Extracted>, Encoding), Extra
         path: path.to_path_buf(),
         source,
     };
-    let file = limits::open_regular(path).map_err(error)?;
+    let file = crate::open::open_regular(path).map_err(error)?;
     read_list(file, &path_to_string(path)).map_err(error)
 }
 

@@ -128,7 +128,7 @@ impl ConfigFile {
     /// keys only, then [`Config::validate`].
     pub fn load(path: &Path) -> Result<ConfigFile, SettingsError> {
         let at = || path.to_path_buf();
-        let bytes = limits::open_regular(path)
+        let bytes = crate::open::open_regular(path)
             .and_then(limits::read_bounded)
             .map_err(|source| SettingsError::ReadConfig { path: at(), source })?;
         let text = String::from_utf8(bytes).map_err(|e| SettingsError::NotUtf8 {

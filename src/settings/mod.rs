@@ -769,7 +769,7 @@ fn read_ignore_file(dir: &Path, path: &Path) -> Result<Option<String>, SettingsE
         }
         Ok(_) => {}
     }
-    let bytes = limits::open_regular(path)
+    let bytes = crate::open::open_regular(path)
         .and_then(limits::read_bounded)
         .map_err(error)?;
     Ok(Some(remote::decode_text(&bytes).0))

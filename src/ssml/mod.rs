@@ -194,7 +194,7 @@ pub fn search_file(path: &Path) -> std::io::Result<Vec<ExtractedSsml>> {
     if !extract::reads(path) {
         return Ok(Vec::new());
     }
-    let bytes = crate::limits::open_regular(path).and_then(crate::limits::read_bounded)?;
+    let bytes = crate::open::open_regular(path).and_then(crate::limits::read_bounded)?;
     let (text, _) = crate::remote::decode_text(&bytes);
     Ok(extract_ssml(&text, path))
 }
