@@ -12,7 +12,7 @@ use crate::display::path_to_string;
 use crate::error::ScanError;
 use crate::header::inspect::{inspect, Origin};
 use crate::header::source::Window;
-use crate::open::Folder;
+use crate::open::{Folder, Links, ReadAt};
 use crate::options::CheckOptions;
 use crate::remote::{UrlInput, UrlJob};
 use crate::report::{CheckResult, Finding, Report, Skipped, Source, Summary};
@@ -29,11 +29,17 @@ use crate::walk::{self, extension_of, io_reason, special_kind, Target};
 /// assert_eq!(result.rules(), vec![Rule::SampleRate]);
 /// ```
 pub fn check_file(path: impl AsRef<Path>, options: &CheckOptions) -> CheckResult {
-    check_file_in(None, path.as_ref(), options)
+    check_file_in(None, path.as_ref(), Links::Follow, options)
 }
 
-/// [`check_file`], the file opened by name under `folder`'s handle when it is in it.
-fn check_file_in(folder: Option<&Folder>, path: &Path, options: &CheckOptions) -> CheckResult {
+/// [`check_file`], the file opened by name under `folder`'s handle when it is in it; with
+/// [`Links::Refuse`] (a regular file in a folder's listing), not through a link.
+fn check_file_in(
+    folder: Option<&Folder>,
+    path: &Path,
+    links: Links,
+    options: &CheckOptions,
+) -> CheckResult {
     let input = path_to_string(path);
     let unreadable = |reason: String| {
         options.result(
@@ -42,36 +48,50 @@ fn check_file_in(folder: Option<&Folder>, path: &Path, options: &CheckOptions) -
             vec![Finding::new(Rule::Unreadable, options.action, reason)],
         )
     };
-    let file = match crate::open::open_nonblocking_in(folder, path) {
+    let file = match crate::open::open_nonblocking_in(folder, path, links) {
         Ok(f) => f,
+        Err(e) if links == Links::Refuse && crate::open::is_refused_link(&e) => {
+            return unreadable(
+                "it was a file when its folder was listed and is now a symbolic link, which is \
+                 not followed"
+                    .to_owned(),
+            )
+        }
         Err(e) => return unreadable(format!("cannot open it: {}", io_reason(&e))),
     };
-    let meta = match file.metadata() {
-        Ok(m) => m,
-        Err(e) => return unreadable(format!("cannot read its metadata: {}", io_reason(&e))),
+    // A listed file's length comes from a seek (its type from the listing, confirmed by the
+    // read); `--deep` reads the samples through the file's own offset, so it asks `fstat`.
+    let sought = (links == Links::Refuse && !options.deep)
+        .then(|| crate::open::seek_len(&file).ok())
+        .flatten();
+    let len = match sought {
+        Some(len) => len,
+        None => match regular_len(&file) {
+            Ok(len) => len,
+            Err(reason) => return unreadable(reason),
+        },
     };
-    if meta.is_dir() {
-        return unreadable("it is a folder, not a file".to_owned());
-    }
-    if !meta.is_file() {
-        return unreadable(format!(
-            "it is {}; only regular files are read",
-            special_kind(&meta.file_type())
-        ));
-    }
     let extension = extension_of(path);
     if crate::ssml::is_ssml_extension(extension.as_deref())
         && crate::ssml::is_ssml_file(path, extension.as_deref())
     {
-        return crate::ssml::check_open_file(input, file, meta.len(), options);
+        return crate::ssml::check_open_file(input, ReadAt::new(&file, len), len, options);
     }
     let origin = Origin {
         path: Some(path),
         extension: extension.as_deref(),
     };
-    let mut window = match Window::open(&file, Some(meta.len()), meta.len()) {
+    let mut window = match Window::open(ReadAt::new(&file, len), Some(len), len) {
         Ok(w) => w,
-        Err(e) => return unreadable(format!("cannot read it: {}", io_reason(&e))),
+        Err(e) => {
+            // What was sought may not be a file any more (a folder fails the read): say what.
+            if sought.is_some() {
+                if let Err(reason) = regular_len(&file) {
+                    return unreadable(reason);
+                }
+            }
+            return unreadable(format!("cannot read it: {}", io_reason(&e)));
+        }
     };
     let mut inspection = inspect(&mut window, origin, options);
     drop(window);
@@ -80,6 +100,23 @@ fn check_file_in(folder: Option<&Folder>, path: &Path, options: &CheckOptions) -
         deep_findings(path, file, &mut inspection, options);
     }
     options.result(input, inspection.audio, inspection.findings)
+}
+
+/// The length of an open file when it is a regular file (`fstat`), else why it is not read.
+fn regular_len(file: &File) -> Result<u64, String> {
+    let meta = file
+        .metadata()
+        .map_err(|e| format!("cannot read its metadata: {}", io_reason(&e)))?;
+    if meta.is_dir() {
+        return Err("it is a folder, not a file".to_owned());
+    }
+    if !meta.is_file() {
+        return Err(format!(
+            "it is {}; only regular files are read",
+            special_kind(&meta.file_type())
+        ));
+    }
+    Ok(meta.len())
 }
 
 /// Checks a prompt held in memory; `name` is what reports call it (its extension is used too).
@@ -155,7 +192,8 @@ fn check_source<R: Read + Seek>(
 
 fn check_target(target: &Target, folder: Option<&Folder>, options: &CheckOptions) -> CheckResult {
     match target {
-        Target::File(path) => check_file_in(folder, path, options),
+        Target::File(path) => check_file_in(folder, path, Links::Follow, options),
+        Target::Listed(path) => check_file_in(folder, path, Links::Refuse, options),
         Target::Problem { path, reason } => options.result(
             path_to_string(path),
             None,
@@ -554,7 +592,9 @@ fn deployed_jobs(paths: &[PathBuf], options: &CheckOptions) -> Result<Vec<UrlJob
     let exclude = exclude_of(options)?;
     let mut jobs = Vec::new();
     walk::walk(paths, &exclude, |i, target| {
-        let Target::File(file) = target else { return };
+        let (Target::File(file) | Target::Listed(file)) = target else {
+            return;
+        };
         // Audio prompts only: an SSML prompt is sent as text, not fetched from storage.
         if !folders[i] || !crate::walk::has_audio_extension(&file) {
             return;
@@ -645,7 +685,7 @@ impl Scan {
         let mut by_path: Vec<Vec<PlannedInput>> = vec![Vec::new(); paths.len()];
         walk::walk(&paths, &exclude, |i, target| {
             let problem = match &target {
-                Target::File(_) => None,
+                Target::File(_) | Target::Listed(_) => None,
                 Target::Problem { reason, .. } => Some(reason.clone()),
             };
             by_path[i].push(PlannedInput {
@@ -855,7 +895,7 @@ fn check_local(
         let mut folder: Option<Folder> = None;
         let mut folder_path: Option<PathBuf> = None;
         let counts = walk_counting(paths, exclude, on_event, |i, t| {
-            if let Target::File(file) = &t {
+            if let Some(file) = t.file() {
                 if folder_path.as_deref() != file.parent() {
                     folder_path = file.parent().map(Path::to_path_buf);
                     folder = Folder::of(file);
@@ -990,6 +1030,67 @@ mod tests {
     }
 
     use super::*;
+
+    /// A file its folder's listing showed as regular is read without `fstat`, its length from
+    /// a seek; when something else is there by the time it is opened (a link, a folder, a
+    /// FIFO: a hostile repository swapping entries during the walk), it is not followed or
+    /// read, and the finding says what it is, as for a file named directly.
+    #[cfg(unix)]
+    #[test]
+    fn a_listed_entry_that_is_no_longer_a_file_is_not_read() {
+        use std::os::unix::fs::symlink;
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        let outside = tempfile::tempdir().unwrap();
+        let wav = |path: &Path, sample_rate: u32, channels: u16, frames: u32| {
+            let spec = hound::WavSpec {
+                channels,
+                sample_rate,
+                bits_per_sample: 16,
+                sample_format: hound::SampleFormat::Int,
+            };
+            let mut w = hound::WavWriter::create(path, spec).unwrap();
+            for _ in 0..frames * u32::from(channels) {
+                w.write_sample(1000i16).unwrap();
+            }
+            w.finalize().unwrap();
+        };
+        let secret = outside.path().join("secret.wav");
+        wav(&secret, 16_000, 1, 16_000);
+        wav(&root.join("ok.wav"), 16_000, 1, 16_000);
+        wav(&root.join("loud.wav"), 44_100, 2, 4_410);
+        symlink(&secret, root.join("swapped.wav")).unwrap();
+        std::fs::create_dir(root.join("folder.wav")).unwrap();
+        assert!(std::process::Command::new("mkfifo")
+            .arg(root.join("fifo.wav"))
+            .status()
+            .unwrap()
+            .success());
+        let options = CheckOptions::default();
+        let check = |name: &str| {
+            let path = root.join(name);
+            let folder = Folder::of(&path);
+            check_target(&Target::Listed(path), folder.as_ref(), &options)
+        };
+        let ok = check("ok.wav");
+        assert_eq!(ok.status, crate::Status::Pass, "{:?}", ok.findings);
+        assert_eq!(ok.audio.as_ref().and_then(|a| a.size_bytes), Some(32_044));
+        let loud = check("loud.wav");
+        assert_eq!(loud.rules(), vec![Rule::SampleRate, Rule::Channels]);
+        let message = |r: &CheckResult| {
+            assert_eq!(r.rules(), vec![Rule::Unreadable]);
+            assert!(r.audio.is_none());
+            r.findings[0].message.clone()
+        };
+        assert!(
+            message(&check("swapped.wav")).contains("now a symbolic link, which is not followed")
+        );
+        assert!(message(&check("folder.wav")).contains("it is a folder"));
+        assert!(message(&check("fifo.wav")).contains("it is a FIFO"));
+        // The same link named directly, or reached by the walk as a link, is followed.
+        let followed = check_target(&Target::File(root.join("swapped.wav")), None, &options);
+        assert_eq!(followed.status, crate::Status::Pass);
+    }
 
     #[test]
     fn url_like_arguments_are_urls() {

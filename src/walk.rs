@@ -27,8 +27,11 @@ pub const AUDIO_EXTENSIONS: &[&str] = &[
 /// One thing to report on.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Target {
-    /// A regular file (or a link to one) to check.
+    /// A file to check, named by the user or reached through a symlink the walk followed.
     File(PathBuf),
+    /// A regular file found in a folder's listing (not a link): it is opened without following
+    /// links, so an entry swapped for a link after the listing is refused rather than followed.
+    Listed(PathBuf),
     /// Something that cannot be checked, with the reason.
     Problem {
         /// The path as found.
@@ -41,7 +44,15 @@ pub(crate) enum Target {
 impl Target {
     pub(crate) fn path(&self) -> &Path {
         match self {
-            Target::File(p) | Target::Problem { path: p, .. } => p,
+            Target::File(p) | Target::Listed(p) | Target::Problem { path: p, .. } => p,
+        }
+    }
+
+    /// The file to check, when this is one.
+    pub(crate) fn file(&self) -> Option<&Path> {
+        match self {
+            Target::File(p) | Target::Listed(p) => Some(p),
+            Target::Problem { .. } => None,
         }
     }
 }
@@ -265,7 +276,7 @@ fn walk_dir(
                 }
                 if ft.is_file() {
                     if is_input(e.path()) {
-                        push(Target::File(e.into_path()));
+                        push(Target::Listed(e.into_path()));
                     } else {
                         skip(Skipped {
                             path: e.into_path(),

@@ -1085,14 +1085,14 @@ pub fn fix_paths<P: AsRef<Path>>(
     let mut problems: Vec<(usize, FixResult)> = Vec::new();
     walk::walk(&paths, &exclude, |i, t| {
         let found = match &t {
-            Target::File(p) | Target::Problem { path: p, .. } => p,
+            Target::File(p) | Target::Listed(p) | Target::Problem { path: p, .. } => p,
         };
         if own_output.holds(i, &paths[i], found) {
             return;
         }
         on_found();
         match t {
-            Target::File(p) => {
+            Target::File(p) | Target::Listed(p) => {
                 let root = &paths[i];
                 let rel = match p.strip_prefix(root) {
                     Ok(r) if !r.as_os_str().is_empty() => r.to_path_buf(),
