@@ -146,6 +146,14 @@ fn push_path_escaped(out: &mut String, c: char) {
 
 #[cfg(not(windows))]
 fn escape_bytes(bytes: &[u8]) -> String {
+    // Nearly every name is printable ASCII without a backslash: nothing to escape, nothing to
+    // decode (a scan turns every file's path into text).
+    let plain = bytes.iter().fold(true, |plain, &b| {
+        plain & matches!(b, b' '..=b'~') & (b != b'\\')
+    });
+    if plain {
+        return String::from_utf8_lossy(bytes).into_owned();
+    }
     if let Ok(s) = std::str::from_utf8(bytes) {
         if !s.chars().any(needs_escape) {
             return s.to_owned();

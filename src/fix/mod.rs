@@ -254,7 +254,9 @@ fn changes(
     // WAV under another name: the name is what changes.
     if wav && header(Rule::ExtensionMismatch) {
         out.push(Change::Extension {
-            from: crate::walk::extension_of(input).unwrap_or_default(),
+            from: crate::walk::extension_of(input)
+                .unwrap_or_default()
+                .into_owned(),
             to: "wav".to_owned(),
         });
     }

@@ -326,7 +326,7 @@ fn playable_kind(container: Container, options: &CheckOptions) -> bool {
 fn is_config_name(path: &Path) -> bool {
     let ext = crate::walk::extension_of(path).unwrap_or_default();
     matches!(
-        ext.as_str(),
+        &*ext,
         "json"
             | "jsonc"
             | "yaml"

@@ -110,7 +110,7 @@ impl Syntax {
             return Some(Syntax::Yaml);
         }
         let ext = crate::walk::extension_of(path)?;
-        Some(match ext.as_str() {
+        Some(match &*ext {
             "json" | "jsonc" | "json5" => Syntax::Json,
             "config" | "xml" | "resx" | "csproj" | "vbproj" | "fsproj" | "props" | "targets"
             | "nuspec" | "xaml" | "ssml" => Syntax::Xml,

@@ -44,7 +44,7 @@ pub(super) fn reads(path: &Path) -> bool {
 
 impl Lang {
     fn of(path: &Path) -> Option<Lang> {
-        Some(match crate::walk::extension_of(path)?.as_str() {
+        Some(match crate::walk::extension_of(path)?.as_ref() {
             "json" | "jsonc" | "json5" => Lang::Json,
             "yaml" | "yml" => Lang::Yaml,
             "resx" | "config" | "xml" => Lang::Xml,
