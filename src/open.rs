@@ -27,7 +27,9 @@ pub(crate) fn open_nonblocking(path: &Path) -> io::Result<File> {
 #[cfg_attr(not(target_os = "linux"), allow(dead_code))] // only Linux opens folders
 #[derive(Debug, Clone)]
 pub(crate) struct Folder {
-    path: std::path::PathBuf,
+    /// Shared, like the handle: every file found in the folder holds a clone, and a clone must
+    /// not copy the path.
+    path: std::sync::Arc<Path>,
     #[cfg(target_os = "linux")]
     handle: std::sync::Arc<FolderHandle>,
 }
@@ -88,7 +90,7 @@ impl Folder {
             Mode::empty(),
         ) {
             Ok(fd) => Some(Folder {
-                path: path.to_path_buf(),
+                path: path.into(),
                 handle: std::sync::Arc::new(FolderHandle(fd)),
             }),
             Err(_) => {
@@ -106,7 +108,7 @@ impl Folder {
     /// Whether `file` is directly in this folder.
     #[cfg_attr(not(target_os = "linux"), allow(dead_code))] // only Linux opens folders
     pub(crate) fn holds(&self, file: &Path) -> bool {
-        file.parent() == Some(self.path.as_path())
+        file.parent() == Some(&*self.path)
     }
 }
 

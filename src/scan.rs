@@ -768,9 +768,11 @@ const CHUNK: usize = 128;
 /// busy to the end.
 const DEEP_CHUNK: usize = 4;
 
-/// Chunks the walk may list ahead of the workers: a huge tree is not listed far ahead of the
-/// checks.
-const QUEUED_CHUNKS: usize = 64;
+/// Chunks the walk may list ahead of the workers; when they are queued, the walk puts results
+/// in order until a worker takes one. A few are enough to keep the workers busy (a chunk takes
+/// them longer to check than the walk to list), and few results are ever waiting: at 64, a
+/// 10,000-file scan held most of its results at once, in fresh memory (a page fault per 4 KiB).
+const QUEUED_CHUNKS: usize = 8;
 
 /// Targets numbered with the index of the input path they came from, each with its folder
 /// when that is held open.
@@ -778,6 +780,36 @@ type Chunk = Vec<(usize, Target, Option<Folder>)>;
 
 /// A chunk's results, in the chunk's order.
 type Checked = Vec<(usize, CheckResult)>;
+
+/// Emptied chunks and result lists, kept for reuse (a few of each).
+#[derive(Default)]
+struct Spare {
+    chunks: Mutex<Vec<Chunk>>,
+    checked: Mutex<Vec<Checked>>,
+}
+
+impl Spare {
+    /// Lists kept of each kind, at most.
+    const KEPT: usize = 8;
+
+    /// An empty list, reused when one is kept.
+    fn take<T>(kept: &Mutex<Vec<Vec<T>>>) -> Vec<T> {
+        kept.lock()
+            .ok()
+            .and_then(|mut k| k.pop())
+            .unwrap_or_default()
+    }
+
+    /// Keeps an emptied list for reuse (dropped when enough are kept).
+    fn give<T>(kept: &Mutex<Vec<Vec<T>>>, list: Vec<T>) {
+        debug_assert!(list.is_empty());
+        if let Ok(mut k) = kept.lock() {
+            if k.len() < Spare::KEPT {
+                k.push(list);
+            }
+        }
+    }
+}
 
 /// Checks local files: the walk on this thread, the checks on up to `jobs` threads. Calls
 /// `sink` with each result and the index of the path it came from, in walk order, on this
@@ -809,11 +841,16 @@ fn check_local(
         }));
     }
     let most = if options.deep { DEEP_CHUNK } else { CHUNK };
-    let check_chunk = |chunk: Chunk| -> Checked {
-        chunk
-            .into_iter()
-            .map(|(i, t, folder)| (i, check(&t, folder.as_ref())))
-            .collect()
+    // Emptied chunks and result lists come back for the next ones: a list of 128 results is
+    // 48 KiB, and allocating and freeing one per chunk (on different threads) cost page faults
+    // and heap consolidation on every chunk.
+    let spare = Spare::default();
+    let check_chunk = |chunk: &mut Chunk, checked: &mut Checked| {
+        checked.extend(
+            chunk
+                .drain(..)
+                .map(|(i, t, folder)| (i, check(&t, folder.as_ref()))),
+        );
     };
     let (todo_tx, todo_rx) = mpsc::sync_channel::<(usize, Chunk)>(QUEUED_CHUNKS);
     let todo_rx = Mutex::new(todo_rx);
@@ -831,20 +868,24 @@ fn check_local(
             // One worker waits on the queue, the others on the lock; both are one wake-up per chunk.
             let next = todo_rx.lock().ok().and_then(|rx| rx.recv().ok());
             idle.fetch_sub(1, Ordering::Relaxed);
-            let Some((seq, chunk)) = next else {
+            let Some((seq, mut chunk)) = next else {
                 return;
             };
             if unwanted {
                 continue;
             }
-            let checked =
-                std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| check_chunk(chunk)))
-                    .unwrap_or_else(|panic| {
-                        if let Ok(mut slot) = panicked.lock() {
-                            slot.get_or_insert(panic);
-                        }
-                        Vec::new()
-                    });
+            let mut checked = Spare::take(&spare.checked);
+            let ran = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                check_chunk(&mut chunk, &mut checked)
+            }));
+            if let Err(panic) = ran {
+                checked.clear();
+                if let Ok(mut slot) = panicked.lock() {
+                    slot.get_or_insert(panic);
+                }
+            }
+            chunk.clear();
+            Spare::give(&spare.chunks, chunk);
             unwanted = done.send((seq, checked)).is_err();
         }
     };
@@ -854,10 +895,11 @@ fn check_local(
         let mut next = 0;
         let mut in_order = |seq: usize, checked: Checked| {
             early.insert(seq, checked);
-            while let Some(checked) = early.remove(&next) {
-                for (i, r) in checked {
+            while let Some(mut checked) = early.remove(&next) {
+                for (i, r) in checked.drain(..) {
                     sink(i, r);
                 }
+                Spare::give(&spare.checked, checked);
                 next += 1;
             }
         };
@@ -878,10 +920,23 @@ fn check_local(
             }
             if workers == 0 {
                 // No thread could start: the walk checks the chunk itself.
-                in_order(seq, check_chunk(chunk));
+                let mut chunk = chunk;
+                let mut checked = Spare::take(&spare.checked);
+                check_chunk(&mut chunk, &mut checked);
+                Spare::give(&spare.chunks, chunk);
+                in_order(seq, checked);
             } else {
-                // The workers live until the queue closes; a send cannot fail before.
-                let _ = todo_tx.send((seq, chunk));
+                // While the queue is full, the results that come back are put in order (and
+                // their lists freed for reuse) instead of piling up. Some worker is always busy
+                // or about to take a queued chunk, so a result always comes.
+                let mut item = (seq, chunk);
+                while let Err(mpsc::TrySendError::Full(back)) = todo_tx.try_send(item) {
+                    item = back;
+                    match done_rx.recv() {
+                        Ok((seq, checked)) => in_order(seq, checked),
+                        Err(_) => break,
+                    }
+                }
             }
             seq += 1;
             while let Ok((seq, checked)) = done_rx.try_recv() {
@@ -890,6 +945,11 @@ fn check_local(
         };
         let mut size = 1;
         let mut chunk: Chunk = Vec::with_capacity(size);
+        let fresh_chunk = |size: usize| {
+            let mut chunk = Spare::take(&spare.chunks);
+            chunk.reserve(size);
+            chunk
+        };
         // The folder of the last file found (held open, when it could be) while its files
         // are found: opened once per folder, not tried again per file.
         let mut folder: Option<Folder> = None;
@@ -905,7 +965,7 @@ fn check_local(
             if chunk.len() >= size {
                 size = (size * 2).min(most);
                 hand_over(
-                    std::mem::replace(&mut chunk, Vec::with_capacity(size)),
+                    std::mem::replace(&mut chunk, fresh_chunk(size)),
                     &mut in_order,
                 );
             }
