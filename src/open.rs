@@ -34,6 +34,18 @@ pub(crate) struct Folder {
     handle: std::sync::Arc<FolderHandle>,
 }
 
+/// The bytes of `path` before its last separator: files with the same are in the same folder
+/// (the same [`Path::parent`]), found without parsing every component of the path, as
+/// [`Path::parent`] does (a scan asks this of every file).
+pub(crate) fn folder_part(path: &Path) -> &[u8] {
+    let bytes = path.as_os_str().as_encoded_bytes();
+    let end = bytes
+        .iter()
+        .rposition(|&b| b == b'/' || (cfg!(windows) && b == b'\\'))
+        .unwrap_or(0);
+    &bytes[..end]
+}
+
 /// Folders held open at most, in the whole process.
 #[cfg_attr(not(target_os = "linux"), allow(dead_code))] // only Linux opens folders
 pub(crate) const OPEN_FOLDERS: usize = 64;
@@ -364,6 +376,19 @@ mod tests {
             reader.read_to_end(&mut rest).unwrap();
             assert_eq!(rest, b"89");
             assert!(reader.seek(SeekFrom::Current(-20)).is_err());
+        }
+    }
+
+    /// Paths with the same folder part have the same parent.
+    #[test]
+    fn the_folder_part_is_what_comes_before_the_name() {
+        assert_eq!(folder_part(Path::new("a/b/c.wav")), b"a/b");
+        assert_eq!(folder_part(Path::new("/c.wav")), b"");
+        assert_eq!(folder_part(Path::new("c.wav")), b"");
+        for (a, b) in [("a/b/c.wav", "a/b/d.wav"), ("./x.wav", "./y.wav")] {
+            let (a, b) = (Path::new(a), Path::new(b));
+            assert_eq!(folder_part(a), folder_part(b));
+            assert_eq!(a.parent(), b.parent());
         }
     }
 

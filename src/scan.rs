@@ -953,11 +953,12 @@ fn check_local(
         // The folder of the last file found (held open, when it could be) while its files
         // are found: opened once per folder, not tried again per file.
         let mut folder: Option<Folder> = None;
-        let mut folder_path: Option<PathBuf> = None;
+        let mut folder_path: Option<Vec<u8>> = None;
         let counts = walk_counting(paths, exclude, on_event, |i, t| {
             if let Some(file) = t.file() {
-                if folder_path.as_deref() != file.parent() {
-                    folder_path = file.parent().map(Path::to_path_buf);
+                let here = crate::open::folder_part(file);
+                if folder_path.as_deref() != Some(here) {
+                    folder_path = Some(here.to_vec());
                     folder = Folder::of(file);
                 }
             }
