@@ -501,8 +501,9 @@ fn not_audio_message(status: u16, kind: &str, content_type: Option<&str>) -> Str
     }
 }
 
-/// A URL for display: parsed, in its normalised form, with its `sig` values and any user name
-/// and password redacted; if it does not parse, the text with anything that may be a secret
+/// A URL for display: parsed, in its normalised form, with the values of its credentials' fields
+/// (`sig`, `token`, `password`, ...: [`sas::SECRET_FIELDS`]) and any user name and password
+/// redacted; if it does not parse, the text with anything that may be a secret
 /// redacted (see [`sas::redact_url_text`]).
 pub fn display_url(url: &str) -> String {
     redact_url_text(url)
