@@ -6,6 +6,7 @@ use jiff::{SignedDuration, Timestamp};
 use percent_encoding::percent_decode_str;
 use reqwest::Url;
 
+use super::Fetcher;
 use crate::rules::Rule;
 
 /// What replaces a SAS signature, or a URL's user name and password, everywhere it would be
@@ -516,8 +517,15 @@ impl SasFields {
     }
 }
 
-/// Findings about the SAS token in `url`, if it carries one (a field redaction treats as `sig`).
-pub(crate) fn check(url: &Url, now: Timestamp, min_days: u32) -> Vec<(Rule, String)> {
+/// Findings about the SAS token in `url`, if it carries one (a field redaction treats as `sig`);
+/// `fetcher` downloads the file.
+pub(crate) fn check(
+    url: &Url,
+    now: Timestamp,
+    min_days: u32,
+    fetcher: Fetcher,
+) -> Vec<(Rule, String)> {
+    let name = fetcher.name();
     let mut out = Vec::new();
     let sas = SasFields::read(url);
     if !sas.signed {
@@ -527,7 +535,7 @@ pub(crate) fn check(url: &Url, now: Timestamp, min_days: u32) -> Vec<(Rule, Stri
         if !sp.contains('r') {
             out.push((
                 Rule::SasNoRead,
-                format!("the SAS permissions sp={sp} do not include r (read); ACS cannot download the file"),
+                format!("the SAS permissions sp={sp} do not include r (read); {name} cannot download the file"),
             ));
         }
         let account_sas = sas.get("ss").is_some();
@@ -552,7 +560,7 @@ pub(crate) fn check(url: &Url, now: Timestamp, min_days: u32) -> Vec<(Rule, Stri
             out.push((
                 Rule::SasTooPermissive,
                 format!(
-                    "the SAS permissions sp={sp} grant more than read (r): {}, which ACS never needs; anyone who can read this URL can use them",
+                    "the SAS permissions sp={sp} grant more than read (r): {}, which {name} never needs; anyone who can read this URL can use them",
                     and_list(&named)
                 ),
             ));
@@ -615,7 +623,7 @@ mod tests {
     }
 
     fn rules(q: &str) -> Vec<Rule> {
-        check(&url(q), now(), 7)
+        check(&url(q), now(), 7, Fetcher::Acs)
             .into_iter()
             .map(|(r, _)| r)
             .collect()
@@ -1062,12 +1070,18 @@ mod tests {
             vec![Rule::SasNoRead, Rule::SasTooPermissive]
         );
         assert_eq!(rules("se=never&sp=r&sig=x"), vec![Rule::SasExpired]);
-        let msg = &check(&url("se=2026-05-30T12:00:00Z&sp=r&sig=x"), now(), 7)[0].1;
+        let msg = &check(
+            &url("se=2026-05-30T12:00:00Z&sp=r&sig=x"),
+            now(),
+            7,
+            Fetcher::Acs,
+        )[0]
+        .1;
         assert!(msg.contains("2 days ago"), "{msg}");
     }
 
     fn messages(q: &str) -> Vec<(Rule, String)> {
-        check(&url(q), now(), 7)
+        check(&url(q), now(), 7, Fetcher::Acs)
     }
 
     #[test]
@@ -1146,7 +1160,7 @@ mod tests {
     #[test]
     fn expiring_threshold_is_configurable() {
         let u = url("se=2026-06-20T00:00:00Z&sp=r&sig=x");
-        assert!(check(&u, now(), 7).is_empty());
-        assert_eq!(check(&u, now(), 30)[0].0, Rule::SasExpiring);
+        assert!(check(&u, now(), 7, Fetcher::Acs).is_empty());
+        assert_eq!(check(&u, now(), 30, Fetcher::Acs)[0].0, Rule::SasExpiring);
     }
 }
