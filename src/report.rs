@@ -165,7 +165,7 @@ impl std::fmt::Display for Source {
 pub struct HttpInfo {
     /// The final HTTP status, when there was an answer.
     pub status: Option<u16>,
-    /// The URL that answered last, after redirects (SAS signature redacted).
+    /// The URL that answered last, after redirects (credentials redacted).
     pub final_url: String,
     /// Redirects followed.
     pub redirects: u32,

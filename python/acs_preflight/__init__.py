@@ -124,7 +124,7 @@ class CheckResult:
     """The result of checking one input."""
 
     input: str
-    """The path or URL (SAS signature redacted)."""
+    """The path or URL (SAS signatures, passwords and other credentials redacted)."""
     sources: List[Source]
     status: str
     """``"pass"``, ``"warn"`` or ``"fail"``."""
@@ -156,7 +156,7 @@ class PlannedInput:
     SSML string found by ``extract_from``) or ``"ssml-audio"`` (an ``audio src`` of such a string,
     which Azure Speech fetches)."""
     input: str
-    """The path or URL (SAS signature redacted)."""
+    """The path or URL (SAS signatures, passwords and other credentials redacted)."""
     sources: List[Source]
     """Where a URL was written; for a deployed copy, the local file."""
     problem: Optional[str]
@@ -283,7 +283,7 @@ def dump(inputs: Union[StrPath, Iterable[StrPath]], **options: Any) -> List[Plan
     """The inputs ``check`` would check with the same keywords, without checking them, as
     ``acs-preflight check --dump`` lists them: files after the walk and ``exclude``, URLs with
     the files and lines they came from, the deployed copies (``deployed_at``). No prompt file is
-    opened and no request is sent; SAS signatures are redacted. Raises as ``check`` does."""
+    opened and no request is sent; credentials in URLs are redacted. Raises as ``check`` does."""
     plan = _call(inputs, True, **options).plan_json()
     return [_build(PlannedInput, p) for p in json.loads(plan or "[]")]
 

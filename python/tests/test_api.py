@@ -334,3 +334,22 @@ def test_offline_and_deployed_at_keywords():
     report = acs_preflight.check("fixtures/valid", deployed_at=base)
     assert not report.ok
     assert [f.rule for f in report.results[3].findings] == ["url-private"]
+
+
+def test_credentials_in_url_queries_are_redacted():
+    # 10.0.0.1 is refused before any request.
+    query = "token=T0kV&password=Hunt3r2&api_key=K3yV&access_token=AccV4l&code=C0deV&X-Amz-Signature=AmzV4l"
+    url = f"https://10.0.0.1/welcome.wav?{query}"
+    shown = (
+        "https://10.0.0.1/welcome.wav?token=REDACTED&password=REDACTED&api_key=REDACTED"
+        "&access_token=REDACTED&code=REDACTED&X-Amz-Signature=REDACTED"
+    )
+    report = acs_preflight.check([url])
+    assert report.results[0].input == shown
+    assert [p.input for p in acs_preflight.dump([url])] == [shown]
+    out = report.to_json() + report.to_text()
+    for secret in ["T0kV", "Hunt3r2", "K3yV", "AccV4l", "C0deV", "AmzV4l"]:
+        assert secret not in out
+    with pytest.raises(ValueError) as refused:
+        acs_preflight.dump(["fixtures/valid"], deployed_at=f"ftp://h/c?{query}")
+    assert "Hunt3r2" not in str(refused.value) and "password=REDACTED" in str(refused.value)

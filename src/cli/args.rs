@@ -290,7 +290,7 @@ pub struct CheckArgs {
 
     /// List the inputs that would be checked, one per line (files after the walk and the
     /// excludes; URLs with the files and lines they came from; deployed copies), and exit 0.
-    /// No prompt file is opened and no request is sent; SAS signatures are redacted. With
+    /// No prompt file is opened and no request is sent; credentials in URLs are redacted. With
     /// --format json: a JSON array.
     #[arg(long)]
     pub dump: bool,

@@ -63,7 +63,7 @@ where
 }
 
 /// An error that keeps a run from starting, as the command line shows it: the error and its
-/// causes joined by `: `, SAS signatures redacted, and control characters escaped line by line
+/// causes joined by `: `, credentials in URLs redacted, and control characters escaped line by line
 /// (errors quote input: config lines, patterns, names; a regex error spans lines). Every line
 /// after the first starts with `  | `, so that no text from the input begins a line: CI runners
 /// read a line that begins (after blanks) with `::` as a workflow command. The Python package

@@ -17,7 +17,7 @@ use reqwest::header::HeaderMap;
 use reqwest::{StatusCode, Url};
 
 use super::fetch::Fetched;
-use super::Issue;
+use super::{Fetcher, Issue};
 use crate::display::path_to_string;
 use crate::header::inspect::{inspect, Origin};
 use crate::header::source::Window;
@@ -41,8 +41,10 @@ pub fn deployed_base(text: &str) -> Result<Url, String> {
     let url = Url::parse(text.trim()).map_err(|e| format!("not an absolute URL ({e})"))?;
     if !matches!(url.scheme(), "http" | "https") {
         return Err(format!(
-            "the scheme is {}:, and ACS fetches http(s) URLs only",
-            url.scheme()
+            "the scheme is {}:, and {} fetches http(s) URLs only",
+            url.scheme(),
+            // ACS plays the deployed copies.
+            Fetcher::Acs.name()
         ));
     }
     if url.host_str().is_none_or(str::is_empty) {

@@ -19,7 +19,7 @@ use crate::options::CheckOptions;
 use crate::report::HttpInfo;
 use crate::rules::Rule;
 
-use super::Issue;
+use super::{Fetcher, Issue};
 
 /// The most redirects followed, as browsers and ACS's HTTP stack commonly allow.
 pub(crate) const MAX_REDIRECTS: u32 = 10;
@@ -327,11 +327,18 @@ fn retryable(status: StatusCode) -> bool {
         || status.is_server_error()
 }
 
-/// What a final 4xx/5xx usually means, for the message.
-fn status_meaning(status: StatusCode, azure_code: Option<&str>) -> String {
+/// What a final 4xx/5xx usually means, for the message; `fetcher` fetches the file.
+fn status_meaning(status: StatusCode, azure_code: Option<&str>, fetcher: Fetcher) -> String {
     let code = status.as_u16();
+    let no_credentials;
     let general = match code {
-        401 => "the server wants credentials, and ACS sends none",
+        401 => {
+            no_credentials = format!(
+                "the server wants credentials, and {} sends none",
+                fetcher.name()
+            );
+            no_credentials.as_str()
+        }
         403 => "access is refused: on Azure Blob Storage an expired or wrong SAS (AuthenticationFailed) or a storage firewall (AuthorizationFailure)",
         404 => "no file at this URL (on Azure Blob Storage, also the answer to an anonymous read of a private container)",
         409 => "on Azure Blob Storage: the account does not allow anonymous access (PublicAccessNotPermitted), so the container is not public",
@@ -347,13 +354,15 @@ fn status_meaning(status: StatusCode, azure_code: Option<&str>) -> String {
 }
 
 /// Advice for a final 4xx/5xx where the rule's (make the file readable without credentials) does
-/// not fit: throttling and server errors are the server's to fix, not access rights.
-fn status_advice(status: StatusCode) -> Option<&'static str> {
+/// not fit: throttling and server errors are the server's to fix, not access rights. `fetcher`
+/// fetches the file.
+fn status_advice(status: StatusCode, fetcher: Fetcher) -> Option<String> {
+    let name = fetcher.name();
     match status.as_u16() {
-        401 => Some("make the file readable without signing in: ACS sends no credentials (on Azure Blob: a read-only SAS in the URL, or a public container)"),
-        410 => Some("upload the prompt again, or point the URL at where it is now"),
-        408 | 429 => Some("the server limits or drops requests, and ACS fetches the prompt at call time too: serve it from storage that is not throttled (such as Azure Blob Storage or a CDN), or raise the server's limits; then check again (a longer --timeout lets the check wait out a Retry-After)"),
-        500..=599 => Some("the server fails, and would fail ACS's download too: fix the server (its logs say why) or serve the prompt from static storage such as Azure Blob Storage; a passing failure clears on a later check (--retries retries it)"),
+        401 => Some(format!("make the file readable without signing in: {name} sends no credentials (on Azure Blob: a read-only SAS in the URL, or a public container)")),
+        410 => Some("upload the prompt again, or point the URL at where it is now".to_owned()),
+        408 | 429 => Some(format!("the server limits or drops requests, and {name} fetches the prompt at call time too: serve it from storage that is not throttled (such as Azure Blob Storage or a CDN), or raise the server's limits; then check again (a longer --timeout lets the check wait out a Retry-After)")),
+        500..=599 => Some(format!("the server fails, and would fail {name}'s download too: fix the server (its logs say why) or serve the prompt from static storage such as Azure Blob Storage; a passing failure clears on a later check (--retries retries it)")),
         _ => None,
     }
 }
@@ -397,11 +406,28 @@ pub(crate) struct UrlChecks {
     pub stop: Option<Issue>,
 }
 
-/// The checks every URL ACS would request gets, the input and each redirect hop alike: an
-/// http(s) scheme and a host (or nothing can be requested: `stop`); no user name or password
-/// (`url-invalid`: ACS fetches anonymously, and so does this check, without them); no plain http
-/// (`url-insecure`; on a hop, a downgrade from https).
-pub(crate) fn url_checks(url: &Url, step: Step<'_>) -> UrlChecks {
+/// Plain http where `fetcher` would fetch `message`'s URL: a warning for ACS (`url-insecure`),
+/// and a refusal for Azure Speech, which fetches audio over https only (`ssml-audio-src`).
+fn insecure(fetcher: Fetcher, message: String) -> Issue {
+    match fetcher {
+        Fetcher::Acs => Issue::new(Rule::UrlInsecure, message),
+        Fetcher::Speech => Issue::new(
+            Rule::SsmlAudioSrc,
+            format!(
+                "{message}; {} fetches audio over https only",
+                fetcher.name()
+            ),
+        ),
+    }
+}
+
+/// The checks every URL `fetcher` (ACS, or Azure Speech) would request gets, the input and each
+/// redirect hop alike: an http(s) scheme and a host (or nothing can be requested: `stop`); no
+/// user name or password (`url-invalid`: the fetcher fetches anonymously, and so does this
+/// check, without them); no plain http (see [`insecure`]; on a hop, a downgrade from https).
+/// The messages name the fetcher.
+pub(crate) fn url_checks(url: &Url, step: Step<'_>, fetcher: Fetcher) -> UrlChecks {
+    let name = fetcher.name();
     let shown = redact_url(url);
     let mut issues = Vec::new();
     let stop = |rule, message: String| UrlChecks {
@@ -410,14 +436,14 @@ pub(crate) fn url_checks(url: &Url, step: Step<'_>) -> UrlChecks {
     };
     match (url.scheme(), step) {
         ("https", _) => {}
-        ("http", Step::Input) => issues.push(Issue::new(
-            Rule::UrlInsecure,
-            "plain http: the prompt travels unencrypted and can be altered on the way",
+        ("http", Step::Input) => issues.push(insecure(
+            fetcher,
+            "plain http: the prompt travels unencrypted and can be altered on the way".to_owned(),
         )),
         ("http", Step::Redirect { n, from }) => {
             if from.scheme() == "https" {
-                issues.push(Issue::new(
-                    Rule::UrlInsecure,
+                issues.push(insecure(
+                    fetcher,
                     format!("redirect {n} goes from https down to plain http ({shown}): from there the prompt travels unencrypted and can be altered on the way"),
                 ));
             }
@@ -425,13 +451,13 @@ pub(crate) fn url_checks(url: &Url, step: Step<'_>) -> UrlChecks {
         (other, Step::Input) => {
             return stop(
                 Rule::UrlInvalid,
-                format!("the scheme is {other}:, and ACS fetches http(s) URLs only"),
+                format!("the scheme is {other}:, and {name} fetches http(s) URLs only"),
             )
         }
         (other, Step::Redirect { .. }) => {
             return stop(
                 Rule::UrlRedirect,
-                format!("redirect to a {other}: location, which ACS cannot fetch"),
+                format!("redirect to a {other}: location, which {name} cannot fetch"),
             )
         }
     }
@@ -449,18 +475,18 @@ pub(crate) fn url_checks(url: &Url, step: Step<'_>) -> UrlChecks {
         issues.push(match step {
             Step::Input => Issue::new(
                 Rule::UrlInvalid,
-                "the URL carries a user name or password; ACS fetches without credentials, so it is checked without them",
+                format!("the URL carries a user name or password; {name} fetches without credentials, so it is checked without them"),
             )
             // The URL comes last: redaction reads a `sig` value up to white space or `&`.
             .advice(format!(
-                "drop the user name and password (and change that password: it is written down), make the file readable without them (on Azure Blob: a read-only SAS in the query), and give ACS {plain}"
+                "drop the user name and password (and change that password: it is written down), make the file readable without them (on Azure Blob: a read-only SAS in the query), and give {name} {plain}"
             )),
             Step::Redirect { n, .. } => Issue::new(
                 Rule::UrlInvalid,
-                format!("redirect {n} goes to a URL with a user name or password ({shown}); ACS fetches without credentials, so it is followed without them"),
+                format!("redirect {n} goes to a URL with a user name or password ({shown}); {name} fetches without credentials, so it is followed without them"),
             )
             .advice(format!(
-                "make the server redirect without a user name and password, or give ACS the target directly: {plain}"
+                "make the server redirect without a user name and password, or give {name} the target directly: {plain}"
             )),
         });
     }
@@ -542,18 +568,22 @@ fn count(n: u32, one: &str, many: &str) -> String {
 }
 
 /// The finding for a request that got no answer: `retries` on this hop, `cut_short` saying why
-/// there were no more.
+/// there were no more; `fetcher` is who would fetch it.
 fn failure_finding(
     failure: Failure,
     http: &HttpInfo,
     options: &CheckOptions,
     retries: u32,
     cut_short: Option<String>,
+    fetcher: Fetcher,
 ) -> Issue {
     let (rule, message) = match failure {
         Failure::Private(m) => (
             Rule::UrlPrivate,
-            format!("{m}; ACS cannot reach it, and no connection was opened"),
+            format!(
+                "{m}; {} cannot reach it, and no connection was opened",
+                fetcher.name()
+            ),
         ),
         Failure::Timeout => (
             Rule::UrlUnreachable,
@@ -640,8 +670,13 @@ fn ended(http: HttpInfo, mut issues: Vec<Issue>, last: impl Into<Issue>) -> Fetc
 /// answer retried, the first 64 KiB of a 2xx body read. One deadline, `--timeout` from now,
 /// bounds all of it: each request's connect and answer, every retry and `Retry-After` wait, and
 /// every redirect hop. A wait that does not fit in the time left is not waited: the check ends
-/// with the answer that asked for it.
-pub(crate) async fn fetch(shared: &Client, url: Url, options: &CheckOptions) -> Fetched {
+/// with the answer that asked for it. The messages name `fetcher` as the one who fetches.
+pub(crate) async fn fetch(
+    shared: &Client,
+    url: Url,
+    options: &CheckOptions,
+    fetcher: Fetcher,
+) -> Fetched {
     let deadline = Instant::now() + options.timeout;
     let mut url = without_credentials(&url);
     let mut http = HttpInfo {
@@ -657,7 +692,10 @@ pub(crate) async fn fetch(shared: &Client, url: Url, options: &CheckOptions) -> 
         if let Some(why) = literal_guard(&url, options.allow_private) {
             let last = (
                 Rule::UrlPrivate,
-                format!("{why}; ACS cannot reach it, and no request was sent"),
+                format!(
+                    "{why}; {} cannot reach it, and no request was sent",
+                    fetcher.name()
+                ),
             );
             return ended(http, issues, last);
         }
@@ -696,7 +734,7 @@ pub(crate) async fn fetch(shared: &Client, url: Url, options: &CheckOptions) -> 
         let answer = match outcome {
             Ok(a) => a,
             Err(f) => {
-                let last = failure_finding(f, &http, options, retries_here, cut_short);
+                let last = failure_finding(f, &http, options, retries_here, cut_short, fetcher);
                 return ended(http, issues, last);
             }
         };
@@ -712,7 +750,10 @@ pub(crate) async fn fetch(shared: &Client, url: Url, options: &CheckOptions) -> 
                     Rule::UrlHttpStatus,
                     format!("{} without a Location header", answer.status),
                 )
-                .advice("give ACS the file's final URL: the server redirects without saying where");
+                .advice(format!(
+                    "give {} the file's final URL: the server redirects without saying where",
+                    fetcher.name()
+                ));
                 return ended(http, issues, last);
             };
             let next = match url.join(location) {
@@ -734,6 +775,7 @@ pub(crate) async fn fetch(shared: &Client, url: Url, options: &CheckOptions) -> 
                     n: http.redirects + 1,
                     from: &url,
                 },
+                fetcher,
             );
             issues.extend(checks.issues);
             if let Some(last) = checks.stop {
@@ -774,13 +816,13 @@ pub(crate) async fn fetch(shared: &Client, url: Url, options: &CheckOptions) -> 
             let message = format!(
                 "the server answers {}: {}",
                 answer.status,
-                status_meaning(answer.status, azure)
+                status_meaning(answer.status, azure, fetcher)
             );
             let last = Issue::new(
                 Rule::UrlHttpStatus,
                 with_retries(message, retries_here, cut_short),
             );
-            let last = match status_advice(answer.status) {
+            let last = match status_advice(answer.status, fetcher) {
                 Some(advice) => last.advice(advice),
                 None => last,
             };
@@ -803,6 +845,115 @@ pub(crate) async fn fetch(shared: &Client, url: Url, options: &CheckOptions) -> 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Whether `text` names ACS as a word (not inside a URL or another word).
+    fn names_acs(text: &str) -> bool {
+        text.split(|c: char| !c.is_ascii_alphanumeric())
+            .any(|w| w == "ACS")
+    }
+
+    #[test]
+    fn the_url_checks_name_who_fetches() {
+        let https = Url::parse("https://h.example/a.mp3").unwrap();
+        let cases = [
+            (Url::parse("ftp://h.example/a.mp3").unwrap(), Step::Input),
+            (
+                Url::parse("https://bob:pw@h.example/a.mp3").unwrap(),
+                Step::Input,
+            ),
+            (
+                Url::parse("https://bob:pw@h.example/a.mp3").unwrap(),
+                Step::Redirect { n: 1, from: &https },
+            ),
+            (
+                Url::parse("gopher://h.example/a.mp3").unwrap(),
+                Step::Redirect { n: 1, from: &https },
+            ),
+        ];
+        for (url, step) in cases {
+            let acs = url_checks(&url, step, Fetcher::Acs);
+            let speech = url_checks(&url, step, Fetcher::Speech);
+            let texts = |c: UrlChecks| -> Vec<String> {
+                c.issues
+                    .into_iter()
+                    .chain(c.stop)
+                    .flat_map(|i| [Some(i.message), i.advice])
+                    .flatten()
+                    .collect()
+            };
+            let (acs, speech) = (texts(acs), texts(speech));
+            assert!(acs.iter().any(|t| names_acs(t)), "{acs:?}");
+            for text in &speech {
+                assert!(!names_acs(text), "{text}");
+            }
+            assert!(
+                speech.iter().any(|t| t.contains("Azure Speech")),
+                "{speech:?}"
+            );
+            // The same words, the fetcher's name aside.
+            let as_acs: Vec<String> = speech
+                .iter()
+                .map(|t| t.replace("Azure Speech", "ACS"))
+                .collect();
+            assert_eq!(as_acs, acs);
+        }
+        // Plain http: a warning for ACS, a refusal for Speech.
+        let http = Url::parse("http://h.example/a.mp3").unwrap();
+        let acs = url_checks(&http, Step::Input, Fetcher::Acs).issues;
+        let speech = url_checks(&http, Step::Input, Fetcher::Speech).issues;
+        assert_eq!(acs[0].rule, Rule::UrlInsecure);
+        assert_eq!(speech[0].rule, Rule::SsmlAudioSrc);
+        assert_eq!(
+            speech[0].message,
+            format!(
+                "{}; Azure Speech fetches audio over https only",
+                acs[0].message
+            )
+        );
+        for status in [401, 408, 429, 500, 503] {
+            let status = StatusCode::from_u16(status).unwrap();
+            let meaning = status_meaning(status, Some("ACS"), Fetcher::Speech);
+            let advice = status_advice(status, Fetcher::Speech).unwrap_or_default();
+            // The server's own words (its error code) are kept as sent.
+            assert!(meaning.ends_with("; Azure error code ACS"), "{meaning}");
+            assert!(!names_acs(meaning.trim_end_matches("ACS")), "{meaning}");
+            assert!(!names_acs(&advice), "{advice}");
+        }
+    }
+
+    #[test]
+    fn the_registry_advice_that_names_acs_is_said_of_each_fetcher() {
+        // The rules a fetch can raise, in the body's judgement too.
+        let fetched = [
+            Rule::UrlInvalid,
+            Rule::UrlInsecure,
+            Rule::UrlPrivate,
+            Rule::UrlUnreachable,
+            Rule::UrlHttpStatus,
+            Rule::UrlRedirect,
+            Rule::UrlNotAudio,
+            Rule::SasExpired,
+            Rule::SasExpiring,
+            Rule::SasNotYetValid,
+            Rule::SasNoRead,
+            Rule::SasTooPermissive,
+            Rule::Malformed,
+            Rule::NoAudio,
+            Rule::HeaderInconsistent,
+            Rule::ExtensionMismatch,
+            Rule::SsmlAudioSrc,
+        ];
+        for rule in fetched {
+            let registry = rule.info().advice;
+            match Fetcher::Speech.advice(rule) {
+                Some(speech) => {
+                    assert!(!names_acs(&speech), "{speech}");
+                    assert_eq!(Fetcher::Acs.advice(rule).as_deref(), Some(registry));
+                }
+                None => assert!(!names_acs(registry), "{rule:?}: {registry}"),
+            }
+        }
+    }
 
     #[test]
     fn error_chains_are_redacted() {
@@ -839,7 +990,7 @@ mod tests {
         let http = url("http://h.example/a.wav");
         // A downgrade from https is url-insecure and names the hop.
         let down = url("http://cdn.example/a.wav?sig=S3CRET");
-        let c = url_checks(&down, Step::Redirect { n: 2, from: &https });
+        let c = url_checks(&down, Step::Redirect { n: 2, from: &https }, Fetcher::Acs);
         assert!(c.stop.is_none());
         assert_eq!(c.issues.len(), 1);
         assert_eq!(c.issues[0].rule, Rule::UrlInsecure);
@@ -848,17 +999,19 @@ mod tests {
             "redirect 2 goes from https down to plain http (http://cdn.example/a.wav?sig=REDACTED): from there the prompt travels unencrypted and can be altered on the way"
         );
         // http to http: the input's own warning already says it.
-        assert!(url_checks(&down, Step::Redirect { n: 1, from: &http })
-            .issues
-            .is_empty());
+        assert!(
+            url_checks(&down, Step::Redirect { n: 1, from: &http }, Fetcher::Acs)
+                .issues
+                .is_empty()
+        );
         assert_eq!(
-            url_checks(&http, Step::Input).issues[0].rule,
+            url_checks(&http, Step::Input, Fetcher::Acs).issues[0].rule,
             Rule::UrlInsecure
         );
         // Credentials on a hop, as on the input: url-invalid, the password not shown.
         let creds = url("https://bob:hunter2@cdn.example/a.wav");
         for step in [Step::Input, Step::Redirect { n: 1, from: &https }] {
-            let c = url_checks(&creds, step);
+            let c = url_checks(&creds, step, Fetcher::Acs);
             assert_eq!(c.issues.len(), 1);
             assert_eq!(c.issues[0].rule, Rule::UrlInvalid);
             assert!(
@@ -867,16 +1020,19 @@ mod tests {
                 c.issues[0].message
             );
         }
-        assert!(url_checks(&creds, Step::Redirect { n: 1, from: &https }).issues[0]
+        assert!(url_checks(&creds, Step::Redirect { n: 1, from: &https }, Fetcher::Acs).issues[0]
             .message
             .starts_with("redirect 1 goes to a URL with a user name or password (https://REDACTED@cdn.example/a.wav)"));
         // Other schemes end the check.
         let ftp = url("ftp://files.example/a.wav");
         assert_eq!(
-            url_checks(&ftp, Step::Input).stop.unwrap().rule,
+            url_checks(&ftp, Step::Input, Fetcher::Acs)
+                .stop
+                .unwrap()
+                .rule,
             Rule::UrlInvalid
         );
-        let hop = url_checks(&ftp, Step::Redirect { n: 1, from: &https });
+        let hop = url_checks(&ftp, Step::Redirect { n: 1, from: &https }, Fetcher::Acs);
         assert_eq!(hop.stop.unwrap().rule, Rule::UrlRedirect);
         assert_eq!(
             without_credentials(&creds).as_str(),
@@ -923,6 +1079,7 @@ mod tests {
             &options,
             0,
             None,
+            Fetcher::Acs,
         );
         assert_eq!(rule, Rule::UrlUnreachable);
         assert_eq!(
@@ -936,6 +1093,7 @@ mod tests {
             &options,
             0,
             None,
+            Fetcher::Acs,
         );
         assert!(
             message.starts_with("no connection within 2.5 s"),

@@ -114,6 +114,32 @@ pub(crate) enum Fetcher {
     Speech,
 }
 
+impl Fetcher {
+    /// Who fetches, as messages name it: `ACS`, or `Azure Speech`. Every message of the URL
+    /// checks that names the fetcher takes it from here.
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            Fetcher::Acs => "ACS",
+            Fetcher::Speech => "Azure Speech",
+        }
+    }
+
+    /// The advice of a rule whose advice in the registry names the fetcher, said of this one
+    /// (for ACS, the registry's words); `None` for the other rules, whose advice fits any
+    /// fetcher.
+    pub(crate) fn advice(self, rule: Rule) -> Option<String> {
+        let name = self.name();
+        match rule {
+            Rule::UrlInvalid => Some(format!("give {name} an absolute https:// URL")),
+            Rule::UrlRedirect => Some(format!("give {name} the final URL of the file")),
+            Rule::ExtensionMismatch => Some(format!(
+                "rename the file after its content (when the content is a format {name} plays), or convert it: acs-preflight fix --in-place FILE"
+            )),
+            _ => None,
+        }
+    }
+}
+
 /// A URL to check and, for the deployed copy of a local prompt (`--deployed-at`), that file.
 #[derive(Debug, Clone)]
 pub(crate) struct UrlJob {
@@ -315,6 +341,15 @@ async fn check_with(client: &Client, job: &UrlJob, options: &CheckOptions) -> Ch
     let finish = |issues: Vec<Issue>, extra: Vec<Finding>, audio, http| {
         let mut findings: Vec<Finding> = issues.into_iter().map(|i| i.finding(options)).collect();
         findings.extend(extra);
+        for f in &mut findings {
+            // The registry's advice names ACS; a finding that has no advice of its own gets
+            // the fetcher's.
+            if f.advice == f.rule.info().advice {
+                if let Some(advice) = job.fetcher.advice(f.rule) {
+                    f.advice = advice;
+                }
+            }
+        }
         if job.fetcher == Fetcher::Speech {
             speech::adapt(&mut findings, options);
         }
@@ -345,23 +380,31 @@ async fn check_with(client: &Client, job: &UrlJob, options: &CheckOptions) -> Ch
             return finish(issues, Vec::new(), None, None);
         }
     };
-    let checks = fetch::url_checks(&url, fetch::Step::Input);
+    let checks = fetch::url_checks(&url, fetch::Step::Input, job.fetcher);
     issues.extend(checks.issues);
     if let Some(last) = checks.stop {
         issues.push(last);
         return finish(issues, Vec::new(), None, None);
     }
     issues.extend(
-        sas::check(&url, jiff::Timestamp::now(), options.sas_min_days)
-            .into_iter()
-            .map(Issue::from),
+        sas::check(
+            &url,
+            jiff::Timestamp::now(),
+            options.sas_min_days,
+            job.fetcher,
+        )
+        .into_iter()
+        .map(Issue::from),
     );
 
     if options.offline {
         if let Some(why) = fetch::literal_guard(&url, options.allow_private) {
             issues.push(Issue::new(
                 Rule::UrlPrivate,
-                format!("{why}; ACS cannot reach it, and no request was sent"),
+                format!(
+                    "{why}; {} cannot reach it, and no request was sent",
+                    job.fetcher.name()
+                ),
             ));
         }
         issues.push(Issue::new(
@@ -372,7 +415,7 @@ async fn check_with(client: &Client, job: &UrlJob, options: &CheckOptions) -> Ch
     }
 
     let extension = url_extension(&url);
-    let mut fetched = fetch::fetch(client, url, options).await;
+    let mut fetched = fetch::fetch(client, url, options, job.fetcher).await;
     if let Some(local) = job
         .local
         .as_deref()
@@ -501,8 +544,9 @@ fn not_audio_message(status: u16, kind: &str, content_type: Option<&str>) -> Str
     }
 }
 
-/// A URL for display: parsed, in its normalised form, with its `sig` values and any user name
-/// and password redacted; if it does not parse, the text with anything that may be a secret
+/// A URL for display: parsed, in its normalised form, with the values of its credentials' fields
+/// (`sig`, `token`, `password`, ...: [`sas::SECRET_FIELDS`]) and any user name and password
+/// redacted; if it does not parse, the text with anything that may be a secret
 /// redacted (see [`sas::redact_url_text`]).
 pub fn display_url(url: &str) -> String {
     redact_url_text(url)

@@ -1,10 +1,12 @@
-//! Azure SAS tokens in prompt URLs: their validity window and permissions, and keeping their
-//! signature (`sig`) out of every output.
+//! Azure SAS tokens in prompt URLs: their validity window and permissions; and keeping their
+//! signature (`sig`), and every other credential a URL can carry (a password, a `token`, an
+//! `api_key`: [`SECRET_FIELDS`]), out of every output.
 
 use jiff::{SignedDuration, Timestamp};
 use percent_encoding::percent_decode_str;
 use reqwest::Url;
 
+use super::Fetcher;
 use crate::rules::Rule;
 
 /// What replaces a SAS signature, or a URL's user name and password, everywhere it would be
@@ -91,6 +93,84 @@ pub fn is_sig_name(name: &str) -> bool {
     names_field(name, "sig")
 }
 
+/// The names of the URL fields whose values are credentials, and are shown as [`REDACTED`]
+/// (the name stays, so a reader sees which field was there). Names are read as [`is_sig_name`]
+/// reads `sig` (percent-decoded, any case), with `-`, `_`, `.` and spaces dropped, so that
+/// `api_key`, `API-Key` and `apikey` are one name. An entry `*x` means every name that ends in
+/// `x` (`*token` covers `access_token`, `id_token`, `X-Amz-Security-Token`, Akamai's
+/// `__token__`); any other entry means that name only.
+///
+/// What is in the list, and why:
+/// - `sig` (an Azure SAS) and `*signature` (AWS `X-Amz-Signature`, Google `X-Goog-Signature`,
+///   CloudFront and OSS `Signature`, `oauth_signature`): the signature of a signed URL is what
+///   grants access.
+/// - `*token`, `jwt`, `auth`, `authorization`, `*sessionid`, `hdnts`, `hdnea` (Akamai token
+///   authentication): bearer tokens and sessions, which grant access to whoever holds them.
+/// - `key` (Google APIs' `?key=`), `*apikey`, `*accesskey` (`SharedAccessKey`), `*secretkey`,
+///   `*privatekey`, `*subscriptionkey` (Azure API Management's `subscription-key`,
+///   `Ocp-Apim-Subscription-Key`), `*secret` (`client_secret`): keys.
+/// - `*password`, `*passwd`, `pwd`, `pass`: passwords.
+/// - `code`: an Azure Functions function key (`?code=`) and an OAuth authorization code; a
+///   harmless `code` (a language code) is hidden too, a price worth paying.
+///
+/// Left out, as they grant nothing alone and tell a reader what the URL is: `X-Amz-Credential`
+/// and `X-Goog-Credential` (an access key ID or a service account, with a date and region),
+/// CloudFront's `Key-Pair-Id` and `Policy`, a SAS's `sv`, `sp`, `se`, `st`, `sr` (which the SAS
+/// checks name in their messages), and names that merely hold one of these words elsewhere
+/// (`xsig`, `keyframe`, `tokenizer`).
+pub const SECRET_FIELDS: &[&str] = &[
+    "sig",
+    "*signature",
+    "*token",
+    "jwt",
+    "auth",
+    "authorization",
+    "*sessionid",
+    "hdnts",
+    "hdnea",
+    "key",
+    "*apikey",
+    "*accesskey",
+    "*secretkey",
+    "*privatekey",
+    "*subscriptionkey",
+    "*secret",
+    "*password",
+    "*passwd",
+    "pwd",
+    "pass",
+    "code",
+];
+
+/// Whether a field name, as written, names a credential (one of [`SECRET_FIELDS`]): read as
+/// [`is_sig_name`] reads `sig` (percent-decoded, trimmed, any case under Unicode case mapping),
+/// with `-`, `_`, `.` and white space dropped. Every `sig` name is one.
+pub fn is_secret_name(name: &str) -> bool {
+    let key: Vec<char> = field_key(name)
+        .chars()
+        .filter(|c| !matches!(c, '-' | '_' | '.') && !c.is_whitespace())
+        .collect();
+    // Compared upper-cased and lower-cased, as [`names_field`] does (`ſ` upper-cases to `S`).
+    let upper: Vec<char> = key.iter().copied().flat_map(char::to_uppercase).collect();
+    let lower: Vec<char> = key.iter().copied().flat_map(char::to_lowercase).collect();
+    SECRET_FIELDS.iter().any(|entry| {
+        let (suffix, word) = match entry.strip_prefix('*') {
+            Some(word) => (true, word),
+            None => (false, *entry),
+        };
+        let word_upper: Vec<char> = word.chars().flat_map(char::to_uppercase).collect();
+        let word_lower: Vec<char> = word.chars().collect();
+        let matches = |name: &[char], word: &[char]| {
+            if suffix {
+                name.ends_with(word)
+            } else {
+                name == word
+            }
+        };
+        matches(&upper, &word_upper) || matches(&lower, &word_lower)
+    })
+}
+
 /// One `name=value` field found by [`fields`]: byte ranges into the text scanned.
 #[derive(Debug, Clone)]
 struct Field {
@@ -125,14 +205,15 @@ fn fields(text: &str, scan: Scan) -> impl Iterator<Item = Field> + '_ {
     })
 }
 
-/// `text` with the value of every field whose name means `sig` (see [`is_sig_name`]) replaced
-/// by [`REDACTED`], whole: up to the next `&` or `#` (and white space in free text).
-fn redact_sig_fields(text: &str, scan: Scan) -> String {
+/// `text` with the value of every field whose name is a credential's (see [`is_secret_name`]:
+/// `sig`, `token`, `password`, ...) replaced by [`REDACTED`], whole: up to the next `&` or `#`
+/// (and white space in free text).
+fn redact_secret_fields(text: &str, scan: Scan) -> String {
     let mut out = String::with_capacity(text.len());
     let mut shown = 0; // `text[..shown]` is in `out`
     for field in fields(text, scan) {
         // A field inside a value already redacted is gone with it.
-        if field.name.end < shown || !is_sig_name(&text[field.name.clone()]) {
+        if field.name.end < shown || !is_secret_name(&text[field.name.clone()]) {
             continue;
         }
         if !field.value.is_empty() && !already_redacted(&text[field.value.clone()]) {
@@ -180,9 +261,10 @@ fn redact_userinfo_text(text: &str, scan: Scan) -> String {
 }
 
 /// A parsed URL for display: its user name and password (if any) become one [`REDACTED`], and
-/// so does the value of every `sig` field of its path, query and fragment, whatever the case or
-/// percent-encoding of the name (see [`is_sig_name`]); a host that holds a `sig` field is
-/// [`REDACTED`] whole.
+/// so does the value of every credential's field (`sig`, `token`, `password`, ...: see
+/// [`SECRET_FIELDS`]) of its path, query and fragment, whatever the case or percent-encoding of
+/// the name (see [`is_secret_name`]); a host that holds such a field is [`REDACTED`] whole. Only
+/// what is shown changes: the URL requested is never one that went through here.
 ///
 /// This is the one redaction of URLs: [`redact`] and [`redact_url_text`] send every URL that
 /// parses through it. Each part is redacted on its own and set back through the parser, so what
@@ -197,36 +279,36 @@ pub fn redact_url(url: &Url) -> String {
         }
     }
     if let Some(host) = u.host_str() {
-        if redact_sig_fields(host, Scan::Url) != host && u.set_host(Some(REDACTED)).is_err() {
+        if redact_secret_fields(host, Scan::Url) != host && u.set_host(Some(REDACTED)).is_err() {
             return format!("{}:{REDACTED}", url.scheme());
         }
     }
-    let path = redact_sig_fields(u.path(), Scan::Url);
+    let path = redact_secret_fields(u.path(), Scan::Url);
     if path != u.path() {
         u.set_path(&path);
     }
     if let Some(query) = u.query() {
-        let query = redact_sig_fields(query, Scan::Url);
+        let query = redact_secret_fields(query, Scan::Url);
         u.set_query(Some(&query));
     }
     if let Some(fragment) = u.fragment() {
-        let fragment = redact_sig_fields(fragment, Scan::Url);
+        let fragment = redact_secret_fields(fragment, Scan::Url);
         u.set_fragment(Some(&fragment));
     }
     u.into()
 }
 
 /// The fallback for text that does not parse as a URL: anything that may be user information,
-/// then every `sig` value, then user information again (a `sig` value may have held the `?` that
-/// ended it), so that the result is its own redaction.
+/// then every credential's value, then user information again (a value may have held the `?`
+/// that ended it), so that the result is its own redaction.
 fn redact_unparsed(text: &str, scan: Scan) -> String {
     let userinfo = redact_userinfo_text(text, scan);
-    redact_userinfo_text(&redact_sig_fields(&userinfo, scan), scan)
+    redact_userinfo_text(&redact_secret_fields(&userinfo, scan), scan)
 }
 
 /// One URL as text, for display: parsed, it is [`redact_url`] (the parsed, normalised form);
-/// if it does not parse, every `sig` value and anything that may be user information is
-/// redacted from the text, a value running to the next `&` or `#`.
+/// if it does not parse, every credential's value (see [`is_secret_name`]) and anything that
+/// may be user information is redacted from the text, a value running to the next `&` or `#`.
 pub fn redact_url_text(url: &str) -> String {
     match Url::parse(url.trim()) {
         Ok(u) => redact_url(&u),
@@ -242,8 +324,8 @@ fn ends_word(c: char) -> bool {
 }
 
 /// A word that is a URL, with a lead before its scheme (`(`, `url=`): the lead and the URL.
-/// The first `://` of the word must follow a scheme, and the lead must hold no `sig` field (the
-/// URL would be part of its value).
+/// The first `://` of the word must follow a scheme, and the lead must hold no credential's field
+/// (the URL would be part of its value).
 fn url_word(word: &str) -> Option<(&str, Url)> {
     let sep = word.find("://")?;
     let bytes = word.as_bytes();
@@ -261,7 +343,7 @@ fn url_word(word: &str) -> Option<(&str, Url)> {
     }
     let (lead, written) = word.split_at(start);
     let probe = format!("{lead}x");
-    if redact_sig_fields(&probe, Scan::Text) != probe {
+    if redact_secret_fields(&probe, Scan::Text) != probe {
         return None;
     }
     Some((lead, Url::parse(written).ok()?))
@@ -294,7 +376,7 @@ fn redact_word(word: &str) -> String {
 /// `text` (a message, an error chain) with its secrets redacted, word by word (a word ends at
 /// white space, a C0 control character or DEL): a word that is a URL, maybe after a lead such as `(`,
 /// goes through [`redact_url`]; any other word loses anything between `://` and an `@` and the
-/// value of every `sig` field, up to `&` or `#`.
+/// value of every credential's field (see [`is_secret_name`]), up to `&` or `#`.
 ///
 /// Anything that may hold a URL passes through it before it leaves the library or the binary.
 /// Redacting twice changes nothing.
@@ -435,8 +517,15 @@ impl SasFields {
     }
 }
 
-/// Findings about the SAS token in `url`, if it carries one (a field redaction treats as `sig`).
-pub(crate) fn check(url: &Url, now: Timestamp, min_days: u32) -> Vec<(Rule, String)> {
+/// Findings about the SAS token in `url`, if it carries one (a field redaction treats as `sig`);
+/// `fetcher` downloads the file.
+pub(crate) fn check(
+    url: &Url,
+    now: Timestamp,
+    min_days: u32,
+    fetcher: Fetcher,
+) -> Vec<(Rule, String)> {
+    let name = fetcher.name();
     let mut out = Vec::new();
     let sas = SasFields::read(url);
     if !sas.signed {
@@ -446,7 +535,7 @@ pub(crate) fn check(url: &Url, now: Timestamp, min_days: u32) -> Vec<(Rule, Stri
         if !sp.contains('r') {
             out.push((
                 Rule::SasNoRead,
-                format!("the SAS permissions sp={sp} do not include r (read); ACS cannot download the file"),
+                format!("the SAS permissions sp={sp} do not include r (read); {name} cannot download the file"),
             ));
         }
         let account_sas = sas.get("ss").is_some();
@@ -471,7 +560,7 @@ pub(crate) fn check(url: &Url, now: Timestamp, min_days: u32) -> Vec<(Rule, Stri
             out.push((
                 Rule::SasTooPermissive,
                 format!(
-                    "the SAS permissions sp={sp} grant more than read (r): {}, which ACS never needs; anyone who can read this URL can use them",
+                    "the SAS permissions sp={sp} grant more than read (r): {}, which {name} never needs; anyone who can read this URL can use them",
                     and_list(&named)
                 ),
             ));
@@ -534,7 +623,7 @@ mod tests {
     }
 
     fn rules(q: &str) -> Vec<Rule> {
-        check(&url(q), now(), 7)
+        check(&url(q), now(), 7, Fetcher::Acs)
             .into_iter()
             .map(|(r, _)| r)
             .collect()
@@ -622,6 +711,100 @@ mod tests {
                 0
             );
         }
+    }
+
+    #[test]
+    fn credentials_in_queries_are_redacted_by_name() {
+        let url = "https://cdn.example/welcome.wav?token=T0K&password=hunter2&api_key=K3Y&access_token=ACC&code=C0DE&X-Amz-Signature=AMZ&X-Goog-Signature=GOOG&lang=en";
+        let shown = "https://cdn.example/welcome.wav?token=REDACTED&password=REDACTED&api_key=REDACTED&access_token=REDACTED&code=REDACTED&X-Amz-Signature=REDACTED&X-Goog-Signature=REDACTED&lang=en";
+        assert_eq!(redact_url_text(url), shown);
+        assert_eq!(
+            redact(&format!("error for url ({url}): refused")),
+            format!("error for url ({shown}): refused")
+        );
+        // Not a URL at all: the text fallback reads the same names.
+        assert_eq!(
+            redact("GET [::1/a.wav?Api-Key=K3Y&sp=r and --password=hunter2 then id_token=ID"),
+            "GET [::1/a.wav?Api-Key=REDACTED&sp=r and --password=REDACTED then id_token=REDACTED"
+        );
+        for name in [
+            "token",
+            "TOKEN",
+            "access_token",
+            "id_token",
+            "refresh_token",
+            "X-Amz-Security-Token",
+            "__token__",
+            "password",
+            "Passwd",
+            "pwd",
+            "pass",
+            "api_key",
+            "apikey",
+            "api-key",
+            "x-api-key",
+            "key",
+            "subscription-key",
+            "Ocp-Apim-Subscription-Key",
+            "SharedAccessKey",
+            "secret",
+            "client_secret",
+            "code",
+            "signature",
+            "X-Amz-Signature",
+            "x-goog-signature",
+            "oauth_signature",
+            "auth",
+            "Authorization",
+            "jwt",
+            "jsessionid",
+            "hdnts",
+            "sig",
+            // Percent-encoded, double-encoded, Unicode case mapping.
+            "%74oken",
+            "%2574oken",
+            "api%5Fkey",
+            "%41PI%2DKEY",
+            "\u{17f}ecret",
+            "pa\u{17f}\u{17f}word",
+        ] {
+            assert!(is_secret_name(name), "{name:?}");
+            let url = format!("https://h.example/a.wav?x=1&{name}=S3CRET&y=2");
+            let shown = redact_url_text(&url);
+            assert!(!shown.contains("S3CRET"), "{shown}");
+            assert!(shown.contains("=REDACTED&y=2"), "{shown}");
+        }
+        // Harmless fields keep their values: a SAS's own fields, and names that only hold a
+        // credential's word somewhere else.
+        for name in [
+            "sv",
+            "sp",
+            "se",
+            "st",
+            "sr",
+            "xsig",
+            "keyframe",
+            "monkey",
+            "tokenizer",
+            "lang",
+            "X-Amz-Credential",
+            "X-Amz-Date",
+            "Key-Pair-Id",
+            "Policy",
+            "passage",
+            "codec",
+        ] {
+            assert!(!is_secret_name(name), "{name:?}");
+            let url = format!("https://h.example/a.wav?{name}=v4lue");
+            assert_eq!(redact_url_text(&url), url);
+        }
+        // Idempotent, and what is shown does not depend on the secret.
+        let once = redact(&format!("see {url} and token=abc"));
+        assert_eq!(redact(&once), once);
+        assert_eq!(
+            redact_url_text(&url.replace("hunter2", "other")),
+            redact_url_text(url)
+        );
     }
 
     #[test]
@@ -887,12 +1070,18 @@ mod tests {
             vec![Rule::SasNoRead, Rule::SasTooPermissive]
         );
         assert_eq!(rules("se=never&sp=r&sig=x"), vec![Rule::SasExpired]);
-        let msg = &check(&url("se=2026-05-30T12:00:00Z&sp=r&sig=x"), now(), 7)[0].1;
+        let msg = &check(
+            &url("se=2026-05-30T12:00:00Z&sp=r&sig=x"),
+            now(),
+            7,
+            Fetcher::Acs,
+        )[0]
+        .1;
         assert!(msg.contains("2 days ago"), "{msg}");
     }
 
     fn messages(q: &str) -> Vec<(Rule, String)> {
-        check(&url(q), now(), 7)
+        check(&url(q), now(), 7, Fetcher::Acs)
     }
 
     #[test]
@@ -971,7 +1160,7 @@ mod tests {
     #[test]
     fn expiring_threshold_is_configurable() {
         let u = url("se=2026-06-20T00:00:00Z&sp=r&sig=x");
-        assert!(check(&u, now(), 7).is_empty());
-        assert_eq!(check(&u, now(), 30)[0].0, Rule::SasExpiring);
+        assert!(check(&u, now(), 7, Fetcher::Acs).is_empty());
+        assert_eq!(check(&u, now(), 30, Fetcher::Acs)[0].0, Rule::SasExpiring);
     }
 }

@@ -49,44 +49,14 @@ pub(super) fn judge(findings: &mut Vec<Finding>, container: Option<&str>, option
 }
 
 /// Speech, not ACS, fetches an `audio src`: a failure to fetch or play it is a failure in Azure AI
-/// Speech, subcode 8565, whatever ACS would raise for a prompt of its own; and the messages name
-/// Speech where the URL checks name ACS as the fetcher.
+/// Speech, subcode 8565, whatever ACS would raise for a prompt of its own. (The URL checks name
+/// Speech as the fetcher in their messages themselves: see [`super::Fetcher`].)
 pub(super) fn adapt(findings: &mut [Finding], options: &CheckOptions) {
     for f in findings.iter_mut() {
-        // Plain http is a warning for ACS, and a refusal for Speech.
-        if f.rule == Rule::UrlInsecure {
-            *f = Finding::new(
-                Rule::SsmlAudioSrc,
-                options.action,
-                format!("{}; Azure Speech fetches audio over https only", f.message),
-            );
-        }
         if f.acs.is_some() {
             f.acs = Some(AcsEffect::SpeechRejected.prediction(options.action));
         }
-        f.message = fetched_by_speech(&f.message);
-        f.advice = fetched_by_speech(&f.advice);
     }
-}
-
-/// `text` with the word `ACS` (after a space, a parenthesis or the start, before a space or
-/// `'s`) as `Azure Speech`; a URL in the text (no spaces) keeps its letters.
-fn fetched_by_speech(text: &str) -> String {
-    let mut out = String::with_capacity(text.len() + 16);
-    let mut from = 0;
-    for (at, _) in text.match_indices("ACS") {
-        let before = text[..at].chars().next_back();
-        let after = &text[at + 3..];
-        let word = before.is_none_or(|c| c == ' ' || c == '(')
-            && (after.is_empty() || after.starts_with(' ') || after.starts_with("'s"));
-        if word {
-            out.push_str(&text[from..at]);
-            out.push_str("Azure Speech");
-            from = at + 3;
-        }
-    }
-    out.push_str(&text[from..]);
-    out
 }
 
 #[cfg(test)]
@@ -134,17 +104,5 @@ mod tests {
         assert_eq!(found[1].rule, Rule::Malformed);
         adapt(&mut found, &options);
         assert!(found.iter().all(|f| f.acs.unwrap().subcode == 8565));
-    }
-
-    #[test]
-    fn messages_name_speech_as_the_fetcher_but_urls_keep_their_letters() {
-        assert_eq!(
-            fetched_by_speech("h.example is a name; ACS cannot reach it (ACS's download too)"),
-            "h.example is a name; Azure Speech cannot reach it (Azure Speech's download too)"
-        );
-        assert_eq!(
-            fetched_by_speech("ACS fetches https://h/ACS/x.wav?ACS=1 and ACSII"),
-            "Azure Speech fetches https://h/ACS/x.wav?ACS=1 and ACSII"
-        );
     }
 }

@@ -811,3 +811,162 @@ fn long_urls_are_whole_in_pipes_and_files() {
         .unwrap()
         .starts_with(&format!("{shown}\n")));
 }
+
+/// The credentials a prompt URL can carry in its query besides a SAS signature, each with a
+/// value no output may hold. One name is percent-encoded (`%70wd` is `pwd`).
+const QUERY_SECRETS: [(&str, &str); 8] = [
+    ("token", "Tk9fV4lue"),
+    ("password", "hunter2xQ"),
+    ("api_key", "Ak3yV4lue"),
+    ("access_token", "AcC3ssTok"),
+    ("code", "C0d3V4lue"),
+    ("X-Amz-Signature", "AmzS1gV4l"),
+    ("X-Goog-Signature", "GooS1gV4l"),
+    ("%70wd", "Pwd3nc0d3"),
+];
+
+/// `?token=...&password=...` with the values of [`QUERY_SECRETS`] under `tag` (so each URL's
+/// values are its own), and a harmless field.
+fn secret_query(tag: &str) -> String {
+    let fields: Vec<String> = QUERY_SECRETS
+        .iter()
+        .map(|(name, value)| format!("{name}={value}{tag}"))
+        .collect();
+    format!("lang=en&{}", fields.join("&"))
+}
+
+#[test]
+fn no_query_credential_reaches_any_format() {
+    // A prompt that redirects to a copy carrying credentials of its own, which serves a 44.1 kHz
+    // WAV (a finding, so that every format names the URL); one with a user name as well (its
+    // advice quotes the URL); one refused at once (port 1); one that does not parse.
+    let server = Server::start(vec![
+        (
+            "/welcome.wav",
+            vec![Reply::redirect(
+                302,
+                &format!("/final.wav?{}", secret_query("B")),
+            )],
+        ),
+        (
+            "/final.wav",
+            vec![Reply::file(crate::support::wav_int(44_100, 1, 16, 800))],
+        ),
+    ]);
+    let port = server.addr.port();
+    let urls = [
+        format!("http://127.0.0.1:{port}/welcome.wav?{}", secret_query("A")),
+        format!(
+            "http://bob:Us3rP4ssw0rd@127.0.0.1:{port}/final.wav?{}",
+            secret_query("C")
+        ),
+        format!("http://127.0.0.1:1/refused.wav?{}", secret_query("D")),
+        format!("http://[::1/broken.wav?{}", secret_query("E")),
+    ];
+    // Every value as written; the tags only tell the URLs apart, so the bare value is enough.
+    let leaked = |text: &str| {
+        QUERY_SECRETS
+            .iter()
+            .map(|(_, v)| *v)
+            .chain(["Us3rP4ssw0rd"])
+            .find(|v| text.contains(v))
+    };
+    let check = |what: &str, stdout: &str, stderr: &str, names_shown: bool| {
+        for (stream, text) in [("stdout", stdout), ("stderr", stderr)] {
+            if let Some(v) = leaked(text) {
+                panic!("{v} leaked in {what} {stream}:\n{text}");
+            }
+        }
+        if names_shown {
+            for (name, _) in QUERY_SECRETS {
+                // GitHub's workflow commands write `%` as `%25`.
+                let escaped = name.replace('%', "%25");
+                assert!(
+                    stdout.contains(&format!("{name}=REDACTED"))
+                        || stdout.contains(&format!("{escaped}=REDACTED")),
+                    "{what}: no {name}=REDACTED in\n{stdout}"
+                );
+            }
+            assert!(stdout.contains("lang=en"), "{what}: {stdout}");
+        }
+    };
+    for format in [
+        "human", "json", "jsonl", "sarif", "junit", "github", "markdown",
+    ] {
+        let out = cmd()
+            .args([
+                "check",
+                "--allow-private",
+                "--retries",
+                "0",
+                "--timeout",
+                "5",
+                "--format",
+                format,
+            ])
+            .args(&urls)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(1), "{format}");
+        let (stdout, stderr) = (
+            String::from_utf8(out.stdout).unwrap(),
+            String::from_utf8(out.stderr).unwrap(),
+        );
+        check(format, &stdout, &stderr, true);
+        if format == "json" {
+            // The redirect was followed: its target, credentials hidden, is the final URL.
+            let v: Value = serde_json::from_str(&stdout).unwrap();
+            let finals: Vec<&str> = v["results"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter_map(|r| r["http"]["final_url"].as_str())
+                .collect();
+            assert!(
+                finals.contains(
+                    &format!("http://127.0.0.1:{port}/final.wav?{}", redacted_query()).as_str()
+                ),
+                "{finals:?}"
+            );
+        }
+    }
+    // The server got the credentials as written: only what is shown changes.
+    let seen = server.seen(&format!("/final.wav?{}", secret_query("B")));
+    assert!(
+        !seen.is_empty(),
+        "the redirect target was not requested as written"
+    );
+    for format in ["human", "json"] {
+        let out = cmd()
+            .args(["check", "--dump", "--format", format])
+            .args(&urls)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0), "--dump {format}");
+        let (stdout, stderr) = (
+            String::from_utf8(out.stdout).unwrap(),
+            String::from_utf8(out.stderr).unwrap(),
+        );
+        check(&format!("--dump {format}"), &stdout, &stderr, true);
+    }
+    // Error messages on stderr: a list file named like the URL cannot be read.
+    for url in &urls {
+        let out = cmd().args(["check", "--urls-from", url]).output().unwrap();
+        assert_eq!(out.status.code(), Some(2));
+        let stderr = String::from_utf8(out.stderr).unwrap();
+        assert!(stderr.contains("cannot read"), "{stderr}");
+        check("--urls-from", "", &stderr, false);
+        for (name, _) in QUERY_SECRETS {
+            assert!(stderr.contains(&format!("{name}=REDACTED")), "{stderr}");
+        }
+    }
+}
+
+/// [`secret_query`] as shown: every value [`REDACTED`].
+fn redacted_query() -> String {
+    let fields: Vec<String> = QUERY_SECRETS
+        .iter()
+        .map(|(name, _)| format!("{name}=REDACTED"))
+        .collect();
+    format!("lang=en&{}", fields.join("&"))
+}

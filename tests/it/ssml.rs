@@ -734,3 +734,105 @@ fn extracted_findings_are_annotated_at_their_file_line() {
         );
     }
 }
+
+/// Whether `text` names ACS as a word (not inside a URL or another word).
+fn names_acs(text: &str) -> bool {
+    text.split(|c: char| !c.is_ascii_alphanumeric())
+        .any(|w| w == "ACS")
+}
+
+/// The URL checks of an `audio src` name Azure Speech as the fetcher in every message and
+/// advice they build (the same checks name ACS for a Play prompt), and leave the server's own
+/// words as sent: a server's error code `ACS` is not Speech's name.
+#[test]
+fn speech_fetches_are_named_speech_and_server_words_are_kept() {
+    use crate::server::{Reply, Server};
+    use crate::support::mp3;
+    use acs_preflight::{check_speech_audio_blocking, check_url_blocking};
+
+    let server = Server::start(vec![
+        ("/login.mp3", vec![Reply::status(401)]),
+        (
+            "/denied.mp3",
+            vec![Reply::with_headers(403, &[("x-ms-error-code", "ACS")], b"")],
+        ),
+        ("/busy.mp3", vec![Reply::status(429)]),
+        ("/broken.mp3", vec![Reply::status(500)]),
+        ("/nowhere.mp3", vec![Reply::status(302)]),
+        (
+            "/to-ftp.mp3",
+            vec![Reply::redirect(302, "ftp://127.0.0.1/a.mp3")],
+        ),
+        ("/clip.mp3", vec![Reply::file(mp3(true, 20))]),
+    ]);
+    let options = CheckOptions::default()
+        .allow_private(true)
+        .retries(0)
+        .timeout(std::time::Duration::from_secs(5));
+    let port = server.addr.port();
+    let mut urls: Vec<String> = [
+        "/login.mp3",
+        "/denied.mp3",
+        "/busy.mp3",
+        "/broken.mp3",
+        "/nowhere.mp3",
+        "/to-ftp.mp3",
+        "/clip.mp3?se=2099-01-01&sp=w&sig=x",
+    ]
+    .iter()
+    .map(|p| server.url(p))
+    .collect();
+    urls.push(format!("http://bob:pw@127.0.0.1:{port}/clip.mp3"));
+    urls.push("ftp://127.0.0.1/a.mp3".to_owned());
+    let mut speech_words = 0;
+    for url in &urls {
+        let speech = check_speech_audio_blocking(url, &options);
+        let play = check_url_blocking(url, &options);
+        assert!(!speech.findings.is_empty(), "{url}: {speech}");
+        for f in &speech.findings {
+            let message = f.message.trim_end_matches("Azure error code ACS");
+            assert!(!names_acs(message), "{url}: {}", f.message);
+            assert!(!names_acs(&f.advice), "{url}: {}", f.advice);
+            speech_words += usize::from(f.message.contains("Azure Speech"));
+            speech_words += usize::from(f.advice.contains("Azure Speech"));
+        }
+        // The Play prompt's findings name ACS where Speech's name Speech.
+        let said = |r: &acs_preflight::CheckResult| -> usize {
+            r.findings
+                .iter()
+                .map(|f| {
+                    f.message.matches("Azure Speech").count()
+                        + f.advice.matches("Azure Speech").count()
+                })
+                .sum()
+        };
+        assert_eq!(said(&play), 0, "{url}: {play}");
+    }
+    // 401 (message and advice), 429, 500, no Location, ftp hop (message and advice), SAS
+    // without read (two), credentials (message and advice), ftp (message and advice), plain
+    // http (each URL but the ftp one's).
+    assert!(speech_words >= 20, "{speech_words}");
+    let denied = check_speech_audio_blocking(&server.url("/denied.mp3"), &options);
+    let status = denied
+        .findings
+        .iter()
+        .find(|f| f.rule == Rule::UrlHttpStatus)
+        .unwrap();
+    assert!(
+        status.message.ends_with("; Azure error code ACS"),
+        "{}",
+        status.message
+    );
+    // 127.0.0.1 where private hosts are not allowed: refused before any request.
+    let private = check_speech_audio_blocking(
+        &server.url("/clip.mp3"),
+        &options.clone().allow_private(false),
+    );
+    assert!(private.has(Rule::UrlPrivate), "{private}");
+    assert!(
+        private.findings.iter().any(|f| f
+            .message
+            .ends_with("Azure Speech cannot reach it, and no request was sent")),
+        "{private}"
+    );
+}

@@ -9,7 +9,7 @@
 
 use acs_preflight::remote::display_url;
 use acs_preflight::remote::extract_urls;
-use acs_preflight::remote::sas::{is_sig_name, redact};
+use acs_preflight::remote::sas::{is_secret_name, redact};
 use libfuzzer_sys::fuzz_target;
 
 /// A signature value may hold anything but what ends a query field.
@@ -54,12 +54,13 @@ fuzz_target!(|data: &[u8]| {
     for e in extract_urls(&text, "f", None) {
         assert!(e.source.line >= 1);
         let shown = redact(&e.url);
-        // Every `sig` field of the query, however its name is written, is redacted whole.
+        // Every credential field of the query (`sig`, `token`, ...), however its name is
+        // written, is redacted whole.
         let query = shown.split_once('?').map_or("", |(_, q)| q);
         let query = query.split('#').next().unwrap_or("");
         for field in query.split(['&', ';']) {
             if let Some((key, value)) = field.split_once('=') {
-                if is_sig_name(key) {
+                if is_secret_name(key) {
                     assert!(value.is_empty() || value == "REDACTED", "{shown}");
                 }
             }
