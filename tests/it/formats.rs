@@ -893,25 +893,21 @@ fn no_query_credential_reaches_any_format() {
     for format in [
         "human", "json", "jsonl", "sarif", "junit", "github", "markdown",
     ] {
-        let out = cmd()
-            .args([
-                "check",
-                "--allow-private",
-                "--retries",
-                "0",
-                "--timeout",
-                "5",
-                "--format",
-                format,
-            ])
-            .args(&urls)
-            .output()
-            .unwrap();
-        assert_eq!(out.status.code(), Some(1), "{format}");
-        let (stdout, stderr) = (
-            String::from_utf8(out.stdout).unwrap(),
-            String::from_utf8(out.stderr).unwrap(),
+        let (code, stdout, stderr) = crate::support::run(
+            cmd()
+                .args([
+                    "check",
+                    "--allow-private",
+                    "--retries",
+                    "0",
+                    "--timeout",
+                    "5",
+                    "--format",
+                    format,
+                ])
+                .args(&urls),
         );
+        assert_eq!(code, 1, "{format}");
         check(format, &stdout, &stderr, true);
         if format == "json" {
             // The redirect was followed: its target, credentials hidden, is the final URL.
@@ -937,16 +933,12 @@ fn no_query_credential_reaches_any_format() {
         "the redirect target was not requested as written"
     );
     for format in ["human", "json"] {
-        let out = cmd()
-            .args(["check", "--dump", "--format", format])
-            .args(&urls)
-            .output()
-            .unwrap();
-        assert_eq!(out.status.code(), Some(0), "--dump {format}");
-        let (stdout, stderr) = (
-            String::from_utf8(out.stdout).unwrap(),
-            String::from_utf8(out.stderr).unwrap(),
+        let (code, stdout, stderr) = crate::support::run(
+            cmd()
+                .args(["check", "--dump", "--format", format])
+                .args(&urls),
         );
+        assert_eq!(code, 0, "--dump {format}");
         check(&format!("--dump {format}"), &stdout, &stderr, true);
     }
     // Error messages on stderr: a list file named like the URL cannot be read.
