@@ -314,8 +314,9 @@ pub struct FixResult {
     pub output: Option<String>,
     /// The copy of the original kept by `--in-place`.
     pub backup: Option<String>,
-    /// In place, the output has another name than the input (`hold.mp3` became, or with
-    /// `--dry-run` would become, `hold.wav`): references to the input must be updated.
+    /// The output has another file name than the input (`hold.mp3` became, or with `--dry-run`
+    /// would become, `hold.wav`, in place or in the out folder): references to the input must
+    /// be updated.
     pub renamed: bool,
     /// What conversion changes (or would change), before and after.
     pub changes: Vec<Change>,
@@ -361,7 +362,8 @@ pub struct FixSummary {
     pub copied: usize,
     /// Left alone because they pass (and were not to be copied).
     pub already_valid: usize,
-    /// Converted in place under a new name (listed in [`FixReport::renamed`]).
+    /// Converted under a new file name, in place or into the out folder (listed in
+    /// [`FixReport::renamed`]).
     pub renamed: usize,
     /// Left alone because conversion cannot cure them, failed, or was refused.
     pub not_fixed: usize,
@@ -374,8 +376,9 @@ pub struct FixReport {
     pub version: u32,
     /// One result per input.
     pub results: Vec<FixResult>,
-    /// The inputs converted in place under a new name (or that would be, with `--dry-run`),
-    /// in input order: every reference to `from` must be changed to `to`.
+    /// The inputs converted under a new file name (or that would be, with `--dry-run`), in
+    /// place or into the out folder, in input order: every reference to `from`'s name must be
+    /// changed to `to`'s.
     pub renamed: Vec<Rename>,
     /// Counts.
     pub summary: FixSummary,
@@ -634,7 +637,9 @@ fn plan_one(found: &Found, check: &CheckOptions, fix: &FixOptions) -> (FixResult
         refuse(&mut result, why.to_owned());
         return (result, None);
     }
-    let renamed = in_place && dest != *path;
+    // In place or in an out folder, a prompt that changes its name (`hold.mp3` -> `hold.wav`)
+    // must have every reference to it changed: the app still names the old file.
+    let renamed = !copy && dest.file_name() != path.file_name();
     let rel_dir = found
         .rel
         .parent()

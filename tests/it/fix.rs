@@ -1222,6 +1222,37 @@ fn in_place_renames_are_said_loudly_listed_in_the_summary_and_in_json() {
     assert_eq!(intro["renamed"], true);
 }
 
+/// `fix --out` is a folder to deploy: a prompt whose name changes there (`.mp3` -> `.wav`) is
+/// flagged as in place, since the app still names the old file.
+#[test]
+fn out_folder_renames_are_said_loudly_too() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::create_dir_all(d.join("prompts")).unwrap();
+    std::fs::write(d.join("prompts/hold-music.mp3"), hold_music_mp3()).unwrap();
+    std::fs::write(d.join("prompts/welcome.wav"), failing()).unwrap();
+    let (code, text, _) = fix_in(d, &["--out", "deploy", "prompts"]);
+    assert_eq!(code, 0, "{text}");
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(
+        lines[1],
+        "  RENAMED: prompts/hold-music.mp3 is now deploy/hold-music.wav; update every config and \
+         code that names it"
+    );
+    assert!(lines[2].starts_with("prompts/welcome.wav: converted -> deploy/welcome.wav ("));
+    assert!(text.contains("(1 renamed)"), "{text}");
+    let (_, json, _) = fix_in(
+        d,
+        &["--out", "deploy2", "--dry-run", "--format", "json", "prompts"],
+    );
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(
+        v["renamed"],
+        serde_json::json!([{"from": "prompts/hold-music.mp3", "to": "deploy2/hold-music.wav"}])
+    );
+    assert_eq!(v["summary"]["renamed"], 1);
+}
+
 #[test]
 fn the_report_says_what_changed() {
     let dir = tempfile::tempdir().unwrap();
