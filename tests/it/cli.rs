@@ -676,13 +676,16 @@ fn pre_commit_hook_definition() {
     // pre-commit installs the Python package (pyproject.toml) rather than compiling with cargo.
     assert_eq!(hook["language"].as_str(), Some("python"));
     let pattern = hook["files"].as_str().unwrap();
-    // One extension list: the hook's is the walk's, exactly.
+    // One extension list: the hook's is the walk's, exactly, and SSML prompts (`.ssml`; not
+    // `.xml`, which names config files too: a staged one would be checked as a prompt).
     let listed: Vec<&str> = pattern
         .trim_start_matches("(?i)\\.(")
         .trim_end_matches(")$")
         .split('|')
         .collect();
-    assert_eq!(listed, acs_preflight::AUDIO_EXTENSIONS, "{pattern}");
+    let mut expected = acs_preflight::AUDIO_EXTENSIONS.to_vec();
+    expected.push("ssml");
+    assert_eq!(listed, expected, "{pattern}");
     let files = regex::Regex::new(pattern).unwrap();
     for name in acs_preflight::AUDIO_EXTENSIONS {
         assert!(
@@ -690,7 +693,9 @@ fn pre_commit_hook_definition() {
             "{name}"
         );
     }
+    assert!(files.is_match("prompts/hold.SSML"));
     assert!(!files.is_match("README.md"));
+    assert!(!files.is_match("web.config.xml"));
 }
 
 #[test]
