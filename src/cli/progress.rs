@@ -21,9 +21,9 @@ impl Progress {
     /// A bar whose length grows as the walk finds inputs; inert when stderr is not a terminal.
     pub fn new() -> Self {
         let bar = ProgressBar::with_draw_target(Some(0), ProgressDrawTarget::hidden());
-        if let Ok(style) =
-            ProgressStyle::with_template("{spinner} checking {pos}/{len} {wide_bar} {eta}")
-        {
+        if let Ok(style) = ProgressStyle::with_template(
+            "{spinner} {pos} of {len} found checked {wide_bar} {elapsed}",
+        ) {
             bar.set_style(style);
         }
         Progress {

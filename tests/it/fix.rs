@@ -1243,7 +1243,14 @@ fn out_folder_renames_are_said_loudly_too() {
     assert!(text.contains("(1 renamed)"), "{text}");
     let (_, json, _) = fix_in(
         d,
-        &["--out", "deploy2", "--dry-run", "--format", "json", "prompts"],
+        &[
+            "--out",
+            "deploy2",
+            "--dry-run",
+            "--format",
+            "json",
+            "prompts",
+        ],
     );
     let v: serde_json::Value = serde_json::from_str(&json).unwrap();
     assert_eq!(
