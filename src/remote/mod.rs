@@ -140,6 +140,10 @@ impl Fetcher {
     }
 }
 
+/// The advice on a URL's content that conversion cures: the command names a file, and the URL
+/// serves one the user has a copy of.
+const CONVERT_SERVED_FILE: &str = "convert your copy of the file this URL serves (acs-preflight fix --in-place FILE, or --out DIR for converted copies) and upload the result in its place";
+
 /// A URL to check and, for the deployed copy of a local prompt (`--deployed-at`), that file.
 #[derive(Debug, Clone)]
 pub(crate) struct UrlJob {
@@ -452,6 +456,12 @@ async fn check_with(client: &Client, job: &UrlJob, options: &CheckOptions) -> Ch
         }
     };
     let mut findings = inspection.findings;
+    // A file's advice names the file to convert; a URL's is about the file it serves.
+    for f in &mut findings {
+        if f.rule.cured_by_conversion() && f.advice == f.rule.info().advice {
+            f.advice = CONVERT_SERVED_FILE.to_owned();
+        }
+    }
     // A web page or text where audio should be: say so in URL terms.
     let container = inspection.audio.as_ref().map(|a| a.container.as_str());
     let text_like = matches!(

@@ -443,7 +443,7 @@ fn the_progress_display_never_shows_a_signature() {
         .collect::<Vec<_>>()
         .join("\n");
     assert!(
-        screen.contains("checking"),
+        screen.contains("found checked"),
         "the progress bar was not drawn:\n{screen}"
     );
     assert!(screen.contains("sig=REDACTED"));

@@ -82,6 +82,17 @@ fn a_short_file_that_ignores_range_is_checked_whole() {
     let r = check_url_blocking(&server.url("/whole.wav"), &opts());
     assert_eq!(rules(&r), vec![Rule::SampleRate]);
     assert_eq!(r.http.as_ref().unwrap().status, Some(200));
+    // The advice is about the file the URL serves, not a FILE to name.
+    let rate = r
+        .findings
+        .iter()
+        .find(|f| f.rule == Rule::SampleRate)
+        .unwrap();
+    assert_eq!(
+        rate.advice,
+        "convert your copy of the file this URL serves (acs-preflight fix --in-place FILE, or \
+         --out DIR for converted copies) and upload the result in its place"
+    );
     // The file itself is truncated: the complete answer proves it.
     let r = check_url_blocking(&server.url("/cut.wav"), &opts());
     assert_eq!(rules(&r), vec![Rule::Malformed]);
