@@ -562,6 +562,21 @@ fn non_utf8_bytes_on_stdin_are_read_like_a_file() {
     assert_eq!(stdin[0].2[0].0, "<stdin>");
 }
 
+/// A line of a URL list that is no URL at all is reported like a URL: on a line of its own,
+/// then where it was written, so it can be found and fixed.
+#[test]
+fn a_list_line_that_is_no_url_says_where_it_was_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let (code, out, err) = run(cmd_in(dir.path())
+        .args(["check", "--offline", "--urls-from", "-"])
+        .write_stdin("https://prompts.contoso.example/a.wav\n# c\n\nnot a url\n"));
+    assert_eq!(code, 1, "{err}");
+    let lines: Vec<&str> = out.lines().collect();
+    let at = lines.iter().position(|l| *l == "not a url").expect(&out);
+    assert_eq!(lines[at + 1], "  from <stdin>:4");
+    assert!(lines[at + 2].starts_with("  error[url-invalid] not an absolute URL"));
+}
+
 /// Paths in `acs-preflight.toml` come from the repository: they may not lead the run out of the
 /// config file's folder (an absolute path, `..`, or a symlink), which would let a hostile config
 /// print, say, `/proc/self/environ` as URLs.

@@ -193,9 +193,15 @@ pub enum Place<'a> {
     Url(&'a str),
 }
 
-/// Whether the input is a URL (URLs are shown redacted, with their scheme).
+/// Whether the input is a URL (URLs are shown redacted, with their scheme). A line of a URL list
+/// or config file that is no URL at all (`not a url`) is one too: it is shown with where it was
+/// written. (An SSML string found in a file is named after its place already.)
 pub fn place(result: &CheckResult) -> Place<'_> {
-    if result.http.is_some() || result.input.contains("://") {
+    let written_elsewhere = result
+        .sources
+        .iter()
+        .any(|s| !result.input.starts_with(&s.to_string()));
+    if result.http.is_some() || result.input.contains("://") || written_elsewhere {
         Place::Url(&result.input)
     } else {
         Place::File(&result.input)
