@@ -182,8 +182,9 @@ fn shorten(text: &str, width: usize) -> Cow<'_, str> {
         return Cow::Borrowed(text);
     }
     if let Some((base, _)) = text.split_once('?') {
-        if base.width() + 2 <= width {
-            return Cow::Owned(format!("{base}?…"));
+        if width > 2 {
+            // The query goes whole; the rest is cut in its middle if it must be.
+            return Cow::Owned(format!("{}?…", shorten(base, width - 2)));
         }
     }
     // Head and tail around one `…` (one column).
@@ -278,7 +279,9 @@ mod tests {
         let url = "https://h.example/prompts/welcome.wav?sv=2022-11-02&sp=r&sig=REDACTED";
         assert_eq!(shorten(url, 200), url);
         assert_eq!(shorten(url, 40), "https://h.example/prompts/welcome.wav?…");
-        assert_eq!(shorten(url, 21), "https://h.…g=REDACTED");
+        // Too narrow for the rest too: the query still goes first, and the file name stays.
+        assert_eq!(shorten(url, 21), "https://h…lcome.wav?…");
+        assert!(shorten(url, 21).width() <= 21);
         // Wide characters count two columns.
         let wide = shorten("https://h.example/提示/歡迎光臨.wav", 20);
         assert!(wide.width() <= 20, "{wide}");
