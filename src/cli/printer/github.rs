@@ -47,9 +47,8 @@ pub fn print(report: &Report, run: &RunInfo<'_>, out: &mut dyn Write) -> io::Res
                 });
             }
             let mut message = format!("{}: {}", escape_text(&r.input), escape_text(&f.message));
-            if let Some(acs) = &f.acs {
-                message.push_str(&format!(" ({acs})"));
-            }
+            // As every printer says it: a warning only may cause the failure.
+            message.push_str(&f.acs_suffix());
             message.push_str(&format!("\nhelp: {}", escape_text(&f.advice)));
             for (file, line) in places {
                 let mut props = Vec::new();

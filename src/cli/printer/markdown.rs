@@ -2,7 +2,7 @@
 
 use std::io::{self, Write};
 
-use crate::{escape_text, Report, Status};
+use crate::{escape_text, Report, Severity, Status};
 
 use super::{tally, RunInfo};
 
@@ -76,7 +76,13 @@ pub fn print(report: &Report, run: &RunInfo<'_>, out: &mut dyn Write) -> io::Res
         for (i, f) in r.findings.iter().enumerate() {
             let acs = f
                 .acs
-                .map(|a| format!("{} {}, {}", a.code, a.message, a.subcode))
+                .map(|a| {
+                    let failure = format!("{} {}, {}", a.code, a.message, a.subcode);
+                    match f.severity {
+                        Severity::Warning => format!("may cause {failure}"),
+                        Severity::Error => failure,
+                    }
+                })
                 .unwrap_or_default();
             let (input, status) = if i == 0 {
                 (input.as_str(), status)
