@@ -11,7 +11,11 @@ pub enum ScanError {
     #[error("no inputs: name at least one file or folder")]
     NoInputs,
     /// The inputs exist but hold no prompt files.
-    #[error("no prompt files found in {}", list(.0))]
+    #[error(
+        "no prompt files found in {} (audio files and SSML documents; for the prompt URLs and SSML \
+         written in config or code files, use --extract-from)",
+        list(.0)
+    )]
     NothingFound(Vec<PathBuf>),
     /// The HTTP client or its runtime could not be set up.
     #[error(transparent)]

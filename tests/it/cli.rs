@@ -90,6 +90,8 @@ fn exit_codes() {
         err.starts_with("acs-preflight: error: no prompt files found in "),
         "{err}"
     );
+    // A folder of code holds its prompts as URLs and SSML strings: the way to them is named.
+    assert!(err.contains("use --extract-from"), "{err}");
     // A missing path named on the command line is a typo: a usage error, as in ripgrep.
     let (code, out, err) = stdout(cmd().args(["check", "fixtures/valid", "no-such.wav"]));
     assert_eq!(code, 2);
