@@ -444,8 +444,37 @@ impl Serialize for Rule {
 
 /// The id given is not a rule.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("unknown rule id `{0}` (see `acs-preflight rules`)")]
+#[error("unknown rule id `{id}`{hint}", id = .0, hint = did_you_mean(.0))]
 pub struct UnknownRule(pub String);
+
+/// The rule a mistyped id most likely meant: the same id in another case or with `_` or spaces
+/// for `-` (`sas_expired`), or one at most two edits away (`sas-expird`).
+pub fn closest_rule(id: &str) -> Option<Rule> {
+    let wanted: String = id
+        .trim()
+        .chars()
+        .map(|c| match c {
+            '_' | ' ' => '-',
+            c => c.to_ascii_lowercase(),
+        })
+        .collect();
+    Rule::ALL
+        .iter()
+        .copied()
+        .map(|r| (strsim::levenshtein(&wanted, r.id()), r))
+        .filter(|&(distance, _)| distance <= 2)
+        .min_by_key(|&(distance, _)| distance)
+        .map(|(_, r)| r)
+}
+
+/// What follows an unknown rule id in a message: the rule meant, when one is close, else where
+/// the rules are listed.
+pub(crate) fn did_you_mean(id: &str) -> String {
+    match closest_rule(id) {
+        Some(rule) => format!("; did you mean `{rule}`?"),
+        None => " (see `acs-preflight rules`)".to_owned(),
+    }
+}
 
 impl FromStr for Rule {
     type Err = UnknownRule;
@@ -478,6 +507,14 @@ mod tests {
             assert_eq!(id.parse::<Rule>(), Ok(rule));
         }
         assert_eq!(seen.len(), 40);
+        // A mistyped id names the rule meant.
+        assert_eq!(closest_rule("sas_expired"), Some(Rule::SasExpired));
+        assert_eq!(closest_rule("SAS-Expird"), Some(Rule::SasExpired));
+        assert_eq!(closest_rule("clipping-everywhere"), None);
+        assert_eq!(
+            "sas_expired".parse::<Rule>().unwrap_err().to_string(),
+            "unknown rule id `sas_expired`; did you mean `sas-expired`?"
+        );
         assert_eq!("nope".parse::<Rule>(), Err(UnknownRule("nope".to_owned())));
     }
 

@@ -118,8 +118,9 @@ pub enum SettingsError {
     },
     /// `[rules]` names no rule.
     #[error(
-        "{}[rules] names `{id}`, which is not a rule (see `acs-preflight rules`)",
-        file::origin(.config)
+        "{}[rules] names `{id}`, which is not a rule{}",
+        file::origin(.config),
+        crate::rules::did_you_mean(id)
     )]
     UnknownRule {
         /// The config file it came from; `None` when given explicitly.
