@@ -132,6 +132,11 @@ pub struct FixArgs {
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
 
+    /// Read no acs-preflight.toml at all: only flags and defaults apply (the URL ignore file is
+    /// still read).
+    #[arg(long, conflicts_with = "config")]
+    pub no_config: bool,
+
     /// When to use colour in human output (NO_COLOR is honoured under `auto`).
     #[arg(long, value_enum, default_value_t = ColorArg::Auto)]
     pub color: ColorArg,
@@ -283,6 +288,11 @@ pub struct CheckArgs {
     /// its parents.
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
+
+    /// Read no acs-preflight.toml at all: only flags and defaults apply (the URL ignore file is
+    /// still read).
+    #[arg(long, conflicts_with = "config")]
+    pub no_config: bool,
 
     /// When to use colour in human output (NO_COLOR is honoured under `auto`).
     #[arg(long, value_enum, default_value_t = ColorArg::Auto)]

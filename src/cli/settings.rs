@@ -20,6 +20,7 @@ impl From<&CheckArgs> for Overrides {
     fn from(args: &CheckArgs) -> Overrides {
         Overrides {
             config: args.config.clone(),
+            no_config: args.no_config,
             inputs: args.inputs.clone(),
             urls_from: args.urls_from.clone(),
             values: Config {
@@ -56,6 +57,7 @@ impl From<&FixArgs> for Overrides {
     fn from(args: &FixArgs) -> Overrides {
         Overrides {
             config: args.config.clone(),
+            no_config: args.no_config,
             inputs: args
                 .paths
                 .iter()

@@ -48,6 +48,8 @@ pub use file::{Config, ConfigFile, PathReason, CONFIG_FILE_NAME};
 pub struct Overrides {
     /// The config file to read instead of the one found from the working folder.
     pub config: Option<PathBuf>,
+    /// Read no config file at all (`--no-config`): `config` is then ignored.
+    pub no_config: bool,
     /// Files, folders and URLs to check, as given (an argument with a scheme is a URL; a path
     /// need not be UTF-8). They come before `values.inputs`. When both are empty, and no URL
     /// list or file to extract from is given, the config file's `inputs` are checked.
@@ -358,8 +360,12 @@ pub fn parse_url_pattern(text: &str) -> Result<String, String> {
 }
 
 impl Overrides {
-    /// The config file these settings read: [`Overrides::config`], else the one found.
+    /// The config file these settings read: [`Overrides::config`], else the one found; none
+    /// with [`Overrides::no_config`].
     pub fn config_file(&self) -> Result<Option<ConfigFile>, SettingsError> {
+        if self.no_config {
+            return Ok(None);
+        }
         ConfigFile::find(self.config.as_deref())
     }
 

@@ -147,6 +147,36 @@ fn fail_on_warning_from_the_file() {
     assert_eq!(code, 1);
 }
 
+/// `--no-config` reads no acs-preflight.toml: its rule levels, excludes and inputs are gone,
+/// and the summary says no config file was read.
+#[test]
+fn no_config_reads_no_config_file() {
+    let dir = repo("exclude = [\"drafts\"]\n[rules]\nsample-rate = \"off\"\n");
+    let (code, with, _) = out(cmd_in(dir.path()).args(["check", "--format", "json", "prompts"]));
+    assert_eq!(code, 1);
+    assert!(!with.contains("sample-rate"));
+    let (code, text, err) = out(cmd_in(dir.path()).args(["check", "--no-config", "prompts"]));
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        text.contains("prompts/b-44k.wav: error[sample-rate]"),
+        "{text}"
+    );
+    assert!(
+        text.contains("prompts/drafts/d-8bit.wav: error[bit-depth]"),
+        "{text}"
+    );
+    assert!(text.trim_end().ends_with("no config file"), "{text}");
+    let (code, _, err) = out(cmd_in(dir.path()).args([
+        "check",
+        "--no-config",
+        "--config",
+        "acs-preflight.toml",
+        "prompts",
+    ]));
+    assert_eq!(code, 2);
+    assert!(err.contains("cannot be used with"), "{err}");
+}
+
 #[test]
 fn discovery_stops_at_the_repository_root() {
     let outer = repo("inputs = [\"prompts\"]\n");
