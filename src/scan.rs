@@ -206,8 +206,10 @@ fn check_target(target: &Target, folder: Option<&Folder>, options: &CheckOptions
     }
 }
 
-/// What a running scan reports as it goes, for a progress display.
+/// What a running scan reports as it goes, for a progress display (more kinds may come: match
+/// the ones you need).
 #[derive(Debug, Clone, Copy)]
+#[non_exhaustive]
 pub enum ScanEvent<'a> {
     /// The walk found one more input to check.
     Found,
@@ -216,6 +218,9 @@ pub enum ScanEvent<'a> {
     /// The walk passed over a file or folder (not audio, excluded, ...); these come in walk
     /// order, and their counts are in [`Summary`].
     Skipped(&'a Skipped),
+    /// An SSML input's `audio src` URL was left out: it matches a URL ignore pattern
+    /// ([`Scan::ignoring_urls`]). One per place it is written.
+    Ignored(&'a crate::remote::Extracted),
 }
 
 /// One thing a scan checks: a file or folder, or a URL.
@@ -433,9 +438,12 @@ impl Scan {
         // The `audio src` URLs of the SSML inputs, as their results go by.
         let audio_srcs = std::cell::RefCell::new(SpeechAudio::default());
         let mut emit = |mut r: CheckResult| {
-            audio_srcs
+            let ignored = audio_srcs
                 .borrow_mut()
                 .take(&mut r, &self.url_ignore, &self.options);
+            for left_out in &ignored {
+                on_event(ScanEvent::Ignored(left_out));
+            }
             summary.add(&r);
             sink(r);
         };
@@ -517,17 +525,19 @@ struct SpeechAudio {
 const MAX_SOURCES: usize = 100;
 
 impl SpeechAudio {
-    /// Takes the `audio src` URLs of a result, but those `ignore` matches; a URL over the bound
-    /// is not fetched, and the result says so (`url-not-checked`).
+    /// Takes the `audio src` URLs of a result, but those `ignore` matches, which it returns; a
+    /// URL over the bound is not fetched, and the result says so (`url-not-checked`).
     fn take(
         &mut self,
         r: &mut CheckResult,
         ignore: &[crate::remote::UrlIgnore],
         options: &CheckOptions,
-    ) {
+    ) -> Vec<crate::remote::Extracted> {
         let mut over = 0;
+        let mut ignored = Vec::new();
         for (url, source) in std::mem::take(&mut r.speech_audio) {
             if ignore.iter().any(|i| i.matches(&url)) {
+                ignored.push(crate::remote::Extracted { url, source });
                 continue;
             }
             match self.at.get(&url) {
@@ -570,6 +580,7 @@ impl SpeechAudio {
                 ..CheckResult::new(std::mem::take(&mut r.input), r.audio.take(), findings)
             };
         }
+        ignored
     }
 
     /// The URL jobs, for Azure AI Speech, in the order the URLs were found.

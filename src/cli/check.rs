@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::time::Instant;
 
+use crate::remote::Extracted;
 use crate::{Overrides, Report, Scan, ScanEvent, Settings, Skipped, Status, Summary};
 use anyhow::Context;
 
@@ -32,7 +33,15 @@ pub(crate) fn check(args: CheckArgs) -> anyhow::Result<u8> {
     let progress = Progress::new();
     // Under --verbose, what the walk passed over is listed (it comes in walk order).
     let skipped: Mutex<Vec<Skipped>> = Mutex::new(Vec::new());
+    // The `audio src` URLs left out by an ignore pattern, counted and listed with the URLs
+    // `--extract-from` left out.
+    let ignored: Mutex<Vec<Extracted>> = Mutex::new(extraction.ignored.clone());
     let on_event = |event: ScanEvent<'_>| match event {
+        ScanEvent::Ignored(e) => {
+            if let Ok(mut list) = ignored.lock() {
+                list.push(e.clone());
+            }
+        }
         ScanEvent::Found => progress.found(),
         ScanEvent::Checked(_) => progress.tick(),
         ScanEvent::Skipped(s) => {
@@ -122,6 +131,7 @@ pub(crate) fn check(args: CheckArgs) -> anyhow::Result<u8> {
     progress.finish();
     let report = report?;
     let skipped = skipped.into_inner().unwrap_or_default();
+    let ignored = ignored.into_inner().unwrap_or_default();
     let found_nothing = extraction.found_nothing();
     let mut run = RunInfo {
         fail_on,
@@ -129,7 +139,7 @@ pub(crate) fn check(args: CheckArgs) -> anyhow::Result<u8> {
         config: config.as_deref(),
         verbose: args.verbose,
         skipped: &skipped,
-        ignored: &extraction.ignored,
+        ignored: &ignored,
         width: None,
         found_nothing: &found_nothing,
     };

@@ -203,6 +203,7 @@ fn scan_reports_each_result_once_to_the_callback() {
             }
             ScanEvent::Checked(r) => seen.lock().unwrap().push(r.input.clone()),
             ScanEvent::Skipped(s) => panic!("nothing to skip: {s:?}"),
+            other => panic!("nothing to ignore: {other:?}"),
         })
         .unwrap();
     assert_eq!(found.into_inner(), 40);

@@ -553,6 +553,25 @@ fn audio_srcs_are_inputs_of_their_own_once_per_url() {
     let results = run(&["--url-ignore", r"127\.0\.0\.1:\d+/clip"]);
     assert_eq!(results.len(), 3);
     assert_eq!(server.connections(), before);
+    // It is counted and listed with the other ignored URLs, once per place, redacted.
+    let (_, human, _) = crate::support::run(
+        assert_cmd::Command::cargo_bin("acs-preflight")
+            .unwrap()
+            .args(["check", "-v", "--allow-private", "--url-ignore"])
+            .arg(r"127\.0\.0\.1:\d+/clip")
+            .arg(dir.path()),
+    );
+    assert!(!human.contains("S3CRET"));
+    assert!(human.contains(", 2 URLs ignored"), "{human}");
+    let listed: Vec<&str> = human
+        .lines()
+        .filter(|l| l.ends_with("): ignored (matches an ignore pattern)"))
+        .collect();
+    assert_eq!(listed.len(), 2, "{human}");
+    assert!(listed[0].starts_with(&format!(
+        "https://127.0.0.1:{port}/clip.mp3?sv=1&sig=REDACTED (from "
+    )));
+    assert_eq!(server.connections(), before);
     // Offline: the same input, checked without the network.
     let results = run(&["--offline"]);
     assert_eq!(results.len(), 4);
