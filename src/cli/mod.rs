@@ -37,8 +37,14 @@ where
         Ok(cli) => cli,
         Err(e) => {
             // `--help` and `--version` are printed to stdout and succeed; usage errors go to
-            // stderr with clap's exit status (2).
-            let _ = e.print();
+            // stderr with clap's exit status (2), redacted: clap quotes the value it refused
+            // (`--jobs 'https://h/a.wav?sig=...'`).
+            if e.use_stderr() {
+                let text = crate::remote::sas::redact(&e.render().to_string());
+                let _ = io::stderr().write_all(text.as_bytes());
+            } else {
+                let _ = e.print();
+            }
             return u8::try_from(e.exit_code()).unwrap_or(EXIT_ERROR);
         }
     };

@@ -562,6 +562,34 @@ fn non_utf8_bytes_on_stdin_are_read_like_a_file() {
     assert_eq!(stdin[0].2[0].0, "<stdin>");
 }
 
+/// A signed URL given where another value belongs (a flag clap refuses, an `--extract-from`
+/// that finds nothing) is redacted in what is printed about it.
+#[test]
+fn a_signed_url_in_the_wrong_place_is_redacted_where_it_is_quoted() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("a.wav"), crate::support::valid(100)).unwrap();
+    let url = "https://acct.blob.core.windows.net/c/a.wav?sv=1&sig=C01SECRET";
+    let unbalanced = format!("({url}");
+    for (flag, value) in [
+        ("--jobs", url),
+        ("--format", url),
+        ("--timeout", url),
+        ("--url-pattern", unbalanced.as_str()),
+    ] {
+        let (code, out, err) = run(cmd_in(dir.path()).args(["check", flag, value, "a.wav"]));
+        assert_eq!(code, 2, "{flag}: {out}{err}");
+        assert!(
+            !err.contains("C01SECRET") && !out.contains("C01SECRET"),
+            "{flag}: {err}"
+        );
+        assert!(err.contains("sig=REDACTED"), "{flag}: {err}");
+    }
+    let (code, out, err) = run(cmd_in(dir.path()).args(["check", "a.wav", "--extract-from", url]));
+    assert_eq!(code, 0, "{err}");
+    assert!(!out.contains("C01SECRET"), "{out}");
+    assert!(out.contains("--extract-from found no prompt in https:/acct.blob.core.windows.net/c/a.wav?sv=1&sig=REDACTED"), "{out}");
+}
+
 /// A line of a URL list that is no URL at all is reported like a URL: on a line of its own,
 /// then where it was written, so it can be found and fixed.
 #[test]

@@ -164,7 +164,12 @@ fn summary(report: &Report, run: &RunInfo<'_>, out: &mut dyn Write) -> io::Resul
     let nothing = match run.found_nothing {
         [] => String::new(),
         given => {
-            let names: Vec<String> = given.iter().map(|p| path_to_string(p)).collect();
+            // What was given to --extract-from may be a URL with its signature, mistaken for a
+            // path: redacted like any text from the command line.
+            let names: Vec<String> = given
+                .iter()
+                .map(|p| crate::remote::sas::redact(&path_to_string(p)))
+                .collect();
             format!("; --extract-from found no prompt in {}", names.join(", "))
         }
     };
