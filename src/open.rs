@@ -193,9 +193,10 @@ pub(crate) fn is_refused_link(e: &io::Error) -> bool {
 /// The length of an open file, found by seeking to its end: one `lseek`, where `fstat` copies
 /// out a whole record (on a tree of small prompts, `statx` was a tenth of the scan's CPU time).
 /// It says nothing of the file's type, so it serves only a file its folder's listing showed as
-/// regular and that was opened with [`Links::Refuse`]: something swapped in since then shows
-/// itself when it is read (a folder fails the read, a FIFO the seek, a socket the open), and the
-/// caller then asks `fstat` what it is. It leaves the file's offset at the end: read the file
+/// regular and that was opened with [`Links::Refuse`], and only when it is read before anything
+/// is judged from the length: something swapped in since then shows itself when it is read (a
+/// folder fails the read, a FIFO the seek), and the caller then asks `fstat` what it is (a
+/// socket already failed the open, `ENXIO`). It leaves the file's offset at the end: read the file
 /// through [`ReadAt`].
 pub(crate) fn seek_len(file: &File) -> io::Result<u64> {
     use std::io::Seek;

@@ -57,11 +57,19 @@ fn check_file_in(
                     .to_owned(),
             )
         }
+        // Opening a socket fails so (a listed file swapped for one).
+        #[cfg(unix)]
+        Err(e) if links == Links::Refuse && e.raw_os_error() == Some(libc::ENXIO) => {
+            return unreadable("it is a socket; only regular files are read".to_owned())
+        }
         Err(e) => return unreadable(format!("cannot open it: {}", io_reason(&e))),
     };
+    let extension = extension_of(path);
+    let ssml = crate::ssml::is_ssml_extension(extension.as_deref());
     // A listed file's length comes from a seek (its type from the listing, confirmed by the
-    // read); `--deep` reads the samples through the file's own offset, so it asks `fstat`.
-    let sought = (links == Links::Refuse && !options.deep)
+    // read). `--deep` reads the samples through the file's own offset, and an SSML document
+    // may be refused for its length before anything is read, so both ask `fstat`.
+    let sought = (links == Links::Refuse && !options.deep && !ssml)
         .then(|| crate::open::seek_len(&file).ok())
         .flatten();
     let len = match sought {
@@ -71,10 +79,7 @@ fn check_file_in(
             Err(reason) => return unreadable(reason),
         },
     };
-    let extension = extension_of(path);
-    if crate::ssml::is_ssml_extension(extension.as_deref())
-        && crate::ssml::is_ssml_file(path, extension.as_deref())
-    {
+    if ssml && crate::ssml::is_ssml_file(path, extension.as_deref()) {
         return crate::ssml::check_open_file(input, ReadAt::new(&file, len), len, options);
     }
     let origin = Origin {
@@ -1159,6 +1164,14 @@ mod tests {
         );
         assert!(message(&check("folder.wav")).contains("it is a folder"));
         assert!(message(&check("fifo.wav")).contains("it is a FIFO"));
+        // A folder named as an SSML document: not judged by a seek's length.
+        std::fs::create_dir(root.join("folder.ssml")).unwrap();
+        assert!(message(&check("folder.ssml")).contains("it is a folder"));
+        let _listener = std::os::unix::net::UnixListener::bind(root.join("socket.wav")).unwrap();
+        assert_eq!(
+            message(&check("socket.wav")),
+            "it is a socket; only regular files are read"
+        );
         // The same link named directly, or reached by the walk as a link, is followed.
         let followed = check_target(&Target::File(root.join("swapped.wav")), None, &options);
         assert_eq!(followed.status, crate::Status::Pass);
