@@ -739,11 +739,12 @@ pub(crate) async fn fetch(
             }
         };
         http.status = Some(answer.status.as_u16());
+        // The server's words reach every report: redacted like all text shown.
         http.content_type = answer
             .headers
             .get(CONTENT_TYPE)
             .and_then(|v| v.to_str().ok())
-            .map(str::to_owned);
+            .map(super::sas::redact);
         if answer.status.is_redirection() {
             let Some(location) = answer.headers.get(LOCATION).and_then(|v| v.to_str().ok()) else {
                 let last = Issue::new(

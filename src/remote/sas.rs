@@ -112,6 +112,10 @@ pub fn is_sig_name(name: &str) -> bool {
 /// - `*password`, `*passwd`, `pwd`, `pass`: passwords.
 /// - `code`: an Azure Functions function key (`?code=`) and an OAuth authorization code; a
 ///   harmless `code` (a language code) is hidden too, a price worth paying.
+/// - CDN and single-sign-on tokens: `*authkey` (Alibaba Cloud CDN's `auth_key`), `verify`
+///   (Cloudflare signed URLs), `sign` (Tencent Cloud CDN), `hmac`, `*tokenhash` (Wowza's
+///   `wowzatokenhash`), `upt` (Upyun's `_upt`), `ticket` (CAS), `*sessid` (`PHPSESSID`),
+///   `*verifier` (`oauth_verifier`).
 ///
 /// Left out, as they grant nothing alone and tell a reader what the URL is: `X-Amz-Credential`
 /// and `X-Goog-Credential` (an access key ID or a service account, with a date and region),
@@ -140,6 +144,15 @@ pub const SECRET_FIELDS: &[&str] = &[
     "pwd",
     "pass",
     "code",
+    "*authkey",
+    "verify",
+    "sign",
+    "hmac",
+    "*tokenhash",
+    "upt",
+    "ticket",
+    "*sessid",
+    "*verifier",
 ];
 
 /// Whether a field name, as written, names a credential (one of [`SECRET_FIELDS`]): read as
@@ -754,6 +767,15 @@ mod tests {
             "X-Amz-Signature",
             "x-goog-signature",
             "oauth_signature",
+            "auth_key",
+            "verify",
+            "sign",
+            "hmac",
+            "wowzatokenhash",
+            "_upt",
+            "ticket",
+            "PHPSESSID",
+            "oauth_verifier",
             "auth",
             "Authorization",
             "jwt",

@@ -98,6 +98,29 @@ fn a_short_file_that_ignores_range_is_checked_whole() {
     assert_eq!(rules(&r), vec![Rule::Malformed]);
 }
 
+/// What a server says about its content reaches every report redacted, as all text shown.
+#[test]
+fn a_content_type_holding_a_credential_is_redacted() {
+    let server = Server::start(vec![(
+        "/page.wav",
+        vec![Reply::Full {
+            status: 200,
+            headers: vec![(
+                "Content-Type".to_owned(),
+                "text/html; sig=CTSIG; token=CTTOK".to_owned(),
+            )],
+            body: b"<html>sign in</html>".to_vec(),
+        }],
+    )]);
+    let r = check_url_blocking(&server.url("/page.wav"), &opts());
+    let json = serde_json::to_string(&r).unwrap();
+    assert!(!json.contains("CTSIG") && !json.contains("CTTOK"), "{json}");
+    assert_eq!(
+        r.http.as_ref().unwrap().content_type.as_deref(),
+        Some("text/html; sig=REDACTED token=REDACTED")
+    );
+}
+
 #[test]
 fn http_errors_name_the_status_and_its_usual_meaning() {
     let server = Server::start(vec![
