@@ -60,6 +60,31 @@ fn v6_reason(ip: Ipv6Addr) -> Option<&'static str> {
     })
 }
 
+/// Why an address is never contacted, even where private addresses are allowed
+/// (`--allow-private`): link-local addresses and the cloud metadata services (169.254.169.254
+/// on Azure, AWS and Google Cloud, `fd00:ec2::254` on AWS, 100.100.100.200 on Alibaba Cloud).
+/// No prompt is served there, and a hostile URL or redirect aimed there would reach the
+/// machine's credentials service.
+pub fn never_contacted(ip: IpAddr) -> Option<&'static str> {
+    let ip = match ip {
+        IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(IpAddr::V6(v6), IpAddr::V4),
+        v4 => v4,
+    };
+    match ip {
+        IpAddr::V4(v4) if v4.octets()[..2] == [169, 254] => {
+            Some("link-local (169.254.0.0/16), where cloud metadata services answer")
+        }
+        IpAddr::V4(v4) if v4 == Ipv4Addr::new(100, 100, 100, 200) => {
+            Some("a cloud metadata service (100.100.100.200)")
+        }
+        IpAddr::V6(v6) if v6.segments()[0] & 0xffc0 == 0xfe80 => Some("link-local (fe80::/10)"),
+        IpAddr::V6(v6) if v6 == Ipv6Addr::new(0xfd00, 0xec2, 0, 0, 0, 0, 0, 0x254) => {
+            Some("a cloud metadata service (fd00:ec2::254)")
+        }
+        _ => None,
+    }
+}
+
 /// Why a host name can never be reached from the public internet, or `None` when it may be: a
 /// special-use name (RFC 6761 and its successors) or a single label, which public DNS never
 /// answers for a host. Such a name is refused before any lookup: no DNS query is sent for it.
@@ -131,6 +156,32 @@ fn classify_name(host: &str) -> Option<(&'static str, bool)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Link-local and metadata addresses are never contacted; private ones may be.
+    #[test]
+    fn metadata_and_link_local_addresses_are_never_contacted() {
+        for ip in [
+            "169.254.169.254",
+            "169.254.0.1",
+            "::ffff:169.254.169.254",
+            "fe80::1",
+            "fd00:ec2::254",
+            "100.100.100.200",
+        ] {
+            assert!(never_contacted(ip.parse().unwrap()).is_some(), "{ip}");
+        }
+        for ip in [
+            "127.0.0.1",
+            "::1",
+            "10.0.0.1",
+            "192.168.1.1",
+            "fd00::1",
+            "100.64.0.1",
+            "20.1.2.3",
+        ] {
+            assert_eq!(never_contacted(ip.parse().unwrap()), None, "{ip}");
+        }
+    }
 
     fn reason(s: &str) -> Option<&'static str> {
         non_public_reason(s.parse().unwrap())

@@ -12,7 +12,7 @@ use reqwest::header::{
 use reqwest::{Client, StatusCode, Url};
 use tokio::time::Instant;
 
-use super::address::{non_public_name, non_public_reason, unresolvable_name};
+use super::address::{never_contacted, non_public_name, non_public_reason, unresolvable_name};
 use super::sas::{redact, redact_url, redact_url_text};
 use crate::header::source::MAX_READ;
 use crate::options::CheckOptions;
@@ -77,6 +77,12 @@ impl Resolve for GuardedResolver {
         Box::pin(async move {
             let addrs: Vec<SocketAddr> =
                 tokio::net::lookup_host((host.as_str(), 0)).await?.collect();
+            if let Some((ip, reason)) = addrs
+                .iter()
+                .find_map(|a| never_contacted(a.ip()).map(|r| (a.ip(), r)))
+            {
+                return Err(Box::new(PrivateAddress { host, ip, reason }) as _);
+            }
             if !allow_private {
                 if let Some((ip, reason)) = addrs
                     .iter()
@@ -385,6 +391,11 @@ pub(crate) fn literal_guard(url: &Url, allow_private: bool) -> Option<String> {
                 .map(|reason| format!("{} is {reason}", crate::display::escape_text(name)));
         }
     };
+    if let Some(reason) = never_contacted(ip) {
+        return Some(format!(
+            "{ip} is {reason}, never contacted (not even with --allow-private)"
+        ));
+    }
     if allow_private {
         return None;
     }
@@ -846,6 +857,27 @@ pub(crate) async fn fetch(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A metadata or link-local address is refused before any request, even where private
+    /// addresses are allowed; a private one is allowed then (a pure check: nothing is sent).
+    #[test]
+    fn metadata_addresses_are_refused_even_with_allow_private() {
+        for url in [
+            "http://169.254.169.254/latest/meta-data/",
+            "http://[fd00:ec2::254]/latest",
+            "http://[::ffff:169.254.169.254]/x.wav",
+            "http://100.100.100.200/latest",
+        ] {
+            let url = Url::parse(url).unwrap();
+            for allow in [false, true] {
+                let why = literal_guard(&url, allow).unwrap_or_else(|| panic!("{url}"));
+                assert!(why.contains("never contacted"), "{url}: {why}");
+            }
+        }
+        let private = Url::parse("http://10.0.0.1/a.wav").unwrap();
+        assert!(literal_guard(&private, true).is_none());
+        assert!(literal_guard(&private, false).is_some());
+    }
 
     /// Whether `text` names ACS as a word (not inside a URL or another word).
     fn names_acs(text: &str) -> bool {
