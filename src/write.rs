@@ -489,7 +489,8 @@ pub(crate) fn keep_backup(original: &Path, backup: &Path) -> Result<Made, WriteE
             Err(_) => {}
         }
     }
-    let mut source = File::open(original).map_err(|e| WriteError::io(backup, e))?;
+    let mut source =
+        crate::open::open_nonblocking(original).map_err(|e| WriteError::io(backup, e))?;
     let like = source.metadata().map_err(|e| WriteError::io(backup, e))?;
     if !like.is_file() {
         return Err(WriteError::io(

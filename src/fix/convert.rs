@@ -168,7 +168,7 @@ fn frames_out(frames: u64, rate: u32) -> u64 {
 
 /// For a WAV of a block codec (ADPCM, GSM, ...), the sample frames its `fact` chunk declares.
 fn wav_fact_frames(path: &Path) -> Option<u32> {
-    let file = std::fs::File::open(path).ok()?;
+    let file = crate::open::open_regular(path).ok()?;
     let len = file.metadata().ok()?.len();
     let mut window = crate::header::source::Window::open(&file, Some(len), len).ok()?;
     if crate::header::sniff::identify(window.head(), None) != crate::header::sniff::Container::Wav {
@@ -487,7 +487,7 @@ pub(crate) struct Source {
 /// frames reach `sink`. The last net for a decoder that panics is here too.
 pub(crate) fn decode_16k(path: &Path, sink: &mut Sink) -> Result<Source, ConvertError> {
     let result = catch_unwind(AssertUnwindSafe(|| {
-        let file = std::fs::File::open(path)?;
+        let file = crate::open::open_regular(path)?;
         let input_bytes = file.metadata()?.len();
         let cap = output_cap(input_bytes);
         let mut count = 0u64;
@@ -538,7 +538,7 @@ fn convert<W: Write + Seek>(
     output: W,
     mut stage: Option<&mut dyn Stage>,
 ) -> Result<(Conversion, usize), ConvertError> {
-    let file = std::fs::File::open(path)?;
+    let file = crate::open::open_regular(path)?;
     let input_bytes = file.metadata()?.len();
     let cap = output_cap(input_bytes);
     let mut out = WavOut::new(output, cap, input_bytes)?;
@@ -780,6 +780,30 @@ fn stream_pcm16(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A FIFO where the prompt was (swapped in after it was checked) is refused at once: the
+    /// conversion opens its input without waiting for a writer, as a regular file only.
+    #[cfg(unix)]
+    #[test]
+    fn a_fifo_is_refused_without_waiting() {
+        let dir = tempfile::tempdir().unwrap();
+        let fifo = dir.path().join("prompt.wav");
+        assert!(std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap()
+            .success());
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let r = convert_file(&fifo, std::io::Cursor::new(Vec::new())).map(|_| ());
+            let _ = tx.send(r.map_err(|e| e.to_string()));
+        });
+        let outcome = rx
+            .recv_timeout(std::time::Duration::from_secs(10))
+            .expect("convert_file waited on a FIFO");
+        let err = outcome.unwrap_err();
+        assert!(err.contains("FIFO"), "{err}");
+    }
 
     fn quantize(samples: &[f32], dither: bool) -> Vec<i16> {
         let mut out = Vec::new();
