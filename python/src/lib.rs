@@ -236,12 +236,21 @@ fn run(overrides: &Overrides, dump: bool) -> PyResult<Run> {
     }
     let started = Instant::now();
     let skipped: Mutex<Vec<Skipped>> = Mutex::new(Vec::new());
-    let on_event = |event: ScanEvent<'_>| {
-        if let ScanEvent::Skipped(s) = event {
+    // The URLs left out by an ignore pattern: those --extract-from found, then the SSML
+    // `audio src` URLs the scan leaves out, as the command line lists them.
+    let ignored = Mutex::new(settings.extraction.ignored.clone());
+    let on_event = |event: ScanEvent<'_>| match event {
+        ScanEvent::Skipped(s) => {
             if let Ok(mut list) = skipped.lock() {
                 list.push(s.clone());
             }
         }
+        ScanEvent::Ignored(e) => {
+            if let Ok(mut list) = ignored.lock() {
+                list.push(e.clone());
+            }
+        }
+        _ => {}
     };
     let report = Scan::from_inputs(settings.inputs, settings.options)
         .and_then(|scan| scan.ignoring_urls(settings.url_ignore).run(on_event))
@@ -253,7 +262,7 @@ fn run(overrides: &Overrides, dump: bool) -> PyResult<Run> {
         config: settings.config,
         skipped: skipped.into_inner().unwrap_or_default(),
         found_nothing: settings.extraction.found_nothing(),
-        ignored: settings.extraction.ignored,
+        ignored: ignored.into_inner().unwrap_or_default(),
         plan: None,
     })
 }

@@ -301,6 +301,21 @@ def test_check_sees_ssml_strings_in_source_files(tmp_path):
     assert result.status == "pass"
 
 
+def test_an_ignored_audio_src_is_listed_with_the_ignored_urls(tmp_path):
+    (tmp_path / ".git").mkdir()
+    doc = tmp_path / "hold.ssml"
+    clip = "https://cdn.contoso.example/chime.wav?sv=1&amp;sig=S3CRET"
+    doc.write_text(SPEAK + f'<voice name="en-US-AvaNeural">Hold on.<audio src="{clip}"/></voice></speak>')
+    report = acs_preflight.check([doc], url_ignore=[r"cdn\.contoso"], offline=True)
+    assert [r.input for r in report.results] == [str(doc)]
+    text = report.to_text(verbose=True)
+    assert "S3CRET" not in text
+    assert "1 URL ignored" in text
+    assert (
+        f"https://cdn.contoso.example/chime.wav?sv=1&sig=REDACTED (from {doc}:1): ignored" in text
+    )
+
+
 def test_dump_lists_inputs_with_deployed_copies_redacted():
     # 10.0.0.1 is refused before any request; dump sends none anyway.
     base = "https://10.0.0.1/c?sp=r&sig=S3CR3T"
