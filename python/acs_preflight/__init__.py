@@ -231,6 +231,7 @@ def check(
     allow_private: Optional[bool] = None,
     timeout: Optional[float] = None,
     config: Optional[StrPath] = None,
+    no_config: bool = False,
     jobs: Optional[int] = None,
     host_jobs: Optional[int] = None,
     retries: Optional[int] = None,
@@ -255,6 +256,8 @@ def check(
     ``allow_mp3``) and the config file's key. ``None`` leaves it to ``acs-preflight.toml``
     (found from the working folder up to the repository root, or ``config``), then the default:
 
+    - ``no_config``: read no ``acs-preflight.toml`` (``--no-config``): only the keywords and the
+      defaults apply.
     - ``action``: ``"play"`` (default) or ``"recognize"``: which ACS failure is predicted.
     - ``fail_on``: ``"error"`` (default) or ``"warning"``: what makes ``Report.ok`` false.
     - ``timeout``: seconds for one URL (20); ``retries`` (3); ``jobs``; ``host_jobs`` (8);
@@ -298,6 +301,7 @@ def _call(
     allow_private: Optional[bool] = None,
     timeout: Optional[float] = None,
     config: Optional[StrPath] = None,
+    no_config: bool = False,
     jobs: Optional[int] = None,
     host_jobs: Optional[int] = None,
     retries: Optional[int] = None,
@@ -345,6 +349,7 @@ def _call(
     run = _native.check(
         [os.fsdecode(i) if isinstance(i, bytes) else i for i in inputs],
         config=config,
+        no_config=no_config,
         action=action,
         allow_mp3=allow_mp3,
         allow_private=allow_private,

@@ -19,6 +19,7 @@ def check(
     inputs: List[_StrPath],
     *,
     config: Optional[_StrPath] = None,
+    no_config: bool = False,
     action: Optional[str] = None,
     allow_mp3: Optional[bool] = None,
     allow_private: Optional[bool] = None,

@@ -128,12 +128,13 @@ fn setup_error(err: &(dyn std::error::Error + 'static)) -> PyErr {
 /// setting to `acs-preflight.toml` (the one found from the working folder, or `config`), then
 /// the default.
 #[pyfunction]
-#[pyo3(signature = (inputs, *, config=None, action=None, allow_mp3=None, allow_private=None, deep=None, timeout=None, jobs=None, host_jobs=None, retries=None, sas_min_days=None, silence_db=None, max_silence=None, true_peak_db=None, fail_on=None, exclude=None, force_exclude=None, urls_from=None, extract_from=None, url_pattern=None, url_ignore=None, rules=None, offline=None, deployed_at=None, dump=false))]
+#[pyo3(signature = (inputs, *, config=None, no_config=false, action=None, allow_mp3=None, allow_private=None, deep=None, timeout=None, jobs=None, host_jobs=None, retries=None, sas_min_days=None, silence_db=None, max_silence=None, true_peak_db=None, fail_on=None, exclude=None, force_exclude=None, urls_from=None, extract_from=None, url_pattern=None, url_ignore=None, rules=None, offline=None, deployed_at=None, dump=false))]
 #[allow(clippy::too_many_arguments)]
 fn check<'py>(
     py: Python<'py>,
     inputs: Arg<'py>,
     config: Option<Arg<'py>>,
+    no_config: bool,
     action: Option<Arg<'py>>,
     allow_mp3: Option<Arg<'py>>,
     allow_private: Option<Arg<'py>>,
@@ -160,6 +161,7 @@ fn check<'py>(
 ) -> PyResult<Run> {
     let mut overrides = Overrides::default();
     overrides.config = arg("config", config)?;
+    overrides.no_config = no_config;
     let inputs: Option<Vec<PathBuf>> = arg("inputs", Some(inputs))?;
     overrides.inputs = inputs
         .into_iter()

@@ -228,6 +228,18 @@ def test_config_file_settings_and_none(tmp_path):
     assert statuses["fixtures/prompt-44k1hz-mono-16bit.wav"] == "warn"
 
 
+def test_no_config_reads_no_config_file(tmp_path, monkeypatch):
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "acs-preflight.toml").write_text('[rules]\nsample-rate = "off"\n')
+    prompt = ROOT / "fixtures/prompt-44k1hz-mono-16bit.wav"
+    monkeypatch.chdir(tmp_path)
+    assert acs_preflight.check(prompt).ok
+    report = acs_preflight.check(prompt, no_config=True)
+    assert not report.ok
+    assert report.config is None
+    assert [f.rule for f in report.results[0].findings] == ["sample-rate"]
+
+
 def test_exclude_and_deep():
     report = acs_preflight.check(["fixtures"], exclude=["prompt-mp3-*", "*truncated*"], deep=True)
     assert report.summary.excluded == 2
