@@ -324,6 +324,9 @@ pub struct Summary {
     pub skipped: usize,
     /// Files and folders inside the walked folders left out by an `exclude` pattern.
     pub excluded: usize,
+    /// URLs left out by a URL ignore pattern, each place counted: those `--extract-from` and
+    /// `--urls-from` found ([`crate::Scan::with_ignored`]) and SSML `audio src` URLs.
+    pub ignored: usize,
 }
 
 impl Summary {

@@ -294,6 +294,7 @@ pub struct Scan {
     inputs: Vec<Input>,
     options: CheckOptions,
     url_ignore: Vec<crate::remote::UrlIgnore>,
+    ignored: Vec<crate::remote::Extracted>,
 }
 
 impl Scan {
@@ -337,6 +338,7 @@ impl Scan {
             inputs: merged,
             options,
             url_ignore: Vec::new(),
+            ignored: Vec::new(),
         })
     }
 
@@ -344,6 +346,15 @@ impl Scan {
     /// `--url-ignore` leaves out extracted URLs): they are not fetched.
     pub fn ignoring_urls(mut self, patterns: Vec<crate::remote::UrlIgnore>) -> Self {
         self.url_ignore = patterns;
+        self
+    }
+
+    /// The URLs left out before the scan (by `--extract-from` or `--urls-from`, matching an
+    /// ignore pattern: [`crate::Settings::extraction`]): a run reports each
+    /// ([`ScanEvent::Ignored`]) and counts them with the `audio src` URLs it leaves out
+    /// ([`Summary::ignored`]).
+    pub fn with_ignored(mut self, ignored: Vec<crate::remote::Extracted>) -> Self {
+        self.ignored = ignored;
         self
     }
 
@@ -361,6 +372,7 @@ impl Scan {
         let mut report = Report::new(results);
         report.summary.skipped = counted.skipped;
         report.summary.excluded = counted.excluded;
+        report.summary.ignored = counted.ignored;
         Ok(report)
     }
 
@@ -439,6 +451,10 @@ impl Scan {
             pending_urls.extend(all);
         }
         let mut summary = Summary::default();
+        for left_out in &self.ignored {
+            on_event(ScanEvent::Ignored(left_out));
+        }
+        summary.ignored = self.ignored.len();
         let mut passed_over = Summary::default();
         // The `audio src` URLs of the SSML inputs, as their results go by.
         let audio_srcs = std::cell::RefCell::new(SpeechAudio::default());
@@ -446,6 +462,7 @@ impl Scan {
             let ignored = audio_srcs
                 .borrow_mut()
                 .take(&mut r, &self.url_ignore, &self.options);
+            summary.ignored += ignored.len();
             for left_out in &ignored {
                 on_event(ScanEvent::Ignored(left_out));
             }

@@ -145,6 +145,7 @@ class Summary:
     warnings: int
     skipped: int
     excluded: int
+    ignored: int
 
 
 @dataclass(frozen=True)

@@ -240,7 +240,7 @@ fn run(overrides: &Overrides, dump: bool) -> PyResult<Run> {
     let skipped: Mutex<Vec<Skipped>> = Mutex::new(Vec::new());
     // The URLs left out by an ignore pattern: those --extract-from found, then the SSML
     // `audio src` URLs the scan leaves out, as the command line lists them.
-    let ignored = Mutex::new(settings.extraction.ignored.clone());
+    let ignored = Mutex::new(Vec::new());
     let on_event = |event: ScanEvent<'_>| match event {
         ScanEvent::Skipped(s) => {
             if let Ok(mut list) = skipped.lock() {
@@ -255,7 +255,11 @@ fn run(overrides: &Overrides, dump: bool) -> PyResult<Run> {
         _ => {}
     };
     let report = Scan::from_inputs(settings.inputs, settings.options)
-        .and_then(|scan| scan.ignoring_urls(settings.url_ignore).run(on_event))
+        .and_then(|scan| {
+            scan.ignoring_urls(settings.url_ignore)
+                .with_ignored(settings.extraction.ignored.clone())
+                .run(on_event)
+        })
         .map_err(|e| setup_error(&e))?;
     Ok(Run {
         report,

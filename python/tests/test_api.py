@@ -47,7 +47,7 @@ def test_report_on_fixtures():
     got = {r.input: (r.status, [f.rule for f in r.findings]) for r in report.results}
     assert got == EXPECTED
     assert report.summary == Summary(
-        checked=18, passed=4, warned=2, failed=12, errors=13, warnings=3, skipped=2, excluded=0
+        checked=18, passed=4, warned=2, failed=12, errors=13, warnings=3, skipped=2, excluded=0, ignored=0
     )
     assert report.config is None
     valid = next(r for r in report.results if r.input.endswith("valid/prompt-16khz-mono-16bit.wav"))
@@ -323,6 +323,7 @@ def test_an_ignored_audio_src_is_listed_with_the_ignored_urls(tmp_path):
     text = report.to_text(verbose=True)
     assert "S3CRET" not in text
     assert "1 URL ignored" in text
+    assert report.summary.ignored == 1
     assert (
         f"https://cdn.contoso.example/chime.wav?sv=1&sig=REDACTED (from {doc}:1): ignored" in text
     )

@@ -33,9 +33,9 @@ pub(crate) fn check(args: CheckArgs) -> anyhow::Result<u8> {
     let progress = Progress::new();
     // Under --verbose, what the walk passed over is listed (it comes in walk order).
     let skipped: Mutex<Vec<Skipped>> = Mutex::new(Vec::new());
-    // The `audio src` URLs left out by an ignore pattern, counted and listed with the URLs
-    // `--extract-from` left out.
-    let ignored: Mutex<Vec<Extracted>> = Mutex::new(extraction.ignored.clone());
+    // The URLs left out by an ignore pattern (found by --extract-from, or SSML `audio src`),
+    // as the scan reports them, for --verbose.
+    let ignored: Mutex<Vec<Extracted>> = Mutex::new(Vec::new());
     let on_event = |event: ScanEvent<'_>| match event {
         ScanEvent::Ignored(e) => {
             if let Ok(mut list) = ignored.lock() {
@@ -52,7 +52,9 @@ pub(crate) fn check(args: CheckArgs) -> anyhow::Result<u8> {
             }
         }
     };
-    let scan = Scan::from_inputs(inputs, options)?.ignoring_urls(url_ignore);
+    let scan = Scan::from_inputs(inputs, options)?
+        .ignoring_urls(url_ignore)
+        .with_ignored(extraction.ignored.clone());
     if args.dump {
         return dump(&scan, &args);
     }

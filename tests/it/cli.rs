@@ -135,7 +135,7 @@ fn json_report_is_stable_and_complete() {
     );
     assert_eq!(
         v["summary"],
-        serde_json::json!({"checked": 18, "passed": 4, "warned": 2, "failed": 12, "errors": 13, "warnings": 3, "skipped": 2, "excluded": 0})
+        serde_json::json!({"checked": 18, "passed": 4, "warned": 2, "failed": 12, "errors": 13, "warnings": 3, "skipped": 2, "excluded": 0, "ignored": 0})
     );
     assert_eq!(v["config"], Value::Null, "no config file was read");
     let valid = results.iter().find(|r| r["status"] == "pass").unwrap();

@@ -113,6 +113,9 @@ fn a_folder_is_searched_comments_skipped_build_output_and_ignored_urls_left_out(
         urls_found(&out),
         found(&[("welcome.wav", &["App/bin/Debug/appsettings.json:3"])])
     );
+    // What the pattern left out (menu.wav) is counted in the summary.
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["summary"]["ignored"], 1, "{}", v["summary"]);
 }
 
 #[test]

@@ -571,6 +571,21 @@ fn audio_srcs_are_inputs_of_their_own_once_per_url() {
     assert!(listed[0].starts_with(&format!(
         "https://127.0.0.1:{port}/clip.mp3?sv=1&sig=REDACTED (from "
     )));
+    let (_, json, _) = crate::support::run(
+        assert_cmd::Command::cargo_bin("acs-preflight")
+            .unwrap()
+            .args([
+                "check",
+                "--format",
+                "json",
+                "--allow-private",
+                "--url-ignore",
+            ])
+            .arg(r"127\.0\.0\.1:\d+/clip")
+            .arg(dir.path()),
+    );
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(v["summary"]["ignored"], 2, "{json}");
     assert_eq!(server.connections(), before);
     // Offline: the same input, checked without the network.
     let results = run(&["--offline"]);
