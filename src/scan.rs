@@ -223,8 +223,9 @@ pub enum ScanEvent<'a> {
     /// The walk passed over a file or folder (not audio, excluded, ...); these come in walk
     /// order, and their counts are in [`Summary`].
     Skipped(&'a Skipped),
-    /// An SSML input's `audio src` URL was left out: it matches a URL ignore pattern
-    /// ([`Scan::ignoring_urls`]). One per place it is written.
+    /// A URL was left out because it matches a URL ignore pattern: one found before the scan
+    /// ([`Scan::with_ignored`], first), or an SSML input's `audio src`
+    /// ([`Scan::ignoring_urls`]). One per place it is written; counted in [`Summary::ignored`].
     Ignored(&'a crate::remote::Extracted),
 }
 
