@@ -673,8 +673,23 @@ fn pre_commit_hook_definition() {
     // pre-commit names every staged file: the config's exclude must apply to them.
     assert_eq!(
         hook["entry"].as_str(),
-        Some("acs-preflight check --force-exclude")
+        Some("acs-preflight check --force-exclude --")
     );
+    // `--` ends the options: a staged file named `-okeep.wav` is a file to check, never the
+    // `-o` that would overwrite keep.wav with the report.
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("keep.wav"), b"mine").unwrap();
+    std::fs::write(dir.path().join("-okeep.wav"), crate::support::valid(100)).unwrap();
+    let out = Command::cargo_bin("acs-preflight")
+        .unwrap()
+        .current_dir(dir.path())
+        .args(hook["entry"].as_str().unwrap().split(' ').skip(1))
+        .arg("-okeep.wav")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    assert_eq!(std::fs::read(dir.path().join("keep.wav")).unwrap(), b"mine");
+    assert!(String::from_utf8_lossy(&out.stdout).contains("checked 1 input"));
     // pre-commit installs the Python package (pyproject.toml) rather than compiling with cargo.
     assert_eq!(hook["language"].as_str(), Some("python"));
     let pattern = hook["files"].as_str().unwrap();
