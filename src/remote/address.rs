@@ -61,27 +61,52 @@ fn v6_reason(ip: Ipv6Addr) -> Option<&'static str> {
 }
 
 /// Why an address is never contacted, even where private addresses are allowed
-/// (`--allow-private`): link-local addresses and the cloud metadata services (169.254.169.254
-/// on Azure, AWS and Google Cloud, `fd00:ec2::254` on AWS, 100.100.100.200 on Alibaba Cloud).
-/// No prompt is served there, and a hostile URL or redirect aimed there would reach the
-/// machine's credentials service.
+/// (`--allow-private`): link-local addresses and the cloud platforms' own services
+/// (169.254.169.254 on Azure, AWS and Google Cloud; Azure's WireServer, 168.63.129.16;
+/// `fd00:ec2::254` on AWS; 100.100.100.200 on Alibaba Cloud), also when written as an IPv6
+/// address that carries the IPv4 one (mapped, compatible, NAT64, 6to4, Teredo). No prompt is
+/// served there, and a hostile URL or redirect aimed there would reach the machine's
+/// credentials service.
 pub fn never_contacted(ip: IpAddr) -> Option<&'static str> {
-    let ip = match ip {
-        IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(IpAddr::V6(v6), IpAddr::V4),
-        v4 => v4,
-    };
     match ip {
-        IpAddr::V4(v4) if v4.octets()[..2] == [169, 254] => {
-            Some("link-local (169.254.0.0/16), where cloud metadata services answer")
+        IpAddr::V4(v4) => v4_never(v4),
+        IpAddr::V6(v6) => {
+            if v6.segments()[0] & 0xffc0 == 0xfe80 {
+                return Some("link-local (fe80::/10)");
+            }
+            if v6 == Ipv6Addr::new(0xfd00, 0xec2, 0, 0, 0, 0, 0, 0x254) {
+                return Some("a cloud metadata service (fd00:ec2::254)");
+            }
+            embedded_v4(v6).into_iter().find_map(v4_never)
         }
-        IpAddr::V4(v4) if v4 == Ipv4Addr::new(100, 100, 100, 200) => {
-            Some("a cloud metadata service (100.100.100.200)")
-        }
-        IpAddr::V6(v6) if v6.segments()[0] & 0xffc0 == 0xfe80 => Some("link-local (fe80::/10)"),
-        IpAddr::V6(v6) if v6 == Ipv6Addr::new(0xfd00, 0xec2, 0, 0, 0, 0, 0, 0x254) => {
-            Some("a cloud metadata service (fd00:ec2::254)")
-        }
+    }
+}
+
+fn v4_never(ip: Ipv4Addr) -> Option<&'static str> {
+    match ip.octets() {
+        [169, 254, ..] => Some("link-local (169.254.0.0/16), where cloud metadata services answer"),
+        [100, 100, 100, 200] => Some("a cloud metadata service (100.100.100.200)"),
+        [168, 63, 129, 16] => Some("Azure's platform service (WireServer, 168.63.129.16)"),
         _ => None,
+    }
+}
+
+/// The IPv4 addresses an IPv6 address carries, by the schemes that carry one: IPv4-mapped and
+/// -translated (`::ffff:0:0/96`, `::ffff:0:0:0/96`), IPv4-compatible (`::/96`), NAT64
+/// (`64:ff9b::/96`, `64:ff9b:1::/48`), 6to4 (`2002::/16`) and Teredo (`2001::/32`: server and
+/// client).
+fn embedded_v4(ip: Ipv6Addr) -> Vec<Ipv4Addr> {
+    let s = ip.segments();
+    let v4 = |hi: u16, lo: u16| Ipv4Addr::from((u32::from(hi) << 16) | u32::from(lo));
+    let last = v4(s[6], s[7]);
+    match s {
+        [0, 0, 0, 0, 0, 0xffff, ..] | [0, 0, 0, 0, 0xffff, 0, ..] | [0, 0, 0, 0, 0, 0, ..] => {
+            vec![last]
+        }
+        [0x64, 0xff9b, 0, 0, 0, 0, ..] | [0x64, 0xff9b, 1, ..] => vec![last],
+        [0x2002, a, b, ..] => vec![v4(a, b)],
+        [0x2001, 0, a, b, ..] => vec![v4(a, b), v4(!s[6], !s[7])],
+        _ => Vec::new(),
     }
 }
 
@@ -167,6 +192,15 @@ mod tests {
             "fe80::1",
             "fd00:ec2::254",
             "100.100.100.200",
+            "168.63.129.16",
+            "64:ff9b::a9fe:a9fe",
+            "64:ff9b:1::a9fe:a9fe",
+            "64:ff9b::6464:64c8",
+            "2002:a9fe:a9fe::",
+            "::a9fe:a9fe",
+            "::ffff:0:a9fe:a9fe",
+            "2001:0:a9fe:a9fe::1",
+            "2001:0:4136:e378:8000:63bf:5601:5601",
         ] {
             assert!(never_contacted(ip.parse().unwrap()).is_some(), "{ip}");
         }
@@ -178,6 +212,9 @@ mod tests {
             "fd00::1",
             "100.64.0.1",
             "20.1.2.3",
+            "2001:db8::1",
+            "64:ff9b::808:808",
+            "2603:1030::1",
         ] {
             assert_eq!(never_contacted(ip.parse().unwrap()), None, "{ip}");
         }
