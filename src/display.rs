@@ -37,14 +37,20 @@ pub fn is_unsafe_char(c: char) -> bool {
 /// assert_eq!(escape_text("prompts/a\\x1B.wav"), "prompts/a\\x1B.wav");
 /// // Azure Pipelines reads `##vso[...]` anywhere in a log line: never raw.
 /// assert_eq!(escape_text("##vso[task.setvariable variable=X]y.wav"), "\\x23#vso[task.setvariable variable=X]y.wav");
+/// // GitHub Actions reads `::command::` at the start of a line: text never starts one.
+/// assert_eq!(escape_text("::error::pwned.wav"), "\\x3A:error::pwned.wav");
 /// ```
 pub fn escape_text(text: &str) -> Cow<'_, str> {
-    if !text.chars().any(is_unsafe_char) && !text.contains("##") {
+    let command_start = workflow_command_at(text);
+    if !text.chars().any(is_unsafe_char) && !text.contains("##") && command_start.is_none() {
         return Cow::Borrowed(text);
     }
     let mut out = String::with_capacity(text.len() + 8);
     for (i, c) in text.char_indices() {
-        if is_unsafe_char(c) || (c == '#' && starts_log_command(&text[i..])) {
+        if is_unsafe_char(c)
+            || (c == '#' && starts_log_command(&text[i..]))
+            || command_start == Some(i)
+        {
             push_escaped(&mut out, c);
         } else {
             out.push(c);
@@ -59,6 +65,14 @@ pub fn escape_text(text: &str) -> Cow<'_, str> {
 fn starts_log_command(text: &str) -> bool {
     let b = text.as_bytes();
     b.starts_with(b"##[") || (b.len() >= 6 && b[..6].eq_ignore_ascii_case(b"##vso["))
+}
+
+/// Where `text` starts a GitHub Actions workflow command (`::` after any leading white space),
+/// which the runner reads at the start of a line of the log: the first `:` there is escaped, so
+/// a file name or a message that begins a line cannot add annotations or stop the commands.
+fn workflow_command_at(text: &str) -> Option<usize> {
+    let start = text.len() - text.trim_start().len();
+    text[start..].starts_with("::").then_some(start)
 }
 
 fn push_escaped(out: &mut String, c: char) {
@@ -89,15 +103,18 @@ pub fn path_to_string(path: &Path) -> String {
 }
 
 /// `text` with the first `#` of every Azure Pipelines logging or formatting command escaped
-/// (`\x23`), as [`escape_text`] does; lossless, since a backslash of the path itself is shown
-/// otherwise.
+/// (`\x23`), and the first `:` of a GitHub Actions workflow command at its start (`\x3A`), as
+/// [`escape_text`] does; lossless, since a backslash of the path itself is shown otherwise.
 fn without_log_commands(text: String) -> String {
-    if !text.contains("##") {
+    let command_start = workflow_command_at(&text);
+    if !text.contains("##") && command_start.is_none() {
         return text;
     }
     let mut out = String::with_capacity(text.len() + 8);
     for (i, c) in text.char_indices() {
-        if c == '#' && starts_log_command(&text[i..]) {
+        if command_start == Some(i) {
+            out.push_str("\\x3A");
+        } else if c == '#' && starts_log_command(&text[i..]) {
             out.push_str("\\x23");
         } else {
             out.push(c);

@@ -40,8 +40,15 @@ where
             // stderr with clap's exit status (2), redacted: clap quotes the value it refused
             // (`--jobs 'https://h/a.wav?sig=...'`).
             if e.use_stderr() {
+                // Redacted, and each line escaped as every printer escapes input-derived text:
+                // a value holding a line break cannot start a line with a CI log command.
                 let text = crate::remote::sas::redact(&e.render().to_string());
-                let _ = io::stderr().write_all(text.as_bytes());
+                let mut shown = String::with_capacity(text.len());
+                for line in text.lines() {
+                    shown.push_str(&crate::escape_text(line));
+                    shown.push('\n');
+                }
+                let _ = io::stderr().write_all(shown.as_bytes());
             } else {
                 let _ = e.print();
             }

@@ -590,6 +590,44 @@ fn a_signed_url_in_the_wrong_place_is_redacted_where_it_is_quoted() {
     assert!(out.contains("--extract-from found no prompt in https:/acct.blob.core.windows.net/c/a.wav?sv=1&sig=REDACTED"), "{out}");
 }
 
+/// GitHub Actions reads a line that starts with `::` as a workflow command: no line of any
+/// output starts one, whatever a file name, a list line or a refused flag value holds.
+#[cfg(unix)]
+#[test]
+fn no_line_of_output_starts_a_workflow_command() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("::error::pwn.wav"), b"not audio").unwrap();
+    std::fs::write(
+        dir.path().join("list.txt"),
+        "::warning::/ignored/x.wav\n::error file=a::b\n",
+    )
+    .unwrap();
+    let runs: Vec<Vec<&str>> = vec![
+        vec!["check", "::error::pwn.wav"],
+        vec![
+            "check",
+            "-v",
+            "--offline",
+            "--url-ignore",
+            "ignored",
+            "--urls-from",
+            "list.txt",
+        ],
+        vec!["check", "--color", "x\n::error file=a::pwned"],
+        vec!["check", "--format", "markdown", "::error::pwn.wav"],
+    ];
+    for args in runs {
+        let (_, out, err) = run(cmd_in(dir.path()).args(&args));
+        for line in out.lines().chain(err.lines()) {
+            assert!(!line.trim_start().starts_with("::"), "{args:?}: {line}");
+        }
+        assert!(
+            out.contains("\\x3A:") || err.contains("\\x3A:"),
+            "{args:?}: {out}{err}"
+        );
+    }
+}
+
 /// A line of a URL list that is no URL at all is reported like a URL: on a line of its own,
 /// then where it was written, so it can be found and fixed.
 #[test]
