@@ -340,7 +340,18 @@ fn ends_word(c: char) -> bool {
 /// The first `://` of the word must follow a scheme, and the lead must hold no credential's field
 /// (the URL would be part of its value).
 fn url_word(word: &str) -> Option<(&str, Url)> {
-    let sep = word.find("://")?;
+    let sep = match word.find("://") {
+        Some(sep) => sep,
+        // `https:/host` and `https:host` are URLs to a parser too (and the path a URL makes,
+        // given where a path belongs, is written so): the `:` of the first such scheme.
+        None => {
+            let lower = word.to_ascii_lowercase();
+            ["https:", "http:"]
+                .iter()
+                .filter_map(|scheme| lower.find(scheme).map(|i| i + scheme.len() - 1))
+                .min()?
+        }
+    };
     let bytes = word.as_bytes();
     let mut start = sep;
     while start > 0
@@ -724,6 +735,21 @@ mod tests {
                 0
             );
         }
+    }
+
+    /// A URL written with one slash or none after its scheme (as a path made of a URL shows
+    /// it) is a URL to redaction too: its user information goes.
+    #[test]
+    fn a_url_with_one_slash_is_redacted_whole() {
+        assert_eq!(
+            redact("no prompt URLs in https:/u:PASSW0RD@h.example/a.wav?sig=S, at all"),
+            "no prompt URLs in https://REDACTED@h.example/a.wav?sig=REDACTED at all"
+        );
+        assert_eq!(
+            redact("see HTTPS:u:PASSW0RD@h.example/a.wav"),
+            "see https://REDACTED@h.example/a.wav"
+        );
+        assert_eq!(redact("http: is a scheme"), "http: is a scheme");
     }
 
     #[test]

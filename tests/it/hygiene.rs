@@ -587,7 +587,7 @@ fn a_signed_url_in_the_wrong_place_is_redacted_where_it_is_quoted() {
     let (code, out, err) = run(cmd_in(dir.path()).args(["check", "a.wav", "--extract-from", url]));
     assert_eq!(code, 0, "{err}");
     assert!(!out.contains("C01SECRET"), "{out}");
-    assert!(out.contains("--extract-from found no prompt in https:/acct.blob.core.windows.net/c/a.wav?sv=1&sig=REDACTED"), "{out}");
+    assert!(out.contains("--extract-from found no prompt in https://acct.blob.core.windows.net/c/a.wav?sv=1&sig=REDACTED"), "{out}");
 }
 
 /// GitHub Actions reads a line that starts with `::` as a workflow command: no line of any
