@@ -560,7 +560,11 @@ impl SpeechAudio {
         let mut ignored = Vec::new();
         for (url, source) in std::mem::take(&mut r.speech_audio) {
             if ignore.iter().any(|i| i.matches(&url)) {
-                ignored.push(crate::remote::Extracted { url, source });
+                // Once per place: the same clip twice on one line is one place.
+                let left_out = crate::remote::Extracted { url, source };
+                if !ignored.contains(&left_out) {
+                    ignored.push(left_out);
+                }
                 continue;
             }
             match self.at.get(&url) {

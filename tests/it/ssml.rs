@@ -466,6 +466,35 @@ fn an_audio_src_is_judged_by_speech_formats_not_plays() {
     );
 }
 
+/// An ignored `audio src` is counted once per place: the same clip twice on one line is one.
+#[test]
+fn an_ignored_clip_is_counted_once_per_place() {
+    let dir = tempfile::tempdir().unwrap();
+    let clip = "<audio src=\"https://cdn.contoso.example/chime.wav\"/>";
+    std::fs::write(
+        dir.path().join("a.ssml"),
+        speak(&format!(
+            "\n<voice name=\"en-US-AvaNeural\">Hold on.{clip}{clip}\n{clip}</voice>"
+        )),
+    )
+    .unwrap();
+    let (_, json, err) = crate::support::run(
+        assert_cmd::Command::cargo_bin("acs-preflight")
+            .unwrap()
+            .args([
+                "check",
+                "--offline",
+                "--format",
+                "json",
+                "--url-ignore",
+                "contoso",
+            ])
+            .arg(dir.path()),
+    );
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap_or_else(|_| panic!("{err}"));
+    assert_eq!(v["summary"]["ignored"], 2, "{json}");
+}
+
 /// A scan makes each `audio src` of the SSML it reads (files and extracted strings) an input of
 /// its own, after the others, once per URL with every place it is written; `--offline` sends
 /// nothing, and an `audio src` that fails the static checks is not fetched.
