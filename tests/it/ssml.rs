@@ -12,6 +12,16 @@ fn speak(body: &str) -> String {
     format!("{HEAD}{body}</speak>")
 }
 
+/// Runs `acs-preflight` with `args`, then `path`: its exit code, stdout and stderr.
+fn acs_on(args: &[&str], path: &std::path::Path) -> (i32, String, String) {
+    crate::support::run(
+        assert_cmd::Command::cargo_bin("acs-preflight")
+            .unwrap()
+            .args(args)
+            .arg(path),
+    )
+}
+
 const VALID: &str = r#"<voice name="en-US-AvaNeural">Welcome to Contoso.</voice>"#;
 
 #[test]
@@ -478,18 +488,16 @@ fn an_ignored_clip_is_counted_once_per_place() {
         )),
     )
     .unwrap();
-    let (_, json, err) = crate::support::run(
-        assert_cmd::Command::cargo_bin("acs-preflight")
-            .unwrap()
-            .args([
-                "check",
-                "--offline",
-                "--format",
-                "json",
-                "--url-ignore",
-                "contoso",
-            ])
-            .arg(dir.path()),
+    let (_, json, err) = acs_on(
+        &[
+            "check",
+            "--offline",
+            "--format",
+            "json",
+            "--url-ignore",
+            "contoso",
+        ],
+        dir.path(),
     );
     let v: serde_json::Value = serde_json::from_str(&json).unwrap_or_else(|_| panic!("{err}"));
     assert_eq!(v["summary"]["ignored"], 2, "{json}");
@@ -583,12 +591,15 @@ fn audio_srcs_are_inputs_of_their_own_once_per_url() {
     assert_eq!(results.len(), 3);
     assert_eq!(server.connections(), before);
     // It is counted and listed with the other ignored URLs, once per place, redacted.
-    let (_, human, _) = crate::support::run(
-        assert_cmd::Command::cargo_bin("acs-preflight")
-            .unwrap()
-            .args(["check", "-v", "--allow-private", "--url-ignore"])
-            .arg(r"127\.0\.0\.1:\d+/clip")
-            .arg(dir.path()),
+    let (_, human, _) = acs_on(
+        &[
+            "check",
+            "-v",
+            "--allow-private",
+            "--url-ignore",
+            r"127\.0\.0\.1:\d+/clip",
+        ],
+        dir.path(),
     );
     assert!(!human.contains("S3CRET"));
     assert!(human.contains(", 2 URLs ignored"), "{human}");
@@ -600,18 +611,16 @@ fn audio_srcs_are_inputs_of_their_own_once_per_url() {
     assert!(listed[0].starts_with(&format!(
         "https://127.0.0.1:{port}/clip.mp3?sv=1&sig=REDACTED (from "
     )));
-    let (_, json, _) = crate::support::run(
-        assert_cmd::Command::cargo_bin("acs-preflight")
-            .unwrap()
-            .args([
-                "check",
-                "--format",
-                "json",
-                "--allow-private",
-                "--url-ignore",
-            ])
-            .arg(r"127\.0\.0\.1:\d+/clip")
-            .arg(dir.path()),
+    let (_, json, _) = acs_on(
+        &[
+            "check",
+            "--format",
+            "json",
+            "--allow-private",
+            "--url-ignore",
+            r"127\.0\.0\.1:\d+/clip",
+        ],
+        dir.path(),
     );
     let v: serde_json::Value = serde_json::from_str(&json).unwrap();
     assert_eq!(v["summary"]["ignored"], 2, "{json}");
