@@ -402,17 +402,30 @@ fn redact_word(word: &str) -> String {
 /// goes through [`redact_url`]; any other word loses anything between `://` and an `@` and the
 /// value of every credential's field (see [`is_secret_name`]), up to `&` or `#`.
 ///
+/// The word after an HTTP authorization scheme (`Bearer`, `Basic`, in any case) is a
+/// credential, and is [`REDACTED`] whole.
+///
 /// Anything that may hold a URL passes through it before it leaves the library or the binary.
 /// Redacting twice changes nothing.
 pub fn redact(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut rest = text;
+    let mut after_scheme = false;
     while let Some(start) = rest.find(|c: char| !ends_word(c)) {
         out.push_str(&rest[..start]);
         let word = &rest[start..];
         let end = word.find(ends_word).unwrap_or(word.len());
-        out.push_str(&redact_word(&word[..end]));
-        rest = &word[end..];
+        let word = &word[..end];
+        if after_scheme && word != REDACTED {
+            out.push_str(REDACTED);
+        } else {
+            out.push_str(&redact_word(word));
+        }
+        after_scheme = ["bearer", "basic"].iter().any(|scheme| {
+            word.trim_start_matches(['\'', '"'])
+                .eq_ignore_ascii_case(scheme)
+        });
+        rest = &rest[start + end..];
     }
     out.push_str(rest);
     out
@@ -739,6 +752,22 @@ mod tests {
 
     /// A URL written with one slash or none after its scheme (as a path made of a URL shows
     /// it) is a URL to redaction too: its user information goes.
+    /// A bearer token or basic credentials in free text (a header quoted back) are redacted.
+    #[test]
+    fn authorization_credentials_in_text_are_redacted() {
+        assert_eq!(
+            redact("invalid value 'Authorization: Bearer eyJhbGciOi.x.y' for '--retries'"),
+            "invalid value 'Authorization: Bearer REDACTED for '--retries'"
+        );
+        assert_eq!(redact("basic dXNlcjpwYXNz"), "basic REDACTED");
+        assert_eq!(
+            redact("the bearer of bad news"),
+            "the bearer REDACTED bad news"
+        );
+        let once = redact("Bearer abc def");
+        assert_eq!(redact(&once), once);
+    }
+
     #[test]
     fn a_url_with_one_slash_is_redacted_whole() {
         assert_eq!(
