@@ -245,6 +245,12 @@ fn report_stdout() -> Box<dyn Write> {
 /// silently replace the other. Names are compared as the files they reach (`r.json`,
 /// `./r.json` and `sub/../r.json` are one file), not as written.
 fn check_report_paths(args: &CheckArgs) -> anyhow::Result<()> {
+    if let Some(path) = &args.output {
+        crate::cli::refuse_url_destination("--output", path)?;
+    }
+    for (_, path) in &args.reports {
+        crate::cli::refuse_url_destination("--report", path)?;
+    }
     // A report whose folder does not exist fails before the run, not after all of it.
     for path in args
         .output

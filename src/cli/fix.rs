@@ -15,6 +15,11 @@ use crate::cli::{EXIT_CLEAN, EXIT_FINDINGS};
 
 pub(crate) fn fix(args: FixArgs) -> anyhow::Result<u8> {
     args.color.apply();
+    for (flag, dir) in [("--out", &args.out), ("--backup-dir", &args.backup_dir)] {
+        if let Some(dir) = dir {
+            crate::cli::refuse_url_destination(flag, dir)?;
+        }
+    }
     // The library takes from the config file what decides which prompts are broken and which
     // are skipped, so `fix` never rewrites a file `check` accepts or never sees.
     let settings = Overrides::from(&args).fix_settings()?;

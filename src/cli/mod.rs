@@ -94,6 +94,20 @@ pub fn error_text(err: &(dyn std::error::Error + 'static)) -> String {
     message.join("\n  | ")
 }
 
+/// Refuses a place to write that is a URL (`--out https://...`): nothing can be written to one,
+/// and a folder named after a signed URL would put its signature on disk and in every report.
+/// The URL is shown redacted.
+pub(crate) fn refuse_url_destination(flag: &str, path: &std::path::Path) -> anyhow::Result<()> {
+    let text = path.to_string_lossy();
+    if crate::scan::looks_like_url(&text) {
+        anyhow::bail!(
+            "{flag} names a file or folder to write, and {} is a URL",
+            remote::sas::redact(&crate::path_to_string(path))
+        );
+    }
+    Ok(())
+}
+
 fn is_broken_pipe(err: &anyhow::Error) -> bool {
     err.chain().any(|e| {
         e.downcast_ref::<io::Error>()

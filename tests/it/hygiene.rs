@@ -590,6 +590,52 @@ fn a_signed_url_in_the_wrong_place_is_redacted_where_it_is_quoted() {
     assert!(out.contains("--extract-from found no prompt in https://acct.blob.core.windows.net/c/a.wav?sv=1&sig=REDACTED"), "{out}");
 }
 
+/// A place to write that is a URL is refused before anything is written: no folder named after
+/// a signed URL, and the URL redacted in the message.
+#[test]
+fn a_url_is_no_place_to_write() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("a.wav"),
+        crate::support::wav_int(44_100, 1, 16, 100),
+    )
+    .unwrap();
+    let url = "https://u:PASSW0RD@h.example/a.wav?sig=SECRETSIG";
+    let runs: [&[&str]; 4] = [
+        &["fix", "--no-config", "--out", url, "a.wav"],
+        &[
+            "fix",
+            "--no-config",
+            "--in-place",
+            "--backup-dir",
+            url,
+            "a.wav",
+        ],
+        &["check", "--no-config", "-o", url, "a.wav"],
+        &[
+            "check",
+            "--no-config",
+            "--report",
+            &format!("sarif={url}"),
+            "a.wav",
+        ],
+    ];
+    for args in runs {
+        let (code, out, err) = run(cmd_in(dir.path()).args(args));
+        assert_eq!(code, 2, "{args:?}: {out}{err}");
+        assert!(err.contains("is a URL"), "{args:?}: {err}");
+        assert!(
+            !err.contains("PASSW0RD") && !err.contains("SECRETSIG"),
+            "{err}"
+        );
+    }
+    let left: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(left, vec!["a.wav"]);
+}
+
 /// GitHub Actions reads a line that starts with `::` as a workflow command: no line of any
 /// output starts one, whatever a file name, a list line or a refused flag value holds.
 #[cfg(unix)]
