@@ -71,7 +71,8 @@ pub use report::{
 };
 pub use rules::{AcsEffect, AcsPrediction, Action, Rule, RuleInfo, Severity};
 pub use scan::{
-    check_bytes, check_file, check_paths, Input, PlannedInput, PlannedKind, Scan, ScanEvent,
+    check_bytes, check_file, check_paths, Input, PassedOver, PlannedInput, PlannedKind, Scan,
+    ScanEvent,
 };
 pub use settings::{ConfigFile, Overrides, Settings, SettingsError};
 pub use ssml::{check_ssml, check_ssml_with};

@@ -229,6 +229,52 @@ pub enum ScanEvent<'a> {
     Ignored(&'a crate::remote::Extracted),
 }
 
+/// What a run passed over, gathered from its events for a report that lists them (`check
+/// --verbose`, Python's `to_text`): the entries the walk skipped, kept only when asked (a huge
+/// tree skips many), and the URLs left out by an ignore pattern. Hand every event to
+/// [`PassedOver::note`]; the front doors share this, so they list the same things.
+#[derive(Debug, Default)]
+pub struct PassedOver {
+    keep_skipped: bool,
+    skipped: Mutex<Vec<Skipped>>,
+    ignored: Mutex<Vec<crate::remote::Extracted>>,
+}
+
+impl PassedOver {
+    /// A collector; `keep_skipped` keeps the skipped entries too, not only the ignored URLs.
+    pub fn new(keep_skipped: bool) -> PassedOver {
+        PassedOver {
+            keep_skipped,
+            ..PassedOver::default()
+        }
+    }
+
+    /// Keeps what `event` passed over, if anything.
+    pub fn note(&self, event: ScanEvent<'_>) {
+        match event {
+            ScanEvent::Skipped(s) if self.keep_skipped => {
+                if let Ok(mut list) = self.skipped.lock() {
+                    list.push(s.clone());
+                }
+            }
+            ScanEvent::Ignored(e) => {
+                if let Ok(mut list) = self.ignored.lock() {
+                    list.push(e.clone());
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// The skipped entries in walk order, and the ignored URLs in the order reported.
+    pub fn into_lists(self) -> (Vec<Skipped>, Vec<crate::remote::Extracted>) {
+        (
+            self.skipped.into_inner().unwrap_or_default(),
+            self.ignored.into_inner().unwrap_or_default(),
+        )
+    }
+}
+
 /// One thing a scan checks: a file or folder, or a URL.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Input {

@@ -7,14 +7,14 @@
 
 use std::ffi::OsString;
 use std::path::PathBuf;
-use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use acs_preflight::cli::printer::{self, RunInfo};
 use acs_preflight::remote::Extracted;
 use acs_preflight::settings::Config;
 use acs_preflight::{
-    Action, Overrides, PlannedInput, Report, Scan, ScanEvent, SettingsError, Severity, Skipped,
+    Action, Overrides, PassedOver, PlannedInput, Report, Scan, ScanEvent, SettingsError, Severity,
+    Skipped,
 };
 use pyo3::conversion::FromPyObjectOwned;
 use pyo3::exceptions::{
@@ -237,23 +237,10 @@ fn run(overrides: &Overrides, dump: bool) -> PyResult<Run> {
         });
     }
     let started = Instant::now();
-    let skipped: Mutex<Vec<Skipped>> = Mutex::new(Vec::new());
-    // The URLs left out by an ignore pattern: those --extract-from found, then the SSML
-    // `audio src` URLs the scan leaves out, as the command line lists them.
-    let ignored = Mutex::new(Vec::new());
-    let on_event = |event: ScanEvent<'_>| match event {
-        ScanEvent::Skipped(s) => {
-            if let Ok(mut list) = skipped.lock() {
-                list.push(s.clone());
-            }
-        }
-        ScanEvent::Ignored(e) => {
-            if let Ok(mut list) = ignored.lock() {
-                list.push(e.clone());
-            }
-        }
-        _ => {}
-    };
+    // What the walk skipped and the URLs ignore patterns left out, as the command line lists
+    // them.
+    let passed_over = PassedOver::new(true);
+    let on_event = |event: ScanEvent<'_>| passed_over.note(event);
     let report = Scan::from_inputs(settings.inputs, settings.options)
         .and_then(|scan| {
             scan.ignoring_urls(settings.url_ignore)
@@ -261,14 +248,15 @@ fn run(overrides: &Overrides, dump: bool) -> PyResult<Run> {
                 .run(on_event)
         })
         .map_err(|e| setup_error(&e))?;
+    let (skipped, ignored) = passed_over.into_lists();
     Ok(Run {
         report,
         fail_on: settings.fail_on,
         elapsed: started.elapsed(),
         config: settings.config,
-        skipped: skipped.into_inner().unwrap_or_default(),
+        skipped,
         found_nothing: settings.extraction.found_nothing(),
-        ignored: ignored.into_inner().unwrap_or_default(),
+        ignored,
         plan: None,
     })
 }

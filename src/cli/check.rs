@@ -2,11 +2,9 @@
 
 use std::io::{self, BufWriter, IsTerminal, Write};
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
 use std::time::Instant;
 
-use crate::remote::Extracted;
-use crate::{Overrides, Report, Scan, ScanEvent, Settings, Skipped, Status, Summary};
+use crate::{Overrides, PassedOver, Report, Scan, ScanEvent, Settings, Status, Summary};
 use anyhow::Context;
 
 use crate::cli::args::{CheckArgs, Format};
@@ -31,26 +29,15 @@ pub(crate) fn check(args: CheckArgs) -> anyhow::Result<u8> {
 
     let started = Instant::now();
     let progress = Progress::new();
-    // Under --verbose, what the walk passed over is listed (it comes in walk order).
-    let skipped: Mutex<Vec<Skipped>> = Mutex::new(Vec::new());
-    // The URLs left out by an ignore pattern (found by --extract-from, or SSML `audio src`),
-    // as the scan reports them, for --verbose.
-    let ignored: Mutex<Vec<Extracted>> = Mutex::new(Vec::new());
-    let on_event = |event: ScanEvent<'_>| match event {
-        ScanEvent::Ignored(e) => {
-            if let Ok(mut list) = ignored.lock() {
-                list.push(e.clone());
-            }
+    // What the walk skipped (listed under --verbose) and the URLs ignore patterns left out.
+    let passed_over = PassedOver::new(args.verbose);
+    let on_event = |event: ScanEvent<'_>| {
+        match event {
+            ScanEvent::Found => progress.found(),
+            ScanEvent::Checked(_) => progress.tick(),
+            _ => {}
         }
-        ScanEvent::Found => progress.found(),
-        ScanEvent::Checked(_) => progress.tick(),
-        ScanEvent::Skipped(s) => {
-            if args.verbose {
-                if let Ok(mut list) = skipped.lock() {
-                    list.push(s.clone());
-                }
-            }
-        }
+        passed_over.note(event);
     };
     let scan = Scan::from_inputs(inputs, options)?
         .ignoring_urls(url_ignore)
@@ -132,8 +119,7 @@ pub(crate) fn check(args: CheckArgs) -> anyhow::Result<u8> {
         };
     progress.finish();
     let report = report?;
-    let skipped = skipped.into_inner().unwrap_or_default();
-    let ignored = ignored.into_inner().unwrap_or_default();
+    let (skipped, ignored) = passed_over.into_lists();
     let found_nothing = extraction.found_nothing();
     let mut run = RunInfo {
         fail_on,
